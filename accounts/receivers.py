@@ -1,0 +1,26 @@
+"""Audit of log-ins. Django's auth signals are the one hook every log-in path passes through."""
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from .models import AuditAction
+from .services.audit import audit_record
+
+
+@receiver(user_logged_in, dispatch_uid="audit_login")
+def _audit_login(sender, request, user, **kwargs):  # type: ignore[no-untyped-def]
+    audit_record(actor=user, action=AuditAction.LOGIN, object_type="session", subject=None)
+
+
+@receiver(user_logged_out, dispatch_uid="audit_logout")
+def _audit_logout(sender, request, user, **kwargs):  # type: ignore[no-untyped-def]
+    if user is not None:
+        audit_record(actor=user, action=AuditAction.LOGOUT, object_type="session")
+
+
+@receiver(user_login_failed, dispatch_uid="audit_login_failed")
+def _audit_login_failed(sender, credentials, request=None, **kwargs):  # type: ignore[no-untyped-def]
+    attempted = str(credentials.get("email") or credentials.get("username") or "")[:150]
+    audit_record(actor=None, action=AuditAction.LOGIN_FAILED, object_type="session", outcome="failed",
+                 actor_label=f"anonymous ({attempted})", detail={"attempted": attempted})

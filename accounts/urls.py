@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("me/profile/", views.profile, name="profile"),
+    path("me/access-log/", views.access_log, name="access_log"),
+    path("me/family/", views.family, name="family"),
+    path("me/consents/", views.consents, name="consents"),
+    path("me/notifications/", views.notifications, name="notifications"),
+    path("me/notifications/read/", views.notifications_read, name="notifications_read"),
+    path("people/<int:user_id>/", views.user_profile, name="user_profile"),
+    path("audit/", views.audit_log, name="audit_log"),
+]

@@ -1,0 +1,70 @@
+"""Shared pytest fixtures and the rules for PostgreSQL-only and browser tests.
+
+- `@pytest.mark.postgres`: skipped with a visible reason on SQLite, FAILS instead when REQUIRE_POSTGRES=1.
+- Browser tests (tests/e2e) skip when no Chromium is found, and FAIL instead when REQUIRE_BROWSER=1.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+
+def on_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and not on_postgres():
+        reason = "needs PostgreSQL: set DATABASE_URL=postgres://… (row locks and constraints under concurrency)"
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"REQUIRE_POSTGRES=1 but the database is not PostgreSQL; {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _private_media(tmp_path, settings):  # type: ignore[no-untyped-def]
+    """Uploaded files of a test go to its own temporary directory."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Django's test set-up swaps EMAIL_BACKEND for locmem; keep our outbox in the path so tests exercise
+    # it (delivery then goes to locmem through EMAIL_DELIVERY_BACKEND).
+    settings.EMAIL_BACKEND = "accounts.mail.OutboxEmailBackend"
+    return
+
+
+@pytest.fixture
+def api_client():  # type: ignore[no-untyped-def]
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def patient(db):  # type: ignore[no-untyped-def]
+    from tests.factories import PatientFactory
+
+    return PatientFactory()
+
+
+@pytest.fixture
+def doctor(db):  # type: ignore[no-untyped-def]
+    from tests.factories import DoctorFactory
+
+    return DoctorFactory()
+
+
+@pytest.fixture
+def admin_user(db):  # type: ignore[no-untyped-def]
+    from tests.factories import AdminFactory
+
+    return AdminFactory()
+
+
+@pytest.fixture
+def with_mfa():  # type: ignore[no-untyped-def]
+    """Give a staff user a TOTP authenticator so REQUIRE_STAFF_MFA lets them through."""
+    from tests.factories import give_totp
+
+    return give_totp

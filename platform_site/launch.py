@@ -1,0 +1,67 @@
+"""`make run`: the web server, one Celery worker and the beat scheduler, stopped together by Ctrl-C.
+
+Beat runs embedded in the single worker (`-B`), so exactly one scheduler exists.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+DEMO_ROLES = [
+    ("patient", "patient@demo.medplatform.test"),
+    ("doctor", "doctor@demo.medplatform.test"),
+    ("pharmacist", "pharmacist@demo.medplatform.test"),
+    ("counsellor", "counsellor@demo.medplatform.test"),
+    ("admin", "admin@demo.medplatform.test"),
+]
+
+
+def main() -> int:
+    port = os.environ.get("PORT", "8000")
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.local")
+    bin_dir = os.path.dirname(sys.executable)
+    web = [os.path.join(bin_dir, "gunicorn"), "platform_site.wsgi:application", "--bind", f"127.0.0.1:{port}",
+           "--workers", "2", "--threads", "4", "--access-logfile", "-", "--log-level", "warning"]
+    worker = [sys.executable, "-m", "celery", "-A", "platform_site", "worker", "-B", "--loglevel", "INFO",
+              "--concurrency", "2", "--schedule", os.path.join("var", "celerybeat-schedule")]
+    procs = [subprocess.Popen(web, env=env), subprocess.Popen(worker, env=env)]
+    broker = env.get("CELERY_BROKER_URL") or "filesystem:// (embedded, var/celery)"
+    from platform_site.settings.env import env as cfg
+
+    mfa = "required for staff" if cfg.bool("REQUIRE_STAFF_MFA", default=False) else "off for the local demo"
+    print(f"\n  MedPlatform is running at http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
+    print(f"  Celery worker + beat on {broker}; staff MFA {mfa}")
+    print("  Demo log-ins (password: demo-pass-2026):")
+    for role, email in DEMO_ROLES:
+        print(f"    {role:<11} {email}")
+    print()
+    stopping = False
+
+    def stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.time() + 10
+        for p in procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0 if stopping else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Celery: an embedded filesystem transport by default (no server needed), Redis when CELERY_BROKER_URL is set."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery.schedules import crontab
+
+from .env import BASE_DIR, env
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+_queue_dir = Path(env("CELERY_FS_DIR", default=str(BASE_DIR / "var" / "celery")))
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir / "out"),
+        "data_folder_out": str(_queue_dir / "out"),
+        "processed_folder": str(_queue_dir / "processed"),
+        "store_processed": False,
+    }
+else:
+    # By default a hung Redis blocks .delay() for over a minute: fail in seconds instead, and let the
+    # periodic sweepers pick the recorded work up later.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_timeout": 2,
+        "socket_connect_timeout": 2,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.5,
+        "interval_max": 1,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Periodic tasks. Each app adds its own entries via CELERY_BEAT_SCHEDULE.update() in its module below.
+CELERY_BEAT_SCHEDULE = {
+    "accounts-signup-expire-stale": {"task": "accounts.tasks.signup_expire_stale", "schedule": crontab(minute=17)},
+    "accounts-email-outbox-sweep": {"task": "accounts.tasks.email_outbox_sweep", "schedule": 60.0},
+}

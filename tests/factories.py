@@ -1,0 +1,99 @@
+"""Factories for the accounts app, shared by every app's tests (synthetic people only)."""
+from __future__ import annotations
+
+import factory
+from allauth.account.models import EmailAddress
+
+from accounts.models import (
+    CounsellorProfile,
+    DoctorProfile,
+    PatientProfile,
+    PharmacistProfile,
+    Role,
+    User,
+)
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    full_name = factory.Sequence(lambda n: f"Test Person {n}")
+    role = Role.PATIENT
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805
+        if create and obj.email:
+            obj.save()
+            EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
+
+
+class PatientFactory(UserFactory):
+    role = Role.PATIENT
+    profile = factory.RelatedFactory("tests.factories.PatientProfileFactory", factory_related_name="user")
+
+
+class PatientProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PatientProfile
+
+    sex = "female"
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=18, maximum_age=80)
+    region = "Zhejiang"
+
+
+class DoctorFactory(UserFactory):
+    role = Role.DOCTOR
+    profile = factory.RelatedFactory("tests.factories.DoctorProfileFactory", factory_related_name="user")
+
+
+class DoctorProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DoctorProfile
+
+    licence_number = factory.Sequence(lambda n: f"TEST-DOC-{n:05d}")
+    title = "Attending physician"
+    fee = "50.00"
+
+
+class PharmacistFactory(UserFactory):
+    role = Role.PHARMACIST
+    profile = factory.RelatedFactory("tests.factories.PharmacistProfileFactory", factory_related_name="user")
+
+
+class PharmacistProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PharmacistProfile
+
+    licence_number = factory.Sequence(lambda n: f"TEST-PHA-{n:05d}")
+
+
+class CounsellorFactory(UserFactory):
+    role = Role.COUNSELLOR
+    profile = factory.RelatedFactory("tests.factories.CounsellorProfileFactory", factory_related_name="user")
+
+
+class CounsellorProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CounsellorProfile
+
+    colleges = factory.LazyFunction(lambda: ["Clinical Medicine"])
+    grades = factory.LazyFunction(lambda: ["2024"])
+
+
+class AdminFactory(UserFactory):
+    role = Role.ADMIN
+    is_staff = True
+    is_superuser = True
+
+
+def give_totp(user: User) -> None:
+    """Activate a TOTP authenticator for a user (tests of staff pages when REQUIRE_STAFF_MFA is on)."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.get_or_create(user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "x"}})
