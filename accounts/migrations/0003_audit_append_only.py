@@ -8,7 +8,7 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION accounts_audit_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit log is append-only (% refused)', TG_OP;
+    RAISE EXCEPTION 'audit log is append-only (%% refused)', TG_OP;
 END;
 $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS accounts_auditevent_append_only ON accounts_auditevent;

@@ -1,9 +1,8 @@
 """Celery: an embedded filesystem transport by default (no server needed), Redis when CELERY_BROKER_URL is set."""
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
-
-from celery.schedules import crontab
 
 from .env import BASE_DIR, env
 
@@ -38,8 +37,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
-# Periodic tasks. Each app adds its own entries via CELERY_BEAT_SCHEDULE.update() in its module below.
-CELERY_BEAT_SCHEDULE = {
-    "accounts-signup-expire-stale": {"task": "accounts.tasks.signup_expire_stale", "schedule": crontab(minute=17)},
-    "accounts-email-outbox-sweep": {"task": "accounts.tasks.email_outbox_sweep", "schedule": 60.0},
-}
+# Periodic tasks: each app lists its own in <app>/schedule.py (plain data, no Django imports).
+CELERY_BEAT_SCHEDULE: dict = {}
+for _app in ("accounts", "consult", "pharmacy", "portraits", "rarecases"):
+    CELERY_BEAT_SCHEDULE.update(import_module(f"{_app}.schedule").BEAT_SCHEDULE)

@@ -1,0 +1,4 @@
+"""/api/consult/ routes (DRF)."""
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""/api/pharmacy/ routes (DRF)."""
+from __future__ import annotations
+
+urlpatterns: list = []

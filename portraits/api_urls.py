@@ -1,0 +1,4 @@
+"""/api/portraits/ routes (DRF)."""
+from __future__ import annotations
+
+urlpatterns: list = []
