@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+__all__ = ["Department", "Slot", "SlotKind", "Appointment", "AppointmentStatus", "ACTIVE_APPOINTMENT_STATUSES"]
+
 
 class Department(models.Model):
     code = models.SlugField(unique=True)

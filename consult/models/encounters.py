@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+__all__ = ["ICD10Code", "Encounter", "EncounterDiagnosis"]
+
 
 class ICD10Code(models.Model):
     """An ICD-10 code with its English and Chinese names (loaded offline by `consult_load_icd10`)."""

@@ -138,6 +138,11 @@ REQUIRE_STAFF_MFA = env("REQUIRE_STAFF_MFA")
 # Keyed pseudonyms for campus data (portraits) and other HMACs; from the environment in production.
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", default="")
 
+# `manage.py seed_demo` runs these modules' seed() in this order (dependencies first).
+DEMO_SEED_MODULES = [
+    "accounts.demo", "pharmacy.demo_catalogue", "consult.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

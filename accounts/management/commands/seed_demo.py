@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -12,14 +12,10 @@ class Command(BaseCommand):
     help = "Load synthetic demo data for every app (idempotent)."
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        # Each app that has a `demo` module contributes, in INSTALLED_APPS order (dependencies first).
-        for config in apps.get_app_configs():
-            try:
-                module = import_module(f"{config.name}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.demo":
-                    raise
-                continue
+        # Dependencies first: the drug catalogue is needed by consult's prescriptions, which pharmacy's
+        # orders in turn need.
+        for name in settings.DEMO_SEED_MODULES:
+            module = import_module(name)
             with transaction.atomic():
                 module.seed(self.stdout)
-            self.stdout.write(f"demo data: {config.label} ok")
+            self.stdout.write(f"demo data: {name} ok")

@@ -1,0 +1,1 @@
+from . import booking, records  # noqa: F401

@@ -1,0 +1,1 @@
+"""consult API views (DRF), one module per area."""

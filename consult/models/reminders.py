@@ -1,0 +1,4 @@
+"""consult: reminders models (health-records side)."""
+from __future__ import annotations
+
+__all__: list[str] = []

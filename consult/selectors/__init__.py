@@ -1,0 +1,1 @@
+"""consult selectors (permission-scoped reads), one module per area. Import from the submodule."""

@@ -1,0 +1,4 @@
+"""consult tasks: records side."""
+from __future__ import annotations
+
+__all__: list[str] = []

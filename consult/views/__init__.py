@@ -1,0 +1,1 @@
+"""consult page views, one module per area."""
