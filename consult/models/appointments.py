@@ -5,7 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Department", "Slot", "SlotKind", "Appointment", "AppointmentStatus", "ACTIVE_APPOINTMENT_STATUSES"]
+__all__ = [
+    "Department", "Slot", "SlotKind", "Appointment", "AppointmentStatus", "ACTIVE_APPOINTMENT_STATUSES",
+    "WeeklySchedule", "Weekday", "ScheduleException", "AppointmentReminder", "ReminderKind",
+]
 
 
 class Department(models.Model):
@@ -41,9 +44,14 @@ class Slot(models.Model):
     end = models.DateTimeField()
     kind = models.CharField(max_length=12, choices=SlotKind.choices, default=SlotKind.ONLINE)
     is_blocked = models.BooleanField(default=False)
+    # A freed slot offered to a waitlisted patient is held for them until `held_until`.
+    held_for = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    held_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["start"]
+        verbose_name = _("slot")
         constraints = [
             # Generating slots twice never creates duplicates.
             models.UniqueConstraint(fields=["doctor", "start"], name="slot_unique_doctor_start"),
@@ -80,7 +88,8 @@ class Appointment(models.Model):
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
     reason = models.CharField(_("reason"), max_length=300)
     symptoms = models.TextField(_("symptoms"), blank=True)
-    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+")
     follow_up_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups")
@@ -89,6 +98,7 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["start"]
+        verbose_name = _("appointment")
         constraints = [
             # One active appointment per slot: the database, not Python, decides who wins a race.
             models.UniqueConstraint(
@@ -99,3 +109,92 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} with {self.doctor} at {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_APPOINTMENT_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        """Still ahead of the patient and the doctor (not finished, cancelled or missed)."""
+        return self.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WeeklySchedule(models.Model):
+    """One recurring block of a doctor's week (e.g. Mondays 09:00-12:00, 20-minute online slots).
+
+    Times are wall-clock times in the platform's TIME_ZONE.
+    """
+
+    doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_schedules")
+    weekday = models.PositiveSmallIntegerField(_("day of the week"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=20)
+    kind = models.CharField(_("kind"), max_length=12, choices=SlotKind.choices, default=SlotKind.ONLINE)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["doctor", "weekday", "start_time"]
+        verbose_name = _("weekly schedule")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="schedule_end_after_start"),
+            models.CheckConstraint(condition=Q(slot_minutes__gte=5) & Q(slot_minutes__lte=240),
+                                   name="schedule_slot_minutes_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} {self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class ScheduleException(models.Model):
+    """A day the doctor does not work (leave, conference): no slots are generated, free ones are blocked."""
+
+    doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="schedule_exceptions")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("leave day")
+        constraints = [models.UniqueConstraint(fields=["doctor", "date"], name="schedule_exception_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} {self.date}"
+
+
+class ReminderKind(models.TextChoices):
+    DAY_BEFORE = "day", _("The day before")
+    HOUR_BEFORE = "hour", _("An hour before")
+
+
+class AppointmentReminder(models.Model):
+    """A reminder to send once. `sent_at` is the state; the notification's dedupe key makes a re-send a no-op."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=8, choices=ReminderKind.choices)
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["appointment", "kind"], name="reminder_unique_kind")]
+        indexes = [models.Index(fields=["sent_at", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.kind}"
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"consult:reminder:{self.appointment_id}:{self.kind}"

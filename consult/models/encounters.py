@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["ICD10Code", "Encounter", "EncounterDiagnosis"]
+__all__ = ["ICD10Code", "Encounter", "EncounterDiagnosis", "EncounterAmendment"]
 
 
 class ICD10Code(models.Model):
@@ -50,6 +50,7 @@ class Encounter(models.Model):
 
     class Meta:
         ordering = ["-occurred_at"]
+        verbose_name = _("encounter")
         indexes = [models.Index(fields=["patient", "-occurred_at"])]
 
     def __str__(self) -> str:
@@ -73,3 +74,24 @@ class EncounterDiagnosis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code_id} ({self.encounter_id})"
+
+
+class EncounterAmendment(models.Model):
+    """One amendment of an encounter by its author: what changed (old and new values), when and why.
+
+    Append-only: the encounter row holds the current text, these rows hold its history.
+    """
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="amendments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason for the amendment"), max_length=300, blank=True)
+    # {"field": {"old": ..., "new": ...}}; diagnoses as lists of codes.
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("encounter amendment")
+
+    def __str__(self) -> str:
+        return f"amendment of {self.encounter_id} at {self.at:%Y-%m-%d %H:%M}"
