@@ -92,8 +92,23 @@ class AdminFactory(UserFactory):
     is_superuser = True
 
 
-def give_totp(user: User) -> None:
-    """Activate a TOTP authenticator for a user (tests of staff pages when REQUIRE_STAFF_MFA is on)."""
-    from allauth.mfa.models import Authenticator
+# A fixed, valid base32 TOTP secret for tests: `totp_code()` computes the current code from it, so a
+# browser test can type it on allauth's "authenticate" page like a phone app would.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
-    Authenticator.objects.get_or_create(user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "x"}})
+
+def give_totp(user: User) -> None:
+    """Activate a real TOTP authenticator (secret TOTP_SECRET) for a user, so REQUIRE_STAFF_MFA lets them in."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, TOTP_SECRET)
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The TOTP code an authenticator app would show right now for `secret`."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
