@@ -1,0 +1,14 @@
+"""pharmacy services: every write of the pharmacy app goes through one of these functions."""
+from .cart import cart_clear, cart_item_add, cart_item_remove, cart_item_update  # noqa: F401
+from .catalogue import drug_create, drug_restock  # noqa: F401
+from .orders import (  # noqa: F401
+    order_approve,
+    order_cancel,
+    order_checkout,
+    order_deliver,
+    order_dispense,
+    order_pay,
+    order_refund,
+    order_reject,
+    order_ship,
+)
