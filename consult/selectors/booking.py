@@ -1,0 +1,120 @@
+"""Booking-side reads: the doctor directory, free slots, a person's appointments, the waitlist."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.selectors import patients_actable_by
+
+from ..models import (
+    Appointment,
+    Department,
+    FollowUpProposal,
+    FollowUpStatus,
+    Slot,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+
+INACTIVE = ["cancelled", "no_show"]
+
+
+def _taken() -> Exists:
+    return Exists(Appointment.objects.filter(slot=OuterRef("pk")).exclude(status__in=INACTIVE))
+
+
+def slots_free(*, now: datetime | None = None, for_patient: User | None = None) -> QuerySet[Slot]:
+    """Future slots that are not blocked, not booked, and not held for someone else."""
+    now = now or timezone.now()
+    hold_ok = Q(held_until__isnull=True) | Q(held_until__lte=now)
+    if for_patient is not None:
+        hold_ok |= Q(held_for=for_patient)
+    return Slot.objects.filter(start__gt=now, is_blocked=False).filter(hold_ok).exclude(_taken())
+
+
+def doctor_slots_free(*, doctor_id: int, days: int = 14, now: datetime | None = None,
+                      for_patient: User | None = None) -> QuerySet[Slot]:
+    now = now or timezone.now()
+    return slots_free(now=now, for_patient=for_patient).filter(
+        doctor_id=doctor_id, start__lt=now + timedelta(days=days)).order_by("start")
+
+
+def doctor_directory(*, q: str = "", department: str = "", language: str = "",
+                     now: datetime | None = None) -> QuerySet[User]:
+    """Active doctors with their profile, department and next free slot (one query, whatever the size)."""
+    now = now or timezone.now()
+    next_free = slots_free(now=now).filter(doctor=OuterRef("pk")).order_by("start").values("start")[:1]
+    qs = (
+        User.objects.filter(role=Role.DOCTOR, is_active=True, doctor_profile__isnull=False)
+        .select_related("doctor_profile__department")
+        .annotate(next_free_slot=Subquery(next_free))
+        .order_by("doctor_profile__department__name_en", "full_name", "pk")
+    )
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(full_name__icontains=q) | Q(doctor_profile__specialties__icontains=q)
+            | Q(doctor_profile__title__icontains=q) | Q(doctor_profile__department__name_en__icontains=q)
+            | Q(doctor_profile__department__name_zh__icontains=q)
+        )
+    if department:
+        qs = qs.filter(doctor_profile__department__code=department)
+    if language:
+        qs = qs.filter(doctor_profile__languages__icontains=language)
+    return qs
+
+
+def doctor_public(*, doctor_id: int) -> User | None:
+    return (User.objects.filter(pk=doctor_id, role=Role.DOCTOR, is_active=True)
+            .select_related("doctor_profile__department").first())
+
+
+def departments() -> QuerySet[Department]:
+    return Department.objects.all()
+
+
+def appointments_visible_to(user: User) -> QuerySet[Appointment]:
+    """Patients: their own and their family members'; doctors: their own patients'; others: nothing."""
+    base = Appointment.objects.select_related(
+        "slot", "patient", "booked_by", "doctor__doctor_profile__department", "thread"
+    )
+    if user.role == Role.PATIENT:
+        return base.filter(patient__in=patients_actable_by(user))
+    if user.role == Role.DOCTOR:
+        return base.filter(doctor=user)
+    return base.none()
+
+
+def appointments_of_patient_side(user: User, *, when: str = "upcoming", now: datetime | None = None
+                                 ) -> QuerySet[Appointment]:
+    now = now or timezone.now()
+    qs = appointments_visible_to(user)
+    if when == "upcoming":
+        return qs.filter(end__gt=now, status__in=["booked", "checked_in", "in_progress"]).order_by("start")
+    return qs.filter(Q(end__lte=now) | ~Q(status__in=["booked", "checked_in", "in_progress"])).order_by("-start")
+
+
+def waitlist_of(user: User) -> QuerySet[WaitlistEntry]:
+    return (WaitlistEntry.objects.filter(patient__in=patients_actable_by(user))
+            .select_related("doctor__doctor_profile__department", "patient", "offered_slot")
+            .order_by("-created_at"))
+
+
+def waitlist_position(entry: WaitlistEntry) -> int | None:
+    if entry.status != WaitlistStatus.WAITING:
+        return None
+    return WaitlistEntry.objects.filter(doctor_id=entry.doctor_id, status=WaitlistStatus.WAITING).filter(
+        Q(created_at__lt=entry.created_at) | Q(created_at=entry.created_at, pk__lt=entry.pk)).count() + 1
+
+
+def follow_ups_of(user: User) -> QuerySet[FollowUpProposal]:
+    return (FollowUpProposal.objects.filter(patient__in=patients_actable_by(user))
+            .select_related("doctor", "patient", "appointment", "accepted_appointment")
+            .prefetch_related("slots").order_by("-created_at"))
+
+
+def follow_ups_open_of(user: User) -> QuerySet[FollowUpProposal]:
+    return follow_ups_of(user).filter(status=FollowUpStatus.PROPOSED)

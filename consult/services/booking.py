@@ -1,0 +1,321 @@
+"""Booking: book, cancel, reschedule, doctor's cancel and status changes, appointment reminders.
+
+Lock order everywhere: slot -> appointment -> patient. Keeping one order prevents deadlocks between a
+booking and a cancellation of the same slot.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
+from accounts.models import Role, User
+from accounts.selectors import patients_actable_by
+from accounts.services import audit_denied, notify
+
+from ..models import (
+    Appointment,
+    AppointmentReminder,
+    AppointmentStatus,
+    ConsultationThread,
+    ReminderKind,
+    Slot,
+    SlotKind,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+
+OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS)
+SLOT_TAKEN = gettext_lazy("This slot was just taken by someone else. Please pick another time.")
+
+
+def change_cutoff() -> timedelta:
+    """Patients may cancel or reschedule until this long before the start (CONSULT_CHANGE_CUTOFF_MINUTES)."""
+    return timedelta(minutes=getattr(settings, "CONSULT_CHANGE_CUTOFF_MINUTES", 120))
+
+
+def _lock_slot(slot_id: int) -> Slot:
+    # Row lock on the slot: concurrent bookings of one slot queue here, and the second one then sees the
+    # first one's appointment. The partial unique index `appointment_one_active_per_slot` is the backstop
+    # (it is what still holds on SQLite, which has no row locks).
+    try:
+        return Slot.objects.select_for_update().get(pk=slot_id)
+    except (Slot.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("This slot does not exist.")) from None
+
+
+def _check_patient(*, booked_by: User, patient: User) -> None:
+    if not patients_actable_by(booked_by).filter(pk=patient.pk).exists():
+        audit_denied(actor=booked_by, object_type="appointment", object_id="", subject=patient,
+                     reason="book for a patient the user may not act for")
+        raise NotFound(_("Patient not found."))
+
+
+def _create_reminders(appointment: Appointment, now: datetime) -> None:
+    rows = []
+    for kind, before in ((ReminderKind.DAY_BEFORE, timedelta(days=1)), (ReminderKind.HOUR_BEFORE, timedelta(hours=1))):
+        due = appointment.start - before
+        if due > now:
+            rows.append(AppointmentReminder(appointment=appointment, kind=kind, due_at=due))
+    AppointmentReminder.objects.bulk_create(rows)
+
+
+def appointment_book(
+    *, booked_by: User, patient: User, slot_id: int, reason: str, symptoms: str = "",
+    follow_up_of: Appointment | None = None, now: datetime | None = None,
+) -> Appointment:
+    """Book `slot_id` for `patient` (the booker or a family member they act for).
+
+    Raises NotFound (no such slot / patient not actable), ApplicationError (past slot, empty reason),
+    Conflict (slot taken, blocked, held for someone else, or overlapping another appointment of the patient).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Please give a reason for the appointment."), extra={"reason": [_("Required.")]})
+    if booked_by.role != Role.PATIENT:
+        raise PermissionDeniedError(_("Only patients can book appointments."))
+    # Outside the transaction: the audit entry of a refusal must survive the rollback.
+    _check_patient(booked_by=booked_by, patient=patient)
+    with transaction.atomic():
+        return _book_locked(booked_by=booked_by, patient=patient, slot_id=slot_id, reason=reason, symptoms=symptoms,
+                            follow_up_of=follow_up_of, now=now or timezone.now())
+
+
+def _book_locked(*, booked_by: User, patient: User, slot_id: int, reason: str, symptoms: str,
+                 follow_up_of: Appointment | None, now: datetime) -> Appointment:
+    slot = _lock_slot(slot_id)
+    if slot.start <= now:
+        raise ApplicationError(_("This slot is in the past."), code="slot_past")
+    if slot.is_blocked:
+        raise Conflict(_("This slot is not available."), code="slot_unavailable")
+    if slot.held_until and slot.held_until > now and slot.held_for_id != patient.pk:
+        raise Conflict(_("This slot is held for a patient on the waitlist. Please pick another time."),
+                       code="slot_held")
+    if Appointment.objects.filter(slot=slot).exclude(status__in=["cancelled", "no_show"]).exists():
+        raise Conflict(SLOT_TAKEN, code="slot_taken")
+    # Lock the patient's row so two bookings of the same patient (two tabs, two family members' phones)
+    # cannot both pass the overlap check below.
+    User.objects.select_for_update().filter(pk=patient.pk).first()
+    overlapping = Appointment.objects.filter(
+        patient=patient, status__in=OPEN_STATUSES, start__lt=slot.end, end__gt=slot.start
+    ).exists()
+    if overlapping:
+        raise Conflict(_("You already have an appointment at this time."), code="overlap")
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                slot=slot, patient=patient, booked_by=booked_by, doctor_id=slot.doctor_id, start=slot.start,
+                end=slot.end, kind=slot.kind, reason=reason[:300], symptoms=symptoms or "", follow_up_of=follow_up_of,
+            )
+    except IntegrityError:
+        raise Conflict(SLOT_TAKEN, code="slot_taken") from None
+    _create_reminders(appointment, now)
+    if slot.kind == SlotKind.ONLINE:
+        ConsultationThread.objects.create(appointment=appointment)
+    if slot.held_for_id:
+        # The waitlisted patient took their offer (or the hold lapsed and someone else booked).
+        WaitlistEntry.objects.filter(offered_slot=slot, status=WaitlistStatus.OFFERED, patient=patient).update(
+            status=WaitlistStatus.BOOKED, appointment=appointment
+        )
+        slot.held_for = None
+        slot.held_until = None
+        slot.save(update_fields=["held_for", "held_until"])
+    return appointment
+
+
+def appointment_for_patient_side(*, user: User, appointment_id: int) -> Appointment:
+    """An appointment of a patient the user acts for, or NotFound (+ audit)."""
+    appointment = (
+        Appointment.objects.filter(pk=appointment_id, patient__in=patients_actable_by(user))
+        .select_related("slot", "doctor", "patient")
+        .first()
+    )
+    if appointment is None:
+        audit_denied(actor=user, object_type="appointment", object_id=appointment_id, reason="not the patient's")
+        raise NotFound(_("Appointment not found."))
+    return appointment
+
+
+def _free_slot(appointment: Appointment, *, now: datetime) -> None:
+    AppointmentReminder.objects.filter(appointment=appointment, sent_at__isnull=True).delete()
+    if appointment.slot.start > now + change_cutoff() and not appointment.slot.is_blocked:
+        from .waitlist import waitlist_offer_next
+
+        waitlist_offer_next(slot=appointment.slot, now=now)
+
+
+def appointment_cancel(*, user: User, appointment_id: int, reason: str = "", now: datetime | None = None) -> Appointment:
+    """The patient (or who acts for them) cancels, up to the cut-off before the start.
+
+    Raises NotFound, Conflict (already cancelled/finished), ApplicationError (past the cut-off).
+    """
+    appointment = appointment_for_patient_side(user=user, appointment_id=appointment_id)
+    with transaction.atomic():
+        return _cancel_locked(user=user, appointment=appointment, reason=reason, now=now or timezone.now())
+
+
+def _cancel_locked(*, user: User, appointment: Appointment, reason: str, now: datetime) -> Appointment:
+    _lock_slot(appointment.slot_id)
+    appointment = Appointment.objects.select_for_update().select_related("slot").get(pk=appointment.pk)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise Conflict(_("This appointment can no longer be changed."), code="not_cancellable")
+    if appointment.start - change_cutoff() <= now:
+        raise ApplicationError(
+            _("Appointments can only be changed up to %(hours)s hours before the start.")
+            % {"hours": f"{change_cutoff().total_seconds() / 3600:g}"}, code="cutoff")
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancel_reason = (reason or "").strip()[:300]
+    appointment.cancelled_by = user
+    appointment.cancelled_at = now
+    appointment.save(update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "updated_at"])
+    _free_slot(appointment, now=now)
+    return appointment
+
+
+def appointment_reschedule(
+    *, user: User, appointment_id: int, new_slot_id: int, now: datetime | None = None
+) -> Appointment:
+    """Move a booked appointment to another slot (same rules as cancel + book); returns the new appointment.
+
+    All or nothing: if the new slot cannot be booked, the old appointment stays as it was.
+    """
+    now = now or timezone.now()
+    old = appointment_for_patient_side(user=user, appointment_id=appointment_id)
+    if int(new_slot_id) == old.slot_id:
+        raise ApplicationError(_("Please pick a different time."), code="same_slot")
+    with transaction.atomic():
+        _cancel_locked(user=user, appointment=old, reason="rescheduled", now=now)
+        return _book_locked(booked_by=user, patient=old.patient, slot_id=new_slot_id, reason=old.reason,
+                            symptoms=old.symptoms, follow_up_of=old.follow_up_of, now=now)
+
+
+def appointment_for_doctor(*, doctor: User, appointment_id: int, lock: bool = False) -> Appointment:
+    qs = Appointment.objects.filter(pk=appointment_id, doctor=doctor).select_related("slot", "patient")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    appointment = qs.first()
+    if appointment is None:
+        audit_denied(actor=doctor, object_type="appointment", object_id=appointment_id, reason="not the doctor's")
+        raise NotFound(_("Appointment not found."))
+    return appointment
+
+
+def appointment_doctor_cancel(
+    *, doctor: User, appointment_id: int, reason: str, block_slot: bool = True, now: datetime | None = None
+) -> Appointment:
+    """The doctor cancels with a reason; the patient (and the family member who booked) is told.
+
+    With `block_slot` the time is no longer offered (the doctor is away); otherwise it goes to the waitlist.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Please tell the patient why the appointment is cancelled."),
+                               extra={"reason": [_("Required.")]})
+    appointment = appointment_for_doctor(doctor=doctor, appointment_id=appointment_id)
+    with transaction.atomic():
+        return _doctor_cancel_locked(doctor=doctor, appointment=appointment, reason=reason, block_slot=block_slot,
+                                     now=now)
+
+
+def _doctor_cancel_locked(*, doctor: User, appointment: Appointment, reason: str, block_slot: bool,
+                          now: datetime) -> Appointment:
+    slot = _lock_slot(appointment.slot_id)
+    appointment = Appointment.objects.select_for_update().select_related("slot", "patient", "booked_by").get(
+        pk=appointment.pk)
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
+        raise Conflict(_("This appointment can no longer be cancelled."), code="not_cancellable")
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancel_reason = reason[:300]
+    appointment.cancelled_by = doctor
+    appointment.cancelled_at = now
+    appointment.save(update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "updated_at"])
+    if block_slot:
+        slot.is_blocked = True
+        slot.save(update_fields=["is_blocked"])
+        appointment.slot = slot
+    _free_slot(appointment, now=now)
+    url = reverse("consult:appointment_detail", args=[appointment.pk])
+    for person in {appointment.patient, appointment.booked_by}:
+        with translation.override(person.preferred_language or "en"):
+            notify(
+                user=person, kind="appointment_cancelled",
+                title=_("Your appointment on %(when)s was cancelled by the doctor")
+                % {"when": timezone.localtime(appointment.start).strftime("%Y-%m-%d %H:%M")},
+                body=_("Reason: %(reason)s") % {"reason": reason}, url=url,
+                dedupe_key=f"consult:doctor-cancel:{appointment.pk}:{person.pk}",
+            )
+    return appointment
+
+
+STATUS_TRANSITIONS = {
+    "check_in": ((AppointmentStatus.BOOKED,), AppointmentStatus.CHECKED_IN),
+    "start": ((AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN), AppointmentStatus.IN_PROGRESS),
+    "complete": ((AppointmentStatus.IN_PROGRESS, AppointmentStatus.CHECKED_IN, AppointmentStatus.BOOKED),
+                 AppointmentStatus.COMPLETED),
+    "no_show": ((AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN), AppointmentStatus.NO_SHOW),
+}
+
+
+def appointment_set_status(*, doctor: User, appointment_id: int, action: str) -> Appointment:
+    """The doctor moves an appointment through the day: check_in, start, complete, no_show."""
+    if action not in STATUS_TRANSITIONS:
+        raise ApplicationError(_("Unknown action."), code="bad_action")
+    appointment_for_doctor(doctor=doctor, appointment_id=appointment_id)
+    with transaction.atomic():
+        appointment = appointment_for_doctor(doctor=doctor, appointment_id=appointment_id, lock=True)
+        return _set_status(appointment, action)
+
+
+def _set_status(appointment: Appointment, action: str) -> Appointment:
+    allowed_from, target = STATUS_TRANSITIONS[action]
+    if appointment.status not in allowed_from:
+        raise Conflict(_("This appointment is %(status)s; that step is not possible now.")
+                       % {"status": appointment.get_status_display()}, code="bad_transition")
+    appointment.status = target
+    appointment.save(update_fields=["status", "updated_at"])
+    return appointment
+
+
+def reminders_send_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Send every reminder that is due, exactly once; returns how many were sent by this run.
+
+    Each reminder: notify() with the reminder's dedupe key (the unique index on Notification.dedupe_key
+    makes a second notify a no-op), then mark it sent. A crash between the two leaves it unmarked; the
+    next run calls notify() again, which sends nothing, and marks it. Two workers at once: the same.
+    """
+    now = now or timezone.now()
+    due = (
+        AppointmentReminder.objects.filter(
+            sent_at__isnull=True, due_at__lte=now, appointment__status__in=OPEN_STATUSES, appointment__start__gt=now
+        )
+        .select_related("appointment__patient", "appointment__doctor", "appointment__booked_by")
+        .order_by("due_at")[:limit]
+    )
+    sent = 0
+    for reminder in due:
+        appointment = reminder.appointment
+        recipient = appointment.patient if not appointment.patient.is_managed else appointment.booked_by
+        with translation.override(recipient.preferred_language or "en"):
+            when = timezone.localtime(appointment.start).strftime("%Y-%m-%d %H:%M")
+            title = (_("Reminder: appointment tomorrow at %(when)s") if reminder.kind == ReminderKind.DAY_BEFORE
+                     else _("Reminder: appointment in one hour (%(when)s)")) % {"when": when}
+            body = _("%(patient)s with %(doctor)s (%(kind)s).") % {
+                "patient": appointment.patient.display_name, "doctor": appointment.doctor.display_name,
+                "kind": appointment.get_kind_display()}
+            result = notify(user=recipient, kind="appointment_reminder", title=title, body=body,
+                            url=reverse("consult:appointment_detail", args=[appointment.pk]),
+                            dedupe_key=reminder.dedupe_key)
+        _mark_reminder_sent(reminder, now)
+        sent += result is not None
+    return sent
+
+
+def _mark_reminder_sent(reminder: AppointmentReminder, now: datetime) -> None:
+    AppointmentReminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(sent_at=now)

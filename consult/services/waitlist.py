@@ -1,0 +1,127 @@
+"""Waitlist: join a doctor's waitlist; a freed slot is offered to the first waiting patient with a
+time-limited hold, then to the next one when the hold lapses."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, Conflict, NotFound
+from accounts.models import Role, User
+from accounts.selectors import patients_actable_by
+from accounts.services import audit_denied, notify
+
+from ..models import Slot, WaitlistEntry, WaitlistStatus
+
+
+def hold_duration() -> timedelta:
+    return timedelta(minutes=getattr(settings, "CONSULT_WAITLIST_HOLD_MINUTES", 30))
+
+
+@transaction.atomic
+def waitlist_join(*, user: User, patient: User, doctor_id: int, reason: str) -> WaitlistEntry:
+    """Put `patient` on the doctor's waitlist. Raises NotFound, ApplicationError, Conflict (already waiting)."""
+    if not patients_actable_by(user).filter(pk=patient.pk).exists():
+        audit_denied(actor=user, object_type="waitlist", object_id=doctor_id, subject=patient,
+                     reason="join for a patient the user may not act for")
+        raise NotFound(_("Patient not found."))
+    doctor = User.objects.filter(pk=doctor_id, role=Role.DOCTOR, is_active=True).first()
+    if doctor is None:
+        raise NotFound(_("Doctor not found."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Please give a reason for the appointment."), extra={"reason": [_("Required.")]})
+    try:
+        with transaction.atomic():
+            return WaitlistEntry.objects.create(doctor=doctor, patient=patient, booked_by=user, reason=reason[:300])
+    except IntegrityError:
+        raise Conflict(_("You are already on this doctor's waitlist."), code="already_waiting") from None
+
+
+@transaction.atomic
+def waitlist_leave(*, user: User, entry_id: int, now: datetime | None = None) -> WaitlistEntry:
+    entry = (
+        WaitlistEntry.objects.select_for_update()
+        .filter(pk=entry_id, patient__in=patients_actable_by(user), status__in=[WaitlistStatus.WAITING,
+                                                                                  WaitlistStatus.OFFERED])
+        .first()
+    )
+    if entry is None:
+        raise NotFound(_("Waitlist entry not found."))
+    slot = entry.offered_slot
+    entry.status = WaitlistStatus.CANCELLED
+    entry.save(update_fields=["status"])
+    if slot is not None:
+        _release_hold(slot)
+        waitlist_offer_next(slot=slot, now=now)
+    return entry
+
+
+def _release_hold(slot: Slot) -> None:
+    Slot.objects.filter(pk=slot.pk).update(held_for=None, held_until=None)
+
+
+@transaction.atomic
+def waitlist_offer_next(*, slot: Slot, now: datetime | None = None) -> WaitlistEntry | None:
+    """Offer a free slot to the doctor's first waiting patient and hold it for them; None if nobody waits.
+
+    The caller has the slot locked (a cancellation) or the offer expiry sweeper locks it here.
+    """
+    now = now or timezone.now()
+    # Lock the first waiting entry; SKIP LOCKED so two freed slots go to two different patients.
+    entry = (
+        WaitlistEntry.objects.select_for_update(skip_locked=True)
+        .filter(doctor_id=slot.doctor_id, status=WaitlistStatus.WAITING)
+        .select_related("patient", "booked_by")
+        .order_by("created_at", "id")
+        .first()
+    )
+    if entry is None:
+        return None
+    expires = now + hold_duration()
+    entry.status = WaitlistStatus.OFFERED
+    entry.offered_slot = slot
+    entry.offer_expires_at = expires
+    entry.save(update_fields=["status", "offered_slot", "offer_expires_at"])
+    Slot.objects.filter(pk=slot.pk).update(held_for=entry.patient, held_until=expires)
+    recipient = entry.booked_by
+    with translation.override(recipient.preferred_language or "en"):
+        notify(
+            user=recipient, kind="waitlist_offer",
+            title=_("A slot is free: %(when)s") % {"when": timezone.localtime(slot.start).strftime("%Y-%m-%d %H:%M")},
+            body=_("It is held for %(patient)s until %(until)s. Book it before then or it goes to the next patient.")
+            % {"patient": entry.patient.display_name, "until": timezone.localtime(expires).strftime("%H:%M")},
+            url=reverse("consult:waitlist"),
+            dedupe_key=f"consult:waitlist-offer:{entry.pk}:{slot.pk}",
+        )
+    return entry
+
+
+def waitlist_expire_offers(*, now: datetime | None = None) -> int:
+    """Periodic: offers whose hold lapsed expire and the slot goes to the next patient; returns how many."""
+    now = now or timezone.now()
+    expired = 0
+    for entry_id in WaitlistEntry.objects.filter(
+        status=WaitlistStatus.OFFERED, offer_expires_at__lte=now
+    ).values_list("pk", flat=True)[:200]:
+        with transaction.atomic():
+            entry = WaitlistEntry.objects.select_for_update().filter(
+                pk=entry_id, status=WaitlistStatus.OFFERED).first()
+            if entry is None:
+                continue
+            slot = Slot.objects.select_for_update().get(pk=entry.offered_slot_id) if entry.offered_slot_id else None
+            entry.status = WaitlistStatus.EXPIRED
+            entry.save(update_fields=["status"])
+            expired += 1
+            if slot is not None and slot.held_for_id == entry.patient_id:
+                _release_hold(slot)
+                from ..models import Appointment
+
+                free = not Appointment.objects.filter(slot=slot).exclude(status__in=["cancelled", "no_show"]).exists()
+                if free and slot.start > now and not slot.is_blocked:
+                    waitlist_offer_next(slot=slot, now=now)
+    return expired

@@ -1,0 +1,210 @@
+"""Pages of the booking side: directory, doctor page and booking, my appointments, waitlist, schedules."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ApplicationError
+from accounts.models import Role
+from accounts.pages import flash_error, paginate, role_required
+from accounts.selectors import patients_actable_by
+
+from ..forms_booking import BookingForm, LeaveForm, ScheduleForm
+from ..models import ScheduleException, WeeklySchedule
+from ..selectors import booking as sel
+from ..services import booking as svc
+from ..services import schedules as sched
+from ..services import waitlist as wl
+from ..services.followups import follow_up_accept
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    """Public, searchable list of doctors with their next free slot."""
+    q = request.GET.get("q", "")
+    department = request.GET.get("department", "")
+    language = request.GET.get("language", "")
+    page = paginate(request, sel.doctor_directory(q=q, department=department, language=language), per_page=20)
+    query = "&".join(f"{k}={v}" for k, v in (("q", q), ("department", department), ("language", language)) if v)
+    return render(request, "consult/directory.html", {
+        "page": page, "q": q, "department": department, "language": language, "query": query,
+        "departments": sel.departments(),
+    })
+
+
+def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
+    doctor = sel.doctor_public(doctor_id=doctor_id)
+    if doctor is None:
+        raise Http404
+    user = request.user if request.user.is_authenticated and request.user.role == Role.PATIENT else None
+    slots = list(sel.doctor_slots_free(doctor_id=doctor.pk, for_patient=user))
+    days: dict = {}
+    for slot in slots:
+        days.setdefault(slot.start.astimezone().date(), []).append(slot)
+    return render(request, "consult/doctor_detail.html", {
+        "doctor": doctor, "days": sorted(days.items()), "form": BookingForm(),
+        "patients": patients_actable_by(user) if user else [],
+    })
+
+
+def _patient_from(request: HttpRequest, raw: object):  # type: ignore[no-untyped-def]
+    if not raw:
+        return request.user
+    patient = patients_actable_by(request.user).filter(pk=raw).first()
+    if patient is None:
+        raise ApplicationError(_("Patient not found."))
+    return patient
+
+
+@role_required(Role.PATIENT)
+@require_POST
+def book(request: HttpRequest, doctor_id: int) -> HttpResponse:
+    form = BookingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give a reason for the visit and pick a time."))
+        return redirect("consult:doctor_detail", doctor_id=doctor_id)
+    try:
+        appointment = svc.appointment_book(
+            booked_by=request.user, patient=_patient_from(request, form.cleaned_data["patient"]),
+            slot_id=form.cleaned_data["slot"], reason=form.cleaned_data["reason"],
+            symptoms=form.cleaned_data["symptoms"],
+        )
+    except ApplicationError as exc:
+        flash_error(request, exc)
+        return redirect("consult:doctor_detail", doctor_id=doctor_id)
+    messages.success(request, _("Your appointment is booked."))
+    return redirect("consult:appointment_detail", appointment_id=appointment.pk)
+
+
+@role_required(Role.PATIENT)
+@require_POST
+def waitlist_join(request: HttpRequest, doctor_id: int) -> HttpResponse:
+    try:
+        wl.waitlist_join(user=request.user, patient=_patient_from(request, request.POST.get("patient")),
+                         doctor_id=doctor_id, reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+        return redirect("consult:doctor_detail", doctor_id=doctor_id)
+    messages.success(request, _("You are on the waitlist. We will offer you the first slot that becomes free."))
+    return redirect("consult:waitlist")
+
+
+@role_required(Role.PATIENT)
+def waitlist(request: HttpRequest) -> HttpResponse:
+    entries = list(sel.waitlist_of(request.user))
+    for entry in entries:
+        entry.position = sel.waitlist_position(entry)
+    return render(request, "consult/waitlist.html", {"entries": entries})
+
+
+@role_required(Role.PATIENT)
+@require_POST
+def waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
+    try:
+        wl.waitlist_leave(user=request.user, entry_id=entry_id)
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("You left the waitlist."))
+    return redirect("consult:waitlist")
+
+
+@login_required
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    if request.user.role == Role.DOCTOR:
+        return redirect("consult:console")
+    if request.user.role != Role.PATIENT:
+        raise Http404
+    when = "past" if request.GET.get("when") == "past" else "upcoming"
+    page = paginate(request, sel.appointments_of_patient_side(request.user, when=when))
+    return render(request, "consult/my_appointments.html", {
+        "page": page, "when": when, "query": f"when={when}",
+        "proposals": sel.follow_ups_open_of(request.user),
+    })
+
+
+@login_required
+def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = sel.appointments_visible_to(request.user).filter(pk=appointment_id).first()
+    if appointment is None:
+        from accounts.services import audit_denied
+
+        audit_denied(actor=request.user, object_type="appointment", object_id=appointment_id, reason="not visible")
+        raise Http404
+    reschedule_slots = []
+    if request.user.role == Role.PATIENT and appointment.status == "booked":
+        reschedule_slots = list(sel.doctor_slots_free(doctor_id=appointment.doctor_id, for_patient=appointment.patient)[:30])
+    return render(request, "consult/appointment_detail.html", {
+        "appointment": appointment, "reschedule_slots": reschedule_slots,
+        "can_change": appointment.status == "booked" and request.user.role == Role.PATIENT,
+    })
+
+
+@role_required(Role.PATIENT)
+@require_POST
+def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    try:
+        svc.appointment_cancel(user=request.user, appointment_id=appointment_id, reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("Your appointment was cancelled."))
+    return redirect("consult:appointment_detail", appointment_id=appointment_id)
+
+
+@role_required(Role.PATIENT)
+@require_POST
+def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    try:
+        new = svc.appointment_reschedule(user=request.user, appointment_id=appointment_id,
+                                         new_slot_id=int(request.POST.get("slot") or 0))
+    except (ApplicationError, ValueError) as exc:
+        if isinstance(exc, ApplicationError):
+            flash_error(request, exc)
+        return redirect("consult:appointment_detail", appointment_id=appointment_id)
+    messages.success(request, _("Your appointment was moved."))
+    return redirect("consult:appointment_detail", appointment_id=new.pk)
+
+
+@role_required(Role.PATIENT)
+@require_POST
+def follow_up_accept_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    try:
+        appointment = follow_up_accept(user=request.user, proposal_id=proposal_id,
+                                       slot_id=int(request.POST.get("slot") or 0))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+        return redirect("consult:my_appointments")
+    messages.success(request, _("Your follow-up appointment is booked."))
+    return redirect("consult:appointment_detail", appointment_id=appointment.pk)
+
+
+@role_required(Role.DOCTOR)
+def schedule(request: HttpRequest) -> HttpResponse:
+    form = ScheduleForm(request.POST if request.POST.get("form") == "schedule" else None)
+    leave_form = LeaveForm(request.POST if request.POST.get("form") == "leave" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "schedule" and form.is_valid():
+                sched.schedule_add(doctor=request.user, **form.cleaned_data)
+                messages.success(request, _("Schedule saved; slots were generated."))
+                return redirect("consult:schedule")
+            if request.POST.get("form") == "leave" and leave_form.is_valid():
+                sched.leave_add(doctor=request.user, day=leave_form.cleaned_data["date"],
+                                reason=leave_form.cleaned_data["reason"])
+                messages.success(request, _("Leave day saved; its free slots are no longer offered."))
+                return redirect("consult:schedule")
+            if request.POST.get("form") == "remove":
+                sched.schedule_remove(doctor=request.user, schedule_id=int(request.POST.get("schedule_id") or 0))
+                messages.success(request, _("Schedule removed."))
+                return redirect("consult:schedule")
+        except ApplicationError as exc:
+            flash_error(request, exc)
+    return render(request, "consult/schedule.html", {
+        "form": form, "leave_form": leave_form,
+        "schedules": WeeklySchedule.objects.filter(doctor=request.user, is_active=True),
+        "leave_days": ScheduleException.objects.filter(doctor=request.user).order_by("-date")[:20],
+    })

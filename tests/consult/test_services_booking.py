@@ -1,0 +1,246 @@
+"""Booking rules: book, refusals (nothing written), overlap, family, cancel/reschedule cut-off, doctor cancel."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
+from accounts.models import AuditEvent, Notification, Relationship
+from accounts.services import family_member_add
+from consult.models import (
+    Appointment,
+    AppointmentReminder,
+    AppointmentStatus,
+    ConsultationThread,
+    Slot,
+    SlotKind,
+)
+from consult.services.booking import (
+    appointment_book,
+    appointment_cancel,
+    appointment_doctor_cancel,
+    appointment_reschedule,
+    appointment_set_status,
+)
+from tests.consult.factories import AppointmentFactory, SlotFactory
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_book_happy_path_writes_appointment_reminders_and_thread(patient):
+    slot = SlotFactory(kind=SlotKind.ONLINE)
+
+    appointment = appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough",
+                                   symptoms="Dry cough for a week")
+
+    assert Appointment.objects.get() == appointment
+    assert (appointment.slot, appointment.patient, appointment.booked_by, appointment.doctor) == (
+        slot, patient, patient, slot.doctor)
+    assert (appointment.start, appointment.end, appointment.kind, appointment.status) == (
+        slot.start, slot.end, "online", "booked")
+    reminders = {r.kind: r.due_at for r in AppointmentReminder.objects.filter(appointment=appointment)}
+    assert reminders == {"day": slot.start - timedelta(days=1), "hour": slot.start - timedelta(hours=1)}
+    assert ConsultationThread.objects.filter(appointment=appointment, status="open").count() == 1
+
+
+def test_in_person_booking_has_no_thread(patient):
+    slot = SlotFactory(kind=SlotKind.IN_PERSON)
+    appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Check-up")
+    assert ConsultationThread.objects.count() == 0
+
+
+def _nothing_written():
+    return (Appointment.objects.count(), AppointmentReminder.objects.count(), ConsultationThread.objects.count())
+
+
+def test_taken_slot_is_refused_and_nothing_written(patient):
+    existing = AppointmentFactory()
+    before = _nothing_written()
+    with pytest.raises(Conflict) as exc:
+        appointment_book(booked_by=patient, patient=patient, slot_id=existing.slot_id, reason="Cough")
+    assert exc.value.code == "slot_taken"
+    assert _nothing_written() == before
+
+
+def test_past_slot_is_refused(patient):
+    slot = SlotFactory(start=timezone.now() - timedelta(hours=1))
+    with pytest.raises(ApplicationError) as exc:
+        appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough")
+    assert exc.value.code == "slot_past"
+    assert _nothing_written() == (0, 0, 0)
+
+
+def test_missing_slot_is_not_found(patient):
+    with pytest.raises(NotFound):
+        appointment_book(booked_by=patient, patient=patient, slot_id=987654, reason="Cough")
+    assert _nothing_written() == (0, 0, 0)
+
+
+def test_blocked_slot_and_empty_reason_refused(patient):
+    slot = SlotFactory(is_blocked=True)
+    with pytest.raises(Conflict):
+        appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough")
+    with pytest.raises(ApplicationError):
+        appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="  ")
+    assert _nothing_written() == (0, 0, 0)
+
+
+def test_doctor_cannot_book(doctor):
+    with pytest.raises(PermissionDeniedError):
+        appointment_book(booked_by=doctor, patient=doctor, slot_id=SlotFactory().pk, reason="x")
+
+
+def test_cancelled_slot_can_be_booked_again(patient):
+    old = AppointmentFactory(status=AppointmentStatus.CANCELLED)
+    new = appointment_book(booked_by=patient, patient=patient, slot_id=old.slot_id, reason="Cough")
+    assert Appointment.objects.filter(slot=old.slot).exclude(status="cancelled").get() == new
+
+
+def test_patient_cannot_hold_overlapping_appointments(patient):
+    first = SlotFactory()
+    other_doctor_same_time = SlotFactory(start=first.start + timedelta(minutes=10), end=first.end + timedelta(minutes=10))
+    appointment_book(booked_by=patient, patient=patient, slot_id=first.pk, reason="Cough")
+    with pytest.raises(Conflict) as exc:
+        appointment_book(booked_by=patient, patient=patient, slot_id=other_doctor_same_time.pk, reason="Rash")
+    assert exc.value.code == "overlap"
+    assert Appointment.objects.count() == 1
+
+
+def test_book_for_family_member_but_not_for_a_stranger(patient):
+    child = family_member_add(principal=patient, full_name="Demo Child", relationship=Relationship.CHILD)
+    appointment = appointment_book(booked_by=patient, patient=child, slot_id=SlotFactory().pk, reason="Fever")
+    assert (appointment.patient, appointment.booked_by) == (child, patient)
+
+    stranger = PatientFactory()
+    with pytest.raises(NotFound):
+        appointment_book(booked_by=patient, patient=stranger, slot_id=SlotFactory().pk, reason="Fever")
+    assert Appointment.objects.count() == 1
+    assert AuditEvent.objects.filter(action="denied", object_type="appointment", subject=stranger).count() == 1
+
+
+def test_cancel_before_cutoff_frees_slot(patient):
+    slot = SlotFactory(start=timezone.now() + timedelta(days=1))
+    appointment = appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough")
+    appointment_cancel(user=patient, appointment_id=appointment.pk, reason="Feeling better")
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancel_reason, appointment.cancelled_by) == ("cancelled", "Feeling better",
+                                                                                          patient)
+    assert AppointmentReminder.objects.filter(appointment=appointment).count() == 0
+    other = PatientFactory()
+    assert appointment_book(booked_by=other, patient=other, slot_id=slot.pk, reason="Rash").status == "booked"
+
+
+def test_cancel_after_cutoff_is_refused(patient, settings):
+    settings.CONSULT_CHANGE_CUTOFF_MINUTES = 120
+    slot = SlotFactory(start=timezone.now() + timedelta(minutes=90))
+    appointment = appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough")
+    with pytest.raises(ApplicationError) as exc:
+        appointment_cancel(user=patient, appointment_id=appointment.pk)
+    assert exc.value.code == "cutoff"
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+def test_someone_elses_appointment_cannot_be_cancelled(patient):
+    appointment = AppointmentFactory()
+    with pytest.raises(NotFound):
+        appointment_cancel(user=patient, appointment_id=appointment.pk)
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+def test_reschedule_moves_and_failure_changes_nothing(patient):
+    doctor_slot = SlotFactory()
+    later = SlotFactory(doctor=doctor_slot.doctor)
+    taken = AppointmentFactory(slot=SlotFactory(doctor=doctor_slot.doctor))
+    appointment = appointment_book(booked_by=patient, patient=patient, slot_id=doctor_slot.pk, reason="Cough")
+
+    with pytest.raises(Conflict):
+        appointment_reschedule(user=patient, appointment_id=appointment.pk, new_slot_id=taken.slot_id)
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+    assert Appointment.objects.filter(patient=patient).count() == 1
+
+    new = appointment_reschedule(user=patient, appointment_id=appointment.pk, new_slot_id=later.pk)
+    appointment.refresh_from_db()
+    assert (appointment.status, new.slot, new.status, new.reason) == ("cancelled", later, "booked", "Cough")
+
+
+def test_doctor_cancel_needs_reason_and_tells_patient(patient):
+    appointment = appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Cough")
+    doctor = appointment.doctor
+    with pytest.raises(ApplicationError):
+        appointment_doctor_cancel(doctor=doctor, appointment_id=appointment.pk, reason="")
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+    appointment_doctor_cancel(doctor=doctor, appointment_id=appointment.pk, reason="Called to the ward")
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancel_reason, appointment.cancelled_by) == (
+        "cancelled", "Called to the ward", doctor)
+    assert Slot.objects.get(pk=appointment.slot_id).is_blocked is True
+    note = Notification.objects.get(user=patient)
+    assert note.kind == "appointment_cancelled"
+    assert "Called to the ward" in note.body
+
+
+def test_other_doctor_cannot_cancel_or_change_status(patient):
+    from tests.factories import DoctorFactory
+
+    appointment = AppointmentFactory()
+    other = DoctorFactory()
+    with pytest.raises(NotFound):
+        appointment_doctor_cancel(doctor=other, appointment_id=appointment.pk, reason="x")
+    with pytest.raises(NotFound):
+        appointment_set_status(doctor=other, appointment_id=appointment.pk, action="check_in")
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+def test_status_flow(patient):
+    appointment = AppointmentFactory()
+    for action, expected in (("check_in", "checked_in"), ("start", "in_progress"), ("complete", "completed")):
+        assert appointment_set_status(doctor=appointment.doctor, appointment_id=appointment.pk,
+                                      action=action).status == expected
+    with pytest.raises(Conflict):
+        appointment_set_status(doctor=appointment.doctor, appointment_id=appointment.pk, action="check_in")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_bookings_of_one_slot_yield_exactly_one():
+    slot = SlotFactory()
+    patients = [PatientFactory() for _ in range(50)]
+    barrier = threading.Barrier(50)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(p):  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait(timeout=30)
+            appointment_book(booked_by=p, patient=p, slot_id=slot.pk, reason="Race")
+            result = "ok"
+        except Conflict as exc:
+            result = exc.code
+        except Exception as exc:  # noqa: BLE001 - any other error is a test failure, recorded as such
+            result = f"error {type(exc).__name__}: {exc}"
+        finally:
+            connection.close()  # each thread had its own connection
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(p,)) for p in patients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert sorted(set(outcomes)) == ["ok", "slot_taken"]
+    assert outcomes.count("ok") == 1
+    assert outcomes.count("slot_taken") == 49
+    assert Appointment.objects.filter(slot=slot).count() == 1
