@@ -1,4 +1,27 @@
-"""consult tasks: booking side."""
+"""consult tasks: booking side (thin: call a service; every one is safe to run twice)."""
 from __future__ import annotations
 
-__all__: list[str] = []
+from celery import shared_task
+
+__all__ = ["slots_generate", "appointment_reminders_send", "waitlist_expire_offers"]
+
+
+@shared_task(name="consult.tasks.slots_generate")
+def slots_generate() -> int:
+    from consult.services.schedules import slots_generate as generate
+
+    return generate()
+
+
+@shared_task(name="consult.tasks.appointment_reminders_send")
+def appointment_reminders_send() -> int:
+    from consult.services.booking import reminders_send_due
+
+    return reminders_send_due()
+
+
+@shared_task(name="consult.tasks.waitlist_expire_offers")
+def waitlist_expire_offers() -> int:
+    from consult.services.waitlist import waitlist_expire_offers as expire
+
+    return expire()
