@@ -250,6 +250,10 @@ class Order(models.Model):
     def can_cancel(self) -> bool:
         return self.status in BEFORE_DISPENSE
 
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
