@@ -1,0 +1,217 @@
+"""Reads of rarecases: settings, encounter data (consult has no selectors for these yet, so the reads of
+its tables are kept here, read-only, in one place), search, access counts and the propagation index."""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Case as DBCase
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.errors import NotFound
+from accounts.models import Role, User
+
+from .models import (
+    USAGE_KINDS,
+    Case,
+    CaseEvent,
+    CaseFollow,
+    CaseReference,
+    EventKind,
+    Peer,
+    PlatformProfile,
+    RareCandidate,
+    RarecasesSettings,
+    TrendModel,
+)
+
+VIEW_KINDS = (EventKind.VIEW, EventKind.REMOTE_VIEW)
+
+# Propagation index weights (docs/rarecases.md): how far a use carries a case beyond the reader.
+PROPAGATION_WEIGHTS = {
+    EventKind.DOWNLOAD: 1.0,
+    EventKind.CITE: 2.0,
+    EventKind.FORWARD: 1.5,
+    EventKind.SHARE_PEER: 2.0,
+    EventKind.REMOTE_USE: 2.0,
+    EventKind.REMOTE_VIEW: 0.5,
+}
+
+
+def settings_get() -> RarecasesSettings:
+    obj, _ = RarecasesSettings.objects.get_or_create(pk=1)
+    return obj
+
+
+def profile_get() -> PlatformProfile:
+    from .services.federation import platform_profile
+
+    return platform_profile()
+
+
+def encounter_for_doctor(*, doctor: User, encounter_id: int) -> Any:
+    """The encounter with its patient profile and diagnoses, if `doctor` wrote it (else NotFound)."""
+    from consult.models import Encounter
+
+    enc = (Encounter.objects.select_related("patient", "patient__patient_profile", "doctor")
+           .prefetch_related("diagnoses__code").filter(pk=encounter_id, doctor=doctor).first())
+    if enc is None:
+        raise NotFound("Encounter not found.")
+    return enc
+
+
+def candidates_for_doctor(doctor: User) -> QuerySet[RareCandidate]:
+    """Rare-case candidates of the newest rarity run among the doctor's own encounters."""
+    latest = RareCandidate.objects.order_by("-run_id").values_list("run_id", flat=True).first()
+    if latest is None:
+        return RareCandidate.objects.none()
+    return (RareCandidate.objects.filter(run_id=latest, doctor=doctor)
+            .select_related("encounter", "diagnosis__code").order_by("incidence", "-encounter__occurred_at"))
+
+
+def case_search(*, q: str = "", code: str = "", category: str = "", phenotype: str = "") -> QuerySet[Case]:
+    """Current versions of local and received cases matching every word of `q` (English or Chinese, in
+    codes, names, phenotype terms and findings), a code prefix, an ICD-10 block or chapter, a phenotype."""
+    qs = Case.objects.current().select_related("received_from")
+    for word in q.lower().split()[:8]:
+        qs = qs.filter(search_text__contains=word)
+    if code:
+        qs = qs.filter(search_text__contains=f"|code:{code.strip().lower()}")
+    if category:
+        cat = category.strip().upper()
+        qs = qs.filter(Q(category=cat) | Q(chapter=cat) | Q(search_text__contains=f"|orpha:{cat.lower()}"))
+    if phenotype:
+        qs = qs.filter(search_text__contains=phenotype.strip().lower())
+    return qs.order_by("-created_at")
+
+
+def case_get(*, case_id: int) -> Case:
+    case = Case.objects.select_related("received_from").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("Case not found.")
+    return case
+
+
+def case_for_doctor(*, user: User, case_id: int) -> Case:
+    if user.role != Role.DOCTOR:
+        raise NotFound("Case not found.")
+    return case_get(case_id=case_id)
+
+
+def is_following(*, user: User, case: Case) -> bool:
+    return CaseFollow.objects.filter(user=user, origin=case.origin, case_uuid=case.case_uuid).exists()
+
+
+def followed_cases(user: User) -> QuerySet[Case]:
+    pairs = CaseFollow.objects.filter(user=user).values_list("case_uuid", flat=True)
+    return Case.objects.current().filter(case_uuid__in=list(pairs))
+
+
+def peers_related(case: Case) -> list[Peer]:
+    """S900: enabled peers whose feature tags overlap the case's tags ("all" matches everything)."""
+    tags = set(case.tags)
+    out = []
+    for peer in Peer.objects.filter(enabled=True).order_by("pk"):
+        ptags = set(peer.tags)
+        if peer.instance_id == case.origin:
+            continue
+        if "all" in ptags or ptags & tags:
+            out.append(peer)
+    return out
+
+
+def total_traffic(*, since: datetime) -> int:
+    return CaseEvent.objects.filter(at__gte=since, kind__in=[*VIEW_KINDS, *USAGE_KINDS]).count()
+
+
+def period_hours(*, now: datetime | None = None) -> float:
+    """S500: the period shrinks as traffic grows. P = clamp(P_base · R / max(N, R), P_min, P_base), with N the
+    accesses of the last base period and R the reference traffic (docs/rarecases.md)."""
+    s = settings_get()
+    now = now or timezone.now()
+    n = total_traffic(since=now - timedelta(hours=s.base_period_hours))
+    return period_length(base=s.base_period_hours, minimum=s.min_period_hours, reference=s.reference_traffic,
+                         traffic=n)
+
+
+def period_length(*, base: float, minimum: float, reference: int, traffic: int) -> float:
+    return max(minimum, min(base, base * reference / max(traffic, reference, 1)))
+
+
+def period_counts(*, cases: QuerySet[Case], period: timedelta, n_periods: int, end: datetime) -> list[dict]:
+    """Views and usages per case per period, in one GROUP BY query (conditional counts per period).
+    Period i covers [end − (n−i)·period, end − (n−i−1)·period), oldest first."""
+    ann: dict[str, Any] = {}
+    for i in range(n_periods):
+        lo = end - (n_periods - i) * period
+        hi = lo + period
+        window = Q(events__at__gte=lo, events__at__lt=hi)
+        ann[f"v{i}"] = Count("events", filter=window & Q(events__kind__in=VIEW_KINDS))
+        ann[f"u{i}"] = Count("events", filter=window & Q(events__kind__in=USAGE_KINDS))
+    return list(cases.annotate(**ann).values("pk", "chapter", "created_at", *ann.keys()).order_by("pk"))
+
+
+def propagation_index_expr() -> Any:
+    weighted = Sum(
+        DBCase(*[When(events__kind=k, then=Value(w)) for k, w in PROPAGATION_WEIGHTS.items()],
+               default=Value(0.0), output_field=FloatField()) * (1 + F("events__depth")),
+        output_field=FloatField(),
+    )
+    reached = Count("events__target_node", filter=~Q(events__target_node="") & Q(events__kind__in=list(
+        PROPAGATION_WEIGHTS)), distinct=True)
+    return Coalesce(weighted, Value(0.0), output_field=FloatField()) + reached
+
+
+def propagation_indices(cases: QuerySet[Case]) -> dict[int, float]:
+    """S530: PI = Σ over propagating events w(kind)·(1 + depth) + number of distinct nodes reached."""
+    return {row["pk"]: float(row["pi"]) for row in cases.annotate(pi=propagation_index_expr()).values("pk", "pi")}
+
+
+def propagation_graph(case: Case) -> dict[str, Any]:
+    """S510–S520: nodes and edges (with counts) of where the case went."""
+    edges = (CaseEvent.objects.filter(case__case_uuid=case.case_uuid, case__origin=case.origin)
+             .exclude(target_node="").values("source_node", "target_node", "kind").annotate(n=Count("id"))
+             .order_by("source_node", "target_node", "kind"))
+    edge_list = [dict(e) for e in edges]
+    nodes = sorted({e["source_node"] for e in edge_list} | {e["target_node"] for e in edge_list})
+    return {"nodes": nodes, "edges": edge_list}
+
+
+def case_stats(case: Case) -> dict[str, Any]:
+    counts = dict(case.events.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    pi = propagation_indices(Case.objects.filter(pk=case.pk)).get(case.pk, 0.0)
+    return {"counts": counts, "propagation_index": round(pi, 2),
+            "views": sum(counts.get(k, 0) for k in VIEW_KINDS),
+            "usages": sum(counts.get(k, 0) for k in USAGE_KINDS)}
+
+
+def trend_models() -> QuerySet[TrendModel]:
+    return TrendModel.objects.defer("blob").order_by("-version")
+
+
+def active_models() -> tuple[TrendModel | None, TrendModel | None]:
+    """(first, second): the newest full model, and the newest incremental model derived after it."""
+    first = TrendModel.objects.filter(kind=TrendModel.Kind.FULL, is_active=True).order_by("-version").first()
+    if first is None:
+        return None, None
+    second = (TrendModel.objects.filter(kind=TrendModel.Kind.INCREMENTAL, is_active=True, version__gt=first.version)
+              .order_by("-version").first())
+    return first, second
+
+
+def safe_float(value: float | None) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def appointments_for_doctor(doctor: User, limit: int = 30) -> QuerySet[Any]:
+    """The doctor's own consultations, newest first (to cite a case in)."""
+    from consult.models import Appointment
+
+    return Appointment.objects.filter(doctor=doctor).select_related("patient").order_by("-start")[:limit]
+
+
+def case_references(case: Case) -> QuerySet[CaseReference]:
+    return CaseReference.objects.filter(origin=case.origin, case_uuid=case.case_uuid).select_related("related_case")

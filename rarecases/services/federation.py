@@ -1,0 +1,360 @@
+"""Federation: this platform's profile, peers and their secrets, the signed outbox delivery, and receipt.
+
+Delivery is at-least-once (outbox + retries); receipt is idempotent (unique (origin, case UUID, version)
+and unique usage event UUIDs), so each case is stored exactly once on each peer.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import secrets
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import ApplicationError
+from accounts.services import audit_record
+
+from .. import conf, crypto, deid, signing
+from ..models import (
+    Case,
+    CaseEvent,
+    DeliveryAttempt,
+    EventKind,
+    OutboxMessage,
+    OutboxStatus,
+    Peer,
+    PlatformProfile,
+    SeenNonce,
+)
+
+logger = logging.getLogger(__name__)
+
+CASE_SCHEMA = "rarecases.case/1"
+USAGE_SCHEMA = "rarecases.usage/1"
+
+
+class Unauthorized(ApplicationError):
+    code = "unauthorized"
+
+
+class PayloadRefused(ApplicationError):
+    code = "refused"
+
+
+# --- profile and peers (S100–S200) ------------------------------------------------------------------
+
+
+def platform_profile() -> PlatformProfile:
+    """This instance's profile, created from the environment defaults on first use."""
+    profile = PlatformProfile.objects.filter(pk=1).first()
+    if profile is None:
+        defaults = conf.instance_defaults()
+        profile, _ = PlatformProfile.objects.get_or_create(
+            pk=1, defaults={**defaults, "specialties": [], "data_categories": ["encounter_diagnoses", "rare_cases"]})
+    return profile
+
+
+def profile_public(profile: PlatformProfile) -> dict[str, Any]:
+    return {"instance_id": profile.instance_id, "name": profile.name, "region": profile.region,
+            "base_url": profile.base_url, "specialties": profile.specialties,
+            "data_categories": profile.data_categories, "feature_tags": profile.feature_tags,
+            "schemas": [CASE_SCHEMA, USAGE_SCHEMA]}
+
+
+@transaction.atomic
+def peer_create(*, name: str, instance_id: str, url: str, key_id: str, secret: str, tags: list[str] | None = None,
+                enabled: bool = True) -> Peer:
+    """Register a peer with the shared secret of the pair (stored encrypted). Raises ApplicationError."""
+    if len(secret) < 16:
+        raise ApplicationError(_("The shared secret must be at least 16 characters."))
+    peer = Peer(name=name, instance_id=instance_id, url=url.rstrip("/"), key_id=key_id, tags=tags or [],
+                enabled=enabled, secret_encrypted=crypto.encrypt(secret))
+    peer.full_clean()
+    peer.save()
+    return peer
+
+
+def peer_set_secret(*, peer: Peer, secret: str) -> Peer:
+    if len(secret) < 16:
+        raise ApplicationError(_("The shared secret must be at least 16 characters."))
+    peer.secret_encrypted = crypto.encrypt(secret)
+    peer.save(update_fields=["secret_encrypted"])
+    return peer
+
+
+def peer_rotate_keys() -> int:
+    """Re-encrypt every stored secret under the newest key of RARECASES_PEER_KEYS."""
+    n = 0
+    with transaction.atomic():
+        for peer in Peer.objects.select_for_update().order_by("pk"):
+            peer.secret_encrypted = crypto.rotate(peer.secret_encrypted)
+            peer.save(update_fields=["secret_encrypted"])
+            n += 1
+    return n
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _http(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=conf.http_timeout()) as resp:  # noqa: S310 - admin-set peer URL
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def peer_fetch_profile(*, peer: Peer, adopt_tags: bool = False) -> Peer:
+    """S200: fetch the peer's public profile and store it (its feature tags become the peer's tags when
+    `adopt_tags` or when none were set). Raises ApplicationError when the peer cannot be reached."""
+    try:
+        status, body = _http("GET", f"{peer.url}/federation/profile/", None, {"Accept": "application/json"})
+        data = json.loads(body)
+    except (OSError, ValueError) as exc:
+        raise ApplicationError(_("Could not fetch the peer's profile: %(error)s") % {"error": exc}) from exc
+    if status != 200 or not isinstance(data, dict):
+        raise ApplicationError(_("The peer answered %(status)s.") % {"status": status})
+    peer.profile = data
+    peer.profile_fetched_at = timezone.now()
+    fields = ["profile", "profile_fetched_at"]
+    if adopt_tags or not peer.tags:
+        peer.tags = [str(t) for t in data.get("feature_tags", [])][:50]
+        fields.append("tags")
+    peer.save(update_fields=fields)
+    return peer
+
+
+# --- sending ----------------------------------------------------------------------------------------
+
+
+def case_payload(case: Case) -> dict[str, Any]:
+    """Exactly what leaves the instance for a case (also shown to the doctor as the preview)."""
+    return {
+        "schema": CASE_SCHEMA, "origin": case.origin, "case_uuid": str(case.case_uuid), "version": case.version,
+        "title": case.title, "age_band": case.age_band, "sex": case.sex, "region": case.region,
+        "codes": case.codes, "category": case.category, "chapter": case.chapter, "orpha": case.orpha,
+        "phenotypes": case.phenotypes, "findings": case.findings, "treatment": case.treatment,
+        "outcome": case.outcome, "tags": case.tags, "created_at": case.created_at.isoformat(),
+        "provenance": {"path": list(case.provenance.get("path", [case.origin]))},
+    }
+
+
+def outbox_enqueue(*, peer: Peer, kind: str, payload: dict[str, Any], case: Case | None = None) -> OutboxMessage | None:
+    """Write an outbox row (call inside the caller's transaction) and queue its delivery after commit.
+    Returns None when this case version is already queued for this peer."""
+    from platform_site.tasking import enqueue_on_commit
+
+    from ..tasks import outbox_deliver_task
+
+    try:
+        with transaction.atomic():
+            msg = OutboxMessage.objects.create(peer=peer, kind=kind, payload=payload, case=case)
+    except IntegrityError:
+        return None
+    enqueue_on_commit(outbox_deliver_task, msg.pk)
+    return msg
+
+
+def _backoff(attempts: int) -> float:
+    """Exponential back-off with ±10 % jitter: base · 2^(attempts−1), capped."""
+    delay = min(conf.backoff_max(), conf.backoff_base() * (2 ** max(0, attempts - 1)))
+    return delay * random.uniform(0.9, 1.1)  # noqa: S311 - jitter, not security
+
+
+PATHS = {OutboxMessage.Kind.CASE: "/federation/cases/", OutboxMessage.Kind.USAGE: "/federation/usage/"}
+
+
+def outbox_deliver(*, message_id: int) -> str:
+    """Deliver one outbox row once (no-op unless pending). Returns the row's status afterwards.
+
+    The row is locked while sending so two workers (the on-commit task and the sweeper) never send it at
+    the same time on PostgreSQL; should both still send (SQLite has no row locks), the receiver
+    de-duplicates, so the case is stored once either way.
+    """
+    with transaction.atomic():
+        qs = OutboxMessage.objects.select_related("peer")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        msg = qs.filter(pk=message_id, status=OutboxStatus.PENDING).first()
+        if msg is None:
+            return "skipped"
+        peer = msg.peer
+        path = PATHS[msg.kind]
+        body = json.dumps(msg.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        started = time.monotonic()
+        status_code, error = None, ""
+        try:
+            headers = signing.sign(secret=crypto.decrypt(peer.secret_encrypted), key_id=peer.key_id, method="POST",
+                                   path=path, body=body)
+            headers["Content-Type"] = "application/json"
+            status_code, resp = _http("POST", f"{peer.url}{path}", body, headers)
+            if status_code >= 300:
+                error = resp[:300].decode(errors="replace")
+        except Exception as exc:  # noqa: BLE001 - any transport error is a retry, recorded below
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        now = timezone.now()
+        ok = status_code is not None and 200 <= status_code < 300
+        DeliveryAttempt.objects.create(message=msg, status_code=status_code, ok=ok, error=error,
+                                       duration_ms=int((time.monotonic() - started) * 1000))
+        msg.attempts += 1
+        if ok:
+            msg.status, msg.delivered_at, msg.last_error = OutboxStatus.DELIVERED, now, ""
+        elif status_code is not None and 400 <= status_code < 500 and status_code not in (401, 408, 409, 429):
+            # The peer refused the content itself (schema, identifiers): retrying cannot help.
+            msg.status, msg.last_error = OutboxStatus.REJECTED, error
+        else:
+            msg.next_attempt_at = now + timedelta(seconds=_backoff(msg.attempts))
+            msg.last_error = error or f"HTTP {status_code}"
+        msg.save(update_fields=["attempts", "status", "delivered_at", "last_error", "next_attempt_at"])
+        return msg.status
+
+
+def outbox_retry(*, message_ids: list[int]) -> int:
+    """Admin action: make failed or waiting rows due now (rejected rows go back to pending)."""
+    return OutboxMessage.objects.filter(pk__in=message_ids).exclude(status=OutboxStatus.DELIVERED).update(
+        status=OutboxStatus.PENDING, next_attempt_at=timezone.now())
+
+
+def outbox_sweep(*, limit: int = 500, inline: bool = False) -> int:
+    """Periodic: queue (or, `inline`, deliver) every pending row that is due. A queued row gets a lease
+    (next_attempt_at pushed forward) so the next sweep does not queue it again while it waits."""
+    from platform_site.tasking import enqueue
+
+    from ..tasks import outbox_deliver_task
+
+    now = timezone.now()
+    ids = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+               .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    if inline:
+        for pk in ids:
+            outbox_deliver(message_id=pk)
+        return len(ids)
+    OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.PENDING).update(
+        next_attempt_at=now + timedelta(seconds=max(30.0, conf.http_timeout() * 6)))
+    for pk in ids:
+        if not enqueue(outbox_deliver_task, pk):
+            outbox_deliver(message_id=pk)
+    return len(ids)
+
+
+def nonce_purge() -> int:
+    cutoff = timezone.now() - timedelta(seconds=2 * conf.replay_window())
+    return SeenNonce.objects.filter(at__lt=cutoff).delete()[0]
+
+
+# --- receiving --------------------------------------------------------------------------------------
+
+
+def request_authenticate(*, method: str, path: str, body: bytes, headers: dict[str, str]) -> Peer:
+    """Verify signature, freshness and nonce; returns the sending peer. Call inside the transaction that
+    stores the payload, so a refused payload also forgets the nonce. Raises Unauthorized."""
+    key_id = headers.get(signing.HEADER_KEY, "")
+    peer = Peer.objects.filter(key_id=key_id, enabled=True).first() if key_id else None
+    if peer is None:
+        raise Unauthorized(_("Unknown or disabled key."))
+    reason = signing.verify(secret=crypto.decrypt(peer.secret_encrypted), method=method, path=path, body=body,
+                            headers=headers, window=conf.replay_window())
+    if reason:
+        raise Unauthorized(reason)
+    try:
+        with transaction.atomic():
+            SeenNonce.objects.create(key_id=key_id, nonce=headers[signing.HEADER_NONCE])
+    except IntegrityError as exc:
+        raise Unauthorized("replayed request") from exc
+    return peer
+
+
+def _text_fields(payload: dict[str, Any]) -> dict[str, str]:
+    fields = {k: str(payload.get(k) or "") for k in ("title", "region", "findings", "treatment", "outcome")}
+    for i, item in enumerate(payload.get("codes", []) + payload.get("phenotypes", []) + payload.get("orpha", [])):
+        fields[f"term{i}"] = " ".join(str(v) for k, v in item.items() if k != "id")
+    return fields
+
+
+def case_receive(*, peer: Peer, payload: dict[str, Any]) -> tuple[Case, bool]:
+    """Store a case from a peer (S1000, receiving side). Returns (case, created). The payload has passed
+    the serializer; here: origin check, the de-identification check again, de-duplication, provenance.
+    Raises PayloadRefused (nothing stored)."""
+    me = platform_profile()
+    origin = payload["origin"]
+    if origin == me.instance_id:
+        raise PayloadRefused(_("This case originates here."))
+    hits = deid.check_fields(_text_fields(payload))
+    if hits:
+        raise PayloadRefused(_("The case carries a direct identifier and was refused."),
+                             extra={"fields": sorted(hits)})
+    path = [str(p) for p in payload.get("provenance", {}).get("path", [origin])][:20]
+    existing = Case.objects.filter(origin=origin, case_uuid=payload["case_uuid"], version=payload["version"]).first()
+    if existing:
+        return existing, False
+    newest = (Case.objects.filter(origin=origin, case_uuid=payload["case_uuid"])
+              .order_by("-version").values_list("version", flat=True).first())
+    is_current = newest is None or newest < payload["version"]
+    fields = {k: payload[k] for k in ("title", "age_band", "sex", "region", "codes", "category", "chapter", "orpha",
+                                      "phenotypes", "findings", "treatment", "outcome", "tags")}
+    try:
+        with transaction.atomic():
+            # The unique (origin, uuid, version) index, not the check above, closes the race of two
+            # deliveries of the same case arriving at once.
+            case = Case.objects.create(
+                origin=origin, case_uuid=payload["case_uuid"], version=payload["version"], is_current=is_current,
+                received_from=peer, received_at=timezone.now(), created_at=payload["created_at"],
+                provenance={"path": [*path, me.instance_id], "received_from": peer.instance_id,
+                            "hops": len(path)},
+                search_text=search_text_for(fields), **fields)
+    except IntegrityError:
+        return Case.objects.get(origin=origin, case_uuid=payload["case_uuid"], version=payload["version"]), False
+    if is_current:
+        Case.objects.filter(origin=origin, case_uuid=case.case_uuid, version__lt=case.version).update(is_current=False)
+    audit_record(actor=None, action="create", object_type="rarecases.case", object_id=str(case.case_uuid),
+                 detail={"from_peer": peer.instance_id, "version": case.version})
+    return case, True
+
+
+REMOTE_KIND = {"view": EventKind.REMOTE_VIEW, "share_peer": EventKind.SHARE_PEER}
+
+
+def usage_receive(*, peer: Peer, payload: dict[str, Any]) -> bool:
+    """A peer reports a view/usage of a case that originated here (S520 across the federation).
+    Returns False for a duplicate report. Raises PayloadRefused for a case not held here."""
+    me = platform_profile()
+    if payload["origin"] != me.instance_id:
+        raise PayloadRefused(_("The case did not originate here."))
+    case = (Case.objects.filter(origin=me.instance_id, case_uuid=payload["case_uuid"])
+            .order_by("-is_current", "-version").first())
+    if case is None:
+        raise PayloadRefused(_("Unknown case."))
+    try:
+        with transaction.atomic():
+            CaseEvent.objects.create(
+                case=case, kind=REMOTE_KIND.get(payload["kind"], EventKind.REMOTE_USE), at=payload["at"], peer=peer,
+                source_node=payload["source_node"][:120], target_node=payload["target_node"][:120],
+                depth=min(int(payload["depth"]), 50), event_uuid=payload["event_uuid"])
+    except IntegrityError:
+        return False
+    return True
+
+
+def search_text_for(fields: dict[str, Any]) -> str:
+    """Retrieval features (S400, S360): codes, names in both languages, category, Orphanet classes,
+    phenotype ids and names, and the text, lower-cased, with `|code:` / `|orpha:` markers."""
+    parts = [fields.get("title", ""), fields.get("findings", ""), fields.get("treatment", ""),
+             fields.get("outcome", ""), fields.get("region", ""), f"|block:{fields.get('category', '')}"]
+    for c in fields.get("codes", []):
+        parts += [f"|code:{c.get('code', '')}", c.get("name_en", ""), c.get("name_zh", "")]
+    for o in fields.get("orpha", []):
+        parts += [f"|orpha:{o.get('id', '')}", o.get("name", "")]
+    for p in fields.get("phenotypes", []):
+        parts += [p.get("id", ""), p.get("name", ""), p.get("name_zh", "")]
+    parts += [f"|tag:{t}" for t in fields.get("tags", [])]
+    return " ".join(str(p) for p in parts if p).lower()
