@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import booking
+from .views import booking, console, consultation, encounters
 
 urlpatterns = [
     path("doctors/", booking.directory, name="directory"),
@@ -16,6 +16,17 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/cancel/", booking.appointment_cancel, name="appointment_cancel"),
     path("appointments/<int:appointment_id>/reschedule/", booking.appointment_reschedule,
          name="appointment_reschedule"),
+    path("appointments/<int:appointment_id>/consultation/", consultation.consultation, name="consultation"),
+    path("appointments/<int:appointment_id>/consultation/poll/", consultation.consultation_poll,
+         name="consultation_poll"),
+    path("appointments/<int:appointment_id>/consultation/close/", consultation.consultation_close,
+         name="consultation_close"),
+    path("consultation-files/<int:message_id>/", consultation.attachment, name="attachment"),
+    path("appointments/<int:appointment_id>/encounter/", encounters.encounter_edit, name="encounter_edit"),
+    path("encounters/<int:encounter_id>/", encounters.encounter_detail, name="encounter_detail"),
+    path("icd10/search/", encounters.icd10_lookup, name="icd10_lookup"),
     path("follow-ups/<int:proposal_id>/accept/", booking.follow_up_accept_view, name="follow_up_accept"),
     path("doctor/schedule/", booking.schedule, name="schedule"),
+    path("doctor/console/", console.console, name="console"),
+    path("doctor/appointments/<int:appointment_id>/action/", console.appointment_action, name="appointment_action"),
 ]

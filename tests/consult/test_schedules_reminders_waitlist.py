@@ -19,7 +19,7 @@ from consult.services.booking import appointment_book, appointment_cancel, remin
 from consult.services.schedules import leave_add, schedule_add, schedule_remove, slots_generate
 from consult.services.waitlist import waitlist_expire_offers, waitlist_join
 from tests.consult.factories import SlotFactory
-from tests.factories import DoctorFactory, PatientFactory
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo(settings.TIME_ZONE)

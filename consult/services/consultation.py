@@ -1,0 +1,206 @@
+"""Online consultation threads: who may read and write, attachments checked by content, closing."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
+from accounts.models import AuditAction, Role, User
+from accounts.selectors import patients_actable_by
+from accounts.services import audit_denied, audit_record, notify
+
+from ..models import AppointmentStatus, ConsultationMessage, ConsultationThread, ThreadStatus
+
+# Content sniffing: the first bytes decide the type, never the file name or the browser's Content-Type.
+SIGNATURES: list[tuple[bytes, int, str, str]] = [
+    (b"\xff\xd8\xff", 0, "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png", "png"),
+    (b"GIF87a", 0, "image/gif", "gif"),
+    (b"GIF89a", 0, "image/gif", "gif"),
+    (b"%PDF-", 0, "application/pdf", "pdf"),
+]
+
+
+def max_attachment_bytes() -> int:
+    return getattr(settings, "CONSULT_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+
+
+def opens_before() -> timedelta:
+    return timedelta(minutes=getattr(settings, "CONSULT_THREAD_OPENS_MINUTES", 15))
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    for magic, offset, mime, ext in SIGNATURES:
+        if head[offset:offset + len(magic)] == magic:
+            return mime, ext
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    return None
+
+
+def thread_for(*, user: User, appointment_id: int) -> ConsultationThread:
+    """The thread of an appointment the user is a party to (patient side or its doctor); NotFound + audit."""
+    qs = ConsultationThread.objects.select_related("appointment__patient", "appointment__doctor",
+                                                   "appointment__booked_by")
+    if user.role == Role.PATIENT:
+        qs = qs.filter(appointment__patient__in=patients_actable_by(user))
+    elif user.role == Role.DOCTOR:
+        qs = qs.filter(appointment__doctor=user)
+    else:
+        qs = qs.none()
+    thread = qs.filter(appointment_id=appointment_id).first()
+    if thread is None:
+        audit_denied(actor=user, object_type="consultation", object_id=appointment_id, reason="not a party")
+        raise NotFound(_("Consultation not found."))
+    return thread
+
+
+def consultation_read(*, user: User, appointment_id: int, after_id: int = 0
+                      ) -> tuple[ConsultationThread, QuerySet[ConsultationMessage]]:
+    """A party reads the thread (audited); `after_id` returns only newer messages (polling).
+
+    A poll that returns nothing new writes no audit entry: nothing was read.
+    """
+    thread = thread_for(user=user, appointment_id=appointment_id)
+    messages = thread.messages.select_related("sender").filter(pk__gt=after_id).order_by("pk")
+    if not after_id or messages.exists():
+        audit_record(actor=user, action=AuditAction.READ, object_type="consultation", object_id=thread.pk,
+                     subject=thread.appointment.patient, detail={"after": after_id} if after_id else None)
+    return thread, messages
+
+
+def thread_is_open(thread: ConsultationThread, now: datetime) -> bool:
+    return thread.status == ThreadStatus.OPEN and now >= thread.appointment.start - opens_before()
+
+
+@dataclass
+class Upload:
+    name: str
+    size: int
+    file: IO[bytes]
+
+
+def message_post(*, user: User, appointment_id: int, body: str = "", upload: Upload | None = None,
+                 now: datetime | None = None) -> ConsultationMessage:
+    """Post a message (and at most one attachment) to a thread the user is a party to.
+
+    Raises NotFound (not a party), Conflict (not open yet / closed / appointment cancelled),
+    ApplicationError (empty message, attachment too large or not an image/PDF by content).
+    """
+    now = now or timezone.now()
+    thread = thread_for(user=user, appointment_id=appointment_id)
+    body = (body or "").strip()
+    if not body and upload is None:
+        raise ApplicationError(_("Write a message or attach a file."), code="empty")
+    if len(body) > 5000:
+        raise ApplicationError(_("The message is too long (at most 5,000 characters)."), code="too_long")
+    if thread.appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
+        raise Conflict(_("This appointment was cancelled."), code="cancelled")
+    if thread.status == ThreadStatus.CLOSED:
+        raise Conflict(_("This consultation is closed."), code="closed")
+    if now < thread.appointment.start - opens_before():
+        raise Conflict(_("The consultation opens %(minutes)s minutes before the appointment.")
+                       % {"minutes": int(opens_before().total_seconds() // 60)}, code="not_open")
+    stored: Path | None = None
+    fields: dict = {}
+    if upload is not None:
+        stored, fields = _store_attachment(thread, upload)
+    try:
+        with transaction.atomic():
+            message = ConsultationMessage.objects.create(thread=thread, sender=user, body=body, **fields)
+    except Exception:
+        if stored is not None:
+            stored.unlink(missing_ok=True)
+        raise
+    return message
+
+
+def _store_attachment(thread: ConsultationThread, upload: Upload) -> tuple[Path, dict]:
+    limit = max_attachment_bytes()
+    if upload.size > limit:
+        raise ApplicationError(_("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)},
+                               code="too_large")
+    head = upload.file.read(16)
+    kind = sniff(head)
+    if kind is None:
+        raise ApplicationError(_("Only images (JPEG, PNG, GIF, WebP) and PDF files can be attached."),
+                               code="bad_type")
+    mime, ext = kind
+    relative = Path("consult") / str(thread.pk) / f"{uuid.uuid4().hex}.{ext}"
+    target = Path(settings.PRIVATE_MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with open(target, "xb") as out:
+        out.write(head)
+        written += len(head)
+        while chunk := upload.file.read(64 * 1024):
+            written += len(chunk)
+            if written > limit:  # the declared size lied
+                out.close()
+                target.unlink(missing_ok=True)
+                raise ApplicationError(_("The file is too large (at most %(mb)s MB).")
+                                       % {"mb": limit // (1024 * 1024)}, code="too_large")
+            out.write(chunk)
+    name = get_valid_filename(Path(upload.name or f"attachment.{ext}").name)[:150] or f"attachment.{ext}"
+    return target, {"attachment_path": str(relative), "attachment_name": name, "attachment_type": mime,
+                    "attachment_size": written}
+
+
+def attachment_open(*, user: User, message_id: int) -> tuple[Path, ConsultationMessage]:
+    """The stored file of a message, for one of the thread's two parties only (audited read)."""
+    message = ConsultationMessage.objects.select_related("thread").filter(pk=message_id).first()
+    if message is None or not message.attachment_path:
+        audit_denied(actor=user, object_type="consultation_attachment", object_id=message_id, reason="no such file")
+        raise NotFound(_("File not found."))
+    thread = thread_for(user=user, appointment_id=message.thread.appointment_id)
+    root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
+    path = (root / message.attachment_path).resolve()
+    if root not in path.parents or not path.is_file():
+        raise NotFound(_("File not found."))
+    audit_record(actor=user, action=AuditAction.READ, object_type="consultation_attachment", object_id=message.pk,
+                 subject=thread.appointment.patient)
+    return path, message
+
+
+def thread_close(*, doctor: User, appointment_id: int, summary: str, now: datetime | None = None
+                 ) -> ConsultationThread:
+    """The doctor closes the thread with a summary the patient sees; the appointment is completed."""
+    now = now or timezone.now()
+    if doctor.role != Role.DOCTOR:
+        raise PermissionDeniedError(_("Only the doctor can close a consultation."))
+    thread = thread_for(user=doctor, appointment_id=appointment_id)
+    summary = (summary or "").strip()
+    if not summary:
+        raise ApplicationError(_("Please write a summary for the patient."), extra={"summary": [_("Required.")]})
+    with transaction.atomic():
+        thread = ConsultationThread.objects.select_for_update().select_related("appointment").get(pk=thread.pk)
+        if thread.status == ThreadStatus.CLOSED:
+            raise Conflict(_("This consultation is closed."), code="closed")
+        thread.status = ThreadStatus.CLOSED
+        thread.summary = summary
+        thread.closed_at = now
+        thread.save(update_fields=["status", "summary", "closed_at"])
+        appointment = thread.appointment
+        if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN,
+                                  AppointmentStatus.IN_PROGRESS):
+            appointment.status = AppointmentStatus.COMPLETED
+            appointment.save(update_fields=["status", "updated_at"])
+        recipient = appointment.booked_by
+        with translation.override(recipient.preferred_language or "en"):
+            notify(user=recipient, kind="consultation_closed",
+                   title=_("Your consultation with %(doctor)s is closed") % {"doctor": doctor.display_name},
+                   body=_("Read the doctor's summary on the consultation page."),
+                   url=reverse("consult:consultation", args=[appointment.pk]),
+                   dedupe_key=f"consult:thread-closed:{thread.pk}")
+    return thread

@@ -1,0 +1,65 @@
+"""The doctor console: today's queue, the selected patient's summary, one-click actions."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ApplicationError, NotFound
+from accounts.models import Role
+from accounts.pages import flash_error, role_required
+
+from ..selectors import console as sel
+from ..services import booking as svc
+from ..services.followups import follow_up_propose
+
+
+@role_required(Role.DOCTOR)
+def console(request: HttpRequest) -> HttpResponse:
+    try:
+        day = date.fromisoformat(request.GET["day"]) if request.GET.get("day") else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    groups = sel.console_queue(doctor=request.user, day=day)
+    selected = None
+    selected_id = request.GET.get("a")
+    if selected_id:
+        selected = next((a for items in groups.values() for a in items if str(a.pk) == selected_id), None)
+    encounters = sel.recent_encounters(patient_id=selected.patient_id) if selected else []
+    return render(request, "consult/console.html", {
+        "groups": [(key, groups[key]) for key in sel.QUEUE_GROUPS], "day": day, "selected": selected,
+        "recent_encounters": encounters, "total": sum(len(v) for v in groups.values()),
+    })
+
+
+def _back(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    return redirect(f"{reverse('consult:console')}?a={appointment_id}")
+
+
+@role_required(Role.DOCTOR)
+@require_POST
+def appointment_action(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    action = request.POST.get("action", "")
+    try:
+        if action == "cancel":
+            svc.appointment_doctor_cancel(doctor=request.user, appointment_id=appointment_id,
+                                          reason=request.POST.get("reason", ""))
+            messages.success(request, _("The appointment was cancelled and the patient was told."))
+        elif action == "follow_up":
+            proposal = follow_up_propose(doctor=request.user, appointment_id=appointment_id,
+                                         note=request.POST.get("note", ""))
+            messages.success(request, _("Follow-up proposed: %(n)s times were sent to the patient.")
+                             % {"n": proposal.slots.count()})
+        else:
+            svc.appointment_set_status(doctor=request.user, appointment_id=appointment_id, action=action)
+    except NotFound:
+        raise Http404 from None
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return _back(request, appointment_id)

@@ -1,0 +1,90 @@
+"""Pages of online consultations: the thread, htmx polling, private attachments, closing."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ApplicationError, NotFound
+from accounts.models import Role
+from accounts.pages import flash_error, role_required
+
+from ..services import consultation as svc
+
+
+@login_required
+def consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    if request.method == "POST":
+        upload = request.FILES.get("attachment")
+        try:
+            svc.message_post(
+                user=request.user, appointment_id=appointment_id, body=request.POST.get("body", ""),
+                upload=svc.Upload(name=upload.name, size=upload.size, file=upload) if upload else None,
+            )
+        except ApplicationError as exc:
+            if isinstance(exc, NotFound):
+                raise Http404 from None
+            flash_error(request, exc)
+        return redirect("consult:consultation", appointment_id=appointment_id)
+    try:
+        thread, thread_messages = svc.consultation_read(user=request.user, appointment_id=appointment_id)
+    except NotFound:
+        raise Http404 from None
+    thread_messages = list(thread_messages)
+    return render(request, "consult/consultation.html", {
+        "thread": thread, "appointment": thread.appointment, "thread_messages": thread_messages,
+        "last_id": thread_messages[-1].pk if thread_messages else 0,
+        "is_open": svc.thread_is_open(thread, timezone.now()),
+        "max_mb": svc.max_attachment_bytes() // (1024 * 1024),
+    })
+
+
+@login_required
+def consultation_poll(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """htmx polling: the messages after ?after=<id>, appended out of band, and a fresh poller."""
+    try:
+        after = int(request.GET.get("after") or 0)
+    except ValueError:
+        after = 0
+    try:
+        thread, new = svc.consultation_read(user=request.user, appointment_id=appointment_id, after_id=after)
+    except NotFound:
+        raise Http404 from None
+    new = list(new)
+    return render(request, "consult/_poll.html", {
+        "thread": thread, "appointment": thread.appointment, "new_messages": new,
+        "last_id": new[-1].pk if new else after,
+    })
+
+
+@login_required
+def attachment(request: HttpRequest, message_id: int) -> FileResponse:
+    try:
+        path, message = svc.attachment_open(user=request.user, message_id=message_id)
+    except NotFound:
+        raise Http404 from None
+    response = FileResponse(open(path, "rb"), content_type=message.attachment_type,  # noqa: SIM115
+                            as_attachment=message.attachment_type == "application/pdf",
+                            filename=message.attachment_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@role_required(Role.DOCTOR)
+@require_POST
+def consultation_close(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    try:
+        svc.thread_close(doctor=request.user, appointment_id=appointment_id, summary=request.POST.get("summary", ""))
+    except NotFound:
+        raise Http404 from None
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("The consultation is closed; the patient can read your summary."))
+    return redirect("consult:consultation", appointment_id=appointment_id)

@@ -1,0 +1,73 @@
+"""Pages of encounters: record / amend (the author), read (audited), ICD-10 type-ahead."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, NotFound
+from accounts.models import Role
+from accounts.pages import flash_error, role_required
+
+from ..forms_booking import EncounterForm
+from ..models import Encounter
+from ..services import encounters as svc
+from ..services.booking import appointment_for_doctor
+from ..services.encounters import NOTE_FIELDS
+from ..services.icd10 import icd10_search
+
+
+@role_required(Role.DOCTOR)
+def encounter_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    try:
+        appointment = appointment_for_doctor(doctor=request.user, appointment_id=appointment_id)
+    except NotFound:
+        raise Http404 from None
+    encounter = Encounter.objects.filter(appointment=appointment).prefetch_related("diagnoses").first()
+    initial = {}
+    if encounter is not None:
+        initial = {f: getattr(encounter, f) for f in NOTE_FIELDS}
+        initial["diagnoses"] = ", ".join(d.code_id for d in encounter.diagnoses.order_by("-is_primary", "id"))
+    form = EncounterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        notes = {f: form.cleaned_data[f] for f in NOTE_FIELDS}
+        codes = [c for c in form.cleaned_data["diagnoses"].replace("，", ",").split(",") if c.strip()]
+        try:
+            if encounter is None:
+                encounter = svc.encounter_record(doctor=request.user, appointment_id=appointment.pk, notes=notes,
+                                                 diagnoses=codes)
+                messages.success(request, _("Encounter saved."))
+            else:
+                svc.encounter_amend(user=request.user, encounter_id=encounter.pk, notes=notes, diagnoses=codes,
+                                    reason=form.cleaned_data["reason"])
+                messages.success(request, _("Encounter amended; the previous version is kept."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        else:
+            return redirect("consult:encounter_detail", encounter_id=encounter.pk)
+    return render(request, "consult/encounter_form.html", {
+        "form": form, "appointment": appointment, "encounter": encounter,
+    })
+
+
+@login_required
+def encounter_detail(request: HttpRequest, encounter_id: int) -> HttpResponse:
+    try:
+        encounter = svc.encounter_read(user=request.user, encounter_id=encounter_id)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "consult/encounter_detail.html", {
+        "encounter": encounter, "can_amend": encounter.doctor_id == request.user.pk and encounter.appointment_id,
+    })
+
+
+@login_required
+def icd10_lookup(request: HttpRequest) -> HttpResponse:
+    """Type-ahead (htmx): codes whose code or English/Chinese name matches ?q=."""
+    if request.user.role != Role.DOCTOR:
+        raise Http404
+    return render(request, "consult/_icd10_results.html", {"codes": icd10_search(request.GET.get("q", ""))})
+
+
