@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -24,3 +25,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body["errors"] = exc.extra
         return Response(body, status=code)
     return drf_exception_handler(exc, context)
+
+
+class AutoSchema(_SpectacularAutoSchema):
+    """Names the nested `InputSerializer`/`OutputSerializer` of each API view after the view
+    (`AccessLogApi.OutputSerializer` → component `AccessLogApiOutput`), so views' schemas never collide."""
+
+    def get_serializer_name(self, serializer: Any, direction: str) -> str:
+        qualname = type(serializer).__qualname__
+        if "." in qualname and "<locals>" not in qualname:
+            return qualname.replace(".", "")
+        return super().get_serializer_name(serializer, direction)

@@ -1,0 +1,176 @@
+"""Celery through a real broker: a worker subprocess (with embedded beat) and a gunicorn web server.
+
+The broker is CELERY_BROKER_URL (Redis in CI) or kombu's filesystem transport when it is unset.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from celery import Celery
+
+from accounts.models import EmailStatus, OutboundEmail, User
+from platform_site.settings import integrations_celery
+from platform_site.tasking import enqueue
+from tests.platform.conftest import Browserless, Stack, closed_port_url, wait_until
+
+pytestmark = pytest.mark.broker
+
+PASSWORD = "a-Long-passphrase-42"
+
+
+def _deliveries(worker_log: str, task: str) -> int:
+    """How many runs of `task` the worker's log reports as succeeded."""
+    return sum(1 for line in worker_log.splitlines() if f"Task {task}[" in line and "succeeded" in line)
+
+
+def test_beat_schedules_the_outbox_sweep_through_the_broker_and_the_worker_sends_the_mail(stack: Stack):
+    # Given a pending e-mail whose delivery task was never queued
+    row = OutboundEmail.objects.create(to=["beat.check@example.test"], subject="Beat check", body="Swept by beat.",
+                                       from_email="no-reply@medplatform.invalid")
+
+    # When a worker with embedded beat runs the sweep every second
+    worker = stack.start_worker(sweep_seconds=1)
+
+    # Then beat → broker → worker delivers it, once
+    wait_until(lambda: OutboundEmail.objects.get(pk=row.pk).status == EmailStatus.SENT, 45, "the sweep to send it")
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (EmailStatus.SENT, 1)
+    assert row.sent_at is not None
+    messages = stack.sent_mail()
+    assert len(messages) == 1
+    assert "Subject: Beat check" in messages[0]
+    assert "To: beat.check@example.test" in messages[0]
+    log = worker.log()
+    assert "Scheduler: Sending due task accounts-email-outbox-sweep" in log
+    assert _deliveries(log, "accounts.tasks.email_outbox_sweep") >= 1
+    assert _deliveries(log, "accounts.tasks.email_deliver") == 0
+
+
+def test_a_task_queued_by_a_page_is_executed_by_the_worker(stack: Stack):
+    # Given the web server and a worker whose sweep is far away (so only the queued task can send)
+    worker = stack.start_worker(sweep_seconds=3600)
+    web = stack.start_web()
+
+    # When someone signs up
+    status, location = Browserless(web.url).post_form(
+        "/accounts/signup/", {"email": "queued@example.test", "password1": PASSWORD, "password2": PASSWORD})
+
+    # Then the page redirects, and the verification e-mail is sent by the worker's email_deliver task
+    assert (status, location) == (302, "/accounts/confirm-email/")
+    assert User.objects.filter(email="queued@example.test").count() == 1
+    wait_until(lambda: OutboundEmail.objects.filter(status=EmailStatus.SENT).exists(), 30, "the worker to send it")
+    assert list(OutboundEmail.objects.values_list("to", "status", "attempts")) == [
+        (["queued@example.test"], EmailStatus.SENT, 1)]
+    messages = stack.sent_mail()
+    assert len(messages) == 1
+    assert "To: queued@example.test" in messages[0]
+    assert "/accounts/confirm-email/" in messages[0]
+    log = worker.log()
+    assert _deliveries(log, "accounts.tasks.email_deliver") == 1
+    assert _deliveries(log, "accounts.tasks.email_outbox_sweep") == 0
+
+
+def test_with_the_broker_down_sign_up_still_answers_and_a_later_sweep_sends_the_mail_once(stack: Stack):
+    # Given a web server whose broker is unreachable (nothing listens on the port)
+    web = stack.start_web(CELERY_BROKER_URL=closed_port_url())
+
+    # When someone signs up
+    started = time.monotonic()
+    status, location = Browserless(web.url).post_form(
+        "/accounts/signup/", {"email": "outage@example.test", "password1": PASSWORD, "password2": PASSWORD})
+    elapsed = time.monotonic() - started
+
+    # Then the page still answers, quickly, and the e-mail waits in the outbox
+    assert (status, location) == (302, "/accounts/confirm-email/")
+    assert elapsed < 3, f"sign-up took {elapsed:.2f} s with the broker down"
+    assert User.objects.filter(email="outage@example.test").count() == 1
+    assert list(OutboundEmail.objects.values_list("to", "status", "attempts")) == [
+        (["outage@example.test"], EmailStatus.PENDING, 0)]
+    assert "could not queue accounts.tasks.email_deliver" in web.log()
+
+    # When the broker is back and beat's sweep runs (every second here)
+    worker = stack.start_worker(sweep_seconds=1)
+    wait_until(lambda: OutboundEmail.objects.filter(status=EmailStatus.SENT).exists(), 45, "the sweep to send it")
+    # let a few more sweeps run: none may send it again
+    time.sleep(3)
+
+    # Then it was sent exactly once
+    assert list(OutboundEmail.objects.values_list("to", "status", "attempts")) == [
+        (["outage@example.test"], EmailStatus.SENT, 1)]
+    messages = stack.sent_mail()
+    assert len(messages) == 1
+    assert "To: outage@example.test" in messages[0]
+    assert _deliveries(worker.log(), "accounts.tasks.email_outbox_sweep") >= 3
+
+
+@pytest.fixture
+def hung_redis() -> Iterator[str]:
+    """A TCP server that accepts connections and never answers (a hung Redis)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    accepted: list[socket.socket] = []
+    stopping = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stopping.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    stopping.set()
+    thread.join(timeout=2)
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+@pytest.mark.parametrize("broker", ["hung", "closed"])
+def test_enqueue_gives_up_within_seconds_when_redis_hangs_or_is_down(broker, hung_redis, monkeypatch):
+    # Given a Celery app with the project's Redis transport options and a broker that hangs or refuses
+    url = hung_redis if broker == "hung" else closed_port_url()
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery lets this variable override broker_url
+    app = Celery("broker-timeout-check", broker=url, set_as_current=False)
+    options, connection_timeout = _redis_settings()
+    app.conf.broker_transport_options = options
+    app.conf.broker_connection_timeout = connection_timeout
+
+    @app.task(name="tests.noop")
+    def noop() -> None:  # pragma: no cover - never runs
+        return None
+
+    # When a task is queued
+    started = time.monotonic()
+    queued = enqueue(noop)
+    elapsed = time.monotonic() - started
+
+    # Then enqueue reports failure instead of raising, within seconds (Redis' default blocks > 1 minute)
+    assert queued is False
+    assert elapsed < 3, f"enqueue blocked {elapsed:.2f} s"
+
+
+def _redis_settings() -> tuple[dict, float]:
+    """What settings/integrations_celery.py configures for a Redis broker (CELERY_BROKER_URL=redis://…)."""
+    import importlib
+    import os
+
+    saved = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:1/0"
+    try:
+        module = importlib.reload(integrations_celery)
+        return dict(module.CELERY_BROKER_TRANSPORT_OPTIONS), module.CELERY_BROKER_CONNECTION_TIMEOUT
+    finally:
+        if saved is None:
+            os.environ.pop("CELERY_BROKER_URL")
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved
+        importlib.reload(integrations_celery)
