@@ -9,4 +9,7 @@ BEAT_SCHEDULE: dict = {
     # Reminders are due at exact minutes (start - 1 day, start - 1 hour): check every minute.
     "consult-appointment-reminders": {"task": "consult.tasks.appointment_reminders_send", "schedule": 60.0},
     "consult-waitlist-expire-offers": {"task": "consult.tasks.waitlist_expire_offers", "schedule": 60.0},
+    # Medication doses: send what is due every minute (exactly once, SKIP LOCKED); mark unanswered ones missed.
+    "consult-dose-reminders-send": {"task": "consult.tasks.dose_reminders_send_due", "schedule": 60.0},
+    "consult-dose-reminders-missed": {"task": "consult.tasks.dose_reminders_mark_missed", "schedule": 300.0},
 }

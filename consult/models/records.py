@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 __all__ = [
     "AllergyCategory", "AllergySeverity", "AllergyStatus", "Allergy",
     "ProblemStatus", "Problem",
-    "ObservationKind", "ObservationSource", "ObservationSpec", "OBSERVATION_SPECS", "Observation",
+    "ObservationKind", "ObservationSource", "ObservationSpec", "OBSERVATION_SPECS", "SYSTOLIC_LOINC", "Observation",
     "HealthDocumentKind", "HealthDocument",
 ]
 

@@ -17,14 +17,18 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, NotFound
+from accounts.errors import ApplicationError, Conflict, NotFound
+from accounts.models import User
+from accounts.services import notify
 
 from ..models import (
     DEFAULT_TIMES,
     DoseReminder,
+    DoseStatus,
     Frequency,
     PrescriptionItem,
     PrescriptionStatus,
@@ -164,3 +168,161 @@ def reminders_schedule_for_dispense(*, prescription_item_id: int, dispensed_at: 
     if plan.is_paused:
         return 0
     return _generate(plan, item, not_before=max(dispensed_at, timezone.now()))
+
+
+# --- sending -----------------------------------------------------------------------------------------------
+
+def _dose_text(dose: DoseReminder) -> tuple[str, str]:
+    item = dose.item
+    local = dose.scheduled_at.astimezone(ZoneInfo(dose.plan.time_zone))
+    title = _("Time for your medicine: %(drug)s") % {"drug": item.drug.name}
+    body = _("%(dose)s %(unit)s, %(route)s, due at %(time)s. %(instructions)s") % {
+        "dose": f"{item.dose.normalize():f}", "unit": item.get_dose_unit_display(), "route": item.get_route_display(),
+        "time": local.strftime("%H:%M"), "instructions": item.instructions,
+    }
+    return title, body.strip()
+
+
+def _send_batch(*, now: dt.datetime, batch_size: int) -> int:
+    with transaction.atomic():
+        # SKIP LOCKED: a second worker (or a second beat) takes the next rows instead of waiting for ours.
+        ids = list(
+            DoseReminder.objects.select_for_update(skip_locked=True)
+            .filter(status=DoseStatus.SCHEDULED, scheduled_at__lte=now)
+            .order_by("scheduled_at", "id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not ids:
+            return 0
+        # The claim. On PostgreSQL the rows are already ours; on SQLite (no row locks) the database's single
+        # writer lock serialises this UPDATE, and a row another worker sent meanwhile no longer matches.
+        claimed = DoseReminder.objects.filter(pk__in=ids, status=DoseStatus.SCHEDULED).update(
+            status=DoseStatus.SENT, sent_at=now
+        )
+        if claimed != len(ids):
+            raise Conflict("another worker sent some of these doses; retrying the batch")
+        doses = DoseReminder.objects.filter(pk__in=ids).select_related("item__drug", "plan", "patient").order_by("id")
+        for dose in doses:
+            patient = dose.patient
+            with translation.override(patient.preferred_language or settings.LANGUAGE_CODE):
+                title, body = _dose_text(dose)
+                notify(user=patient, kind="dose_reminder", title=title, body=body,
+                       url=reverse("consult:records-dose", args=[dose.pk]), dedupe_key=f"dose:{dose.pk}")
+    return len(ids)
+
+
+def reminders_send_due(*, now: dt.datetime | None = None, batch_size: int = 500, max_batches: int = 1000) -> int:
+    """Send every dose that is due and not yet sent (in-app + e-mail), exactly once. Returns how many were sent.
+
+    Each batch is its own transaction, so a crash loses at most the batch in flight — which stays 'scheduled'
+    and is sent by the next run."""
+    now = now or timezone.now()
+    total = 0
+    for _i in range(max_batches):
+        try:
+            sent = _send_batch(now=now, batch_size=batch_size)
+        except Conflict:
+            logger.info("dose batch lost a race; retrying")
+            continue
+        total += sent
+        if sent < batch_size:
+            break
+    return total
+
+
+def reminders_mark_missed(*, now: dt.datetime | None = None) -> int:
+    """Doses reminded more than the grace period ago without an answer become missed. Returns how many."""
+    now = now or timezone.now()
+    # One conditional UPDATE: a patient's answer that commits first wins (its row no longer matches).
+    return DoseReminder.objects.filter(status=DoseStatus.SENT, sent_at__lt=now - grace_period()).update(
+        status=DoseStatus.MISSED
+    )
+
+
+# --- the patient's answers and settings ---------------------------------------------------------------------
+
+# How early a dose may be marked (taking the 08:00 tablet at 07:15 is fine).
+EARLY_WINDOW = dt.timedelta(hours=2)
+# How long after its time a missed dose may still be marked as taken late.
+LATE_WINDOW = dt.timedelta(hours=24)
+
+
+@transaction.atomic
+def dose_respond(*, dose_id: int, patient: User, taken: bool, now: dt.datetime | None = None) -> DoseReminder:
+    """The patient marks a dose taken or skipped. Raises NotFound for someone else's dose, ApplicationError when
+    the dose is too far in the future, already answered, or too old to change."""
+    now = now or timezone.now()
+    dose = DoseReminder.objects.select_for_update().filter(pk=dose_id, patient=patient).first()
+    if dose is None:
+        raise NotFound(_("Dose not found."))
+    if dose.status in (DoseStatus.TAKEN, DoseStatus.SKIPPED):
+        raise ApplicationError(_("This dose was already marked."), code="dose_answered")
+    if dose.scheduled_at - now > EARLY_WINDOW:
+        raise ApplicationError(_("This dose is not due yet."), code="dose_not_due")
+    if dose.status == DoseStatus.MISSED and now - dose.scheduled_at > LATE_WINDOW:
+        raise ApplicationError(_("This dose is too old to change."), code="dose_too_old")
+    dose.status = DoseStatus.TAKEN if taken else DoseStatus.SKIPPED
+    dose.responded_at = now
+    dose.save(update_fields=["status", "responded_at"])
+    return dose
+
+
+def _plan_of(*, item_id: int, patient: User) -> tuple[ReminderPlan, PrescriptionItem]:
+    plan = (ReminderPlan.objects.select_for_update().select_related("item__prescription")
+            .filter(item_id=item_id, patient=patient).first())
+    if plan is None:
+        raise NotFound(_("No reminders for this medicine."))
+    return plan, plan.item
+
+
+def _drop_future(plan: ReminderPlan, now: dt.datetime) -> int:
+    # Only doses not yet sent: history (sent, taken, skipped, missed) is kept for adherence.
+    deleted, _d = DoseReminder.objects.filter(plan=plan, status=DoseStatus.SCHEDULED, scheduled_at__gt=now).delete()
+    return deleted
+
+
+@transaction.atomic
+def reminder_plan_pause(*, item_id: int, patient: User, paused: bool, now: dt.datetime | None = None) -> ReminderPlan:
+    """Pause (future doses are removed, nothing is sent) or resume (doses from now on are generated again)."""
+    now = now or timezone.now()
+    plan, item = _plan_of(item_id=item_id, patient=patient)
+    if plan.is_paused == paused:
+        return plan
+    plan.is_paused, plan.paused_at = paused, (now if paused else None)
+    plan.save(update_fields=["is_paused", "paused_at", "updated_at"])
+    if paused:
+        _drop_future(plan, now)
+    elif item.prescription.status != PrescriptionStatus.CANCELLED:
+        _generate(plan, item, not_before=now)
+    return plan
+
+
+@transaction.atomic
+def reminder_plan_change_times(*, item_id: int, patient: User, times_of_day: list[str],
+                               now: dt.datetime | None = None) -> ReminderPlan:
+    """Change the local times of the remaining doses. The number of times must match the frequency (twice
+    daily keeps two times); every-N-hours takes one time (the first dose of the day)."""
+    now = now or timezone.now()
+    plan, item = _plan_of(item_id=item_id, patient=patient)
+    times = parse_times(times_of_day)
+    expected = 1 if item.frequency == Frequency.EVERY_N_HOURS else len(DEFAULT_TIMES.get(item.frequency, []))
+    if len(times) != expected:
+        raise ApplicationError(
+            _("This medicine needs %(n)d time(s) of day.") % {"n": expected}, code="times_count"
+        )
+    plan.times_of_day = [t.strftime("%H:%M") for t in times]
+    plan.time_zone = plan.patient.time_zone or plan.time_zone
+    plan.save(update_fields=["times_of_day", "time_zone", "updated_at"])
+    _drop_future(plan, now)
+    if not plan.is_paused and item.prescription.status != PrescriptionStatus.CANCELLED:
+        _generate(plan, item, not_before=now + dt.timedelta(seconds=1))
+    return plan
+
+
+def reminders_stop_for_prescription(*, prescription_id: int, now: dt.datetime | None = None) -> int:
+    """A cancelled prescription sends no more reminders (future doses removed). Returns how many removed."""
+    now = now or timezone.now()
+    deleted, _d = DoseReminder.objects.filter(
+        item__prescription_id=prescription_id, status=DoseStatus.SCHEDULED, scheduled_at__gt=now
+    ).delete()
+    return deleted

@@ -1,0 +1,129 @@
+"""Prescription pages: the doctor writes one in an encounter (with the allergy check), both sides read them."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ApplicationError, NotFound
+from accounts.models import Role
+from accounts.pages import flash_error, role_required
+from accounts.selectors import patients_actable_by
+from accounts.services import audit_denied, audit_record
+
+from ..models import DoseUnit, Encounter, Frequency, Prescription, Route
+from ..selectors import prescriptions as selectors
+from ..selectors.records import allergies_of
+from ..services import prescriptions as services
+
+ITEM_ROWS = 3
+
+
+def _visible(user):  # type: ignore[no-untyped-def]
+    if user.role == Role.DOCTOR:
+        return selectors.prescriptions_by_doctor(doctor=user)
+    return (Prescription.objects.filter(Q(patient__in=patients_actable_by(user)))
+            .select_related("doctor", "patient", "encounter").prefetch_related("items__drug").order_by("-issued_at"))
+
+
+@role_required(Role.PATIENT, Role.DOCTOR)
+def prescription_list(request: HttpRequest) -> HttpResponse:
+    prescriptions = list(_visible(request.user)[:100])
+    adherence = selectors.adherence_for_prescriptions(prescription_ids=[p.pk for p in prescriptions])
+    rows = [(p, adherence.get(p.pk)) for p in prescriptions]
+    return render(request, "consult/records/prescription_list.html", {"rows": rows})
+
+
+@role_required(Role.PATIENT, Role.DOCTOR)
+def prescription_detail(request: HttpRequest, prescription_id: int) -> HttpResponse:
+    rx = _visible(request.user).filter(pk=prescription_id).first()
+    if rx is None:
+        audit_denied(actor=request.user, object_type="prescription", object_id=prescription_id)
+        raise Http404
+    audit_record(actor=request.user, action="read", object_type="prescription", object_id=rx.pk, subject=rx.patient)
+    by_item = selectors.adherence_by_item(patient=rx.patient)
+    items = [(item, by_item.get(item.pk)) for item in rx.items.all()]
+    template = "consult/records/prescription_print.html" if request.GET.get("print") else \
+        "consult/records/prescription_detail.html"
+    return render(request, template, {"rx": rx, "items": items,
+                                      "adherence": selectors.adherence_for_prescriptions(prescription_ids=[rx.pk]).get(rx.pk)})
+
+
+def _items_from_post(post: Any) -> list[dict[str, Any]]:
+    items = []
+    for i in range(ITEM_ROWS):
+        drug_id = (post.get(f"item-{i}-drug") or "").strip()
+        if not drug_id:
+            continue
+        times = [t.strip() for t in (post.get(f"item-{i}-times") or "").split(",") if t.strip()]
+        items.append({
+            "drug_id": int(drug_id) if drug_id.isdigit() else -1,
+            "dose": post.get(f"item-{i}-dose") or None,
+            "dose_unit": post.get(f"item-{i}-dose_unit") or "",
+            "route": post.get(f"item-{i}-route") or Route.ORAL,
+            "frequency": post.get(f"item-{i}-frequency") or "",
+            "interval_hours": int(post.get(f"item-{i}-interval_hours")) if (post.get(f"item-{i}-interval_hours") or "").isdigit() else None,
+            "times_of_day": times,
+            "start_date": parse_date(post.get(f"item-{i}-start_date") or "") if post.get(f"item-{i}-start_date") else None,
+            "duration_days": int(post.get(f"item-{i}-duration_days")) if (post.get(f"item-{i}-duration_days") or "").isdigit() else None,
+            "quantity": int(post.get(f"item-{i}-quantity")) if (post.get(f"item-{i}-quantity") or "").isdigit() else None,
+            "instructions": post.get(f"item-{i}-instructions") or "",
+            "allergy_override_reason": post.get(f"item-{i}-override") or "",
+        })
+    return items
+
+
+@role_required(Role.DOCTOR)
+def prescribe(request: HttpRequest, encounter_id: int) -> HttpResponse:
+    encounter = Encounter.objects.select_related("patient").filter(pk=encounter_id, doctor=request.user).first()
+    if encounter is None:
+        audit_denied(actor=request.user, object_type="encounter", object_id=encounter_id,
+                     reason="prescribe in another doctor's encounter")
+        raise Http404
+    conflicts: dict[int, Any] = {}
+    if request.method == "POST":
+        try:
+            rx = services.prescription_create(
+                doctor=request.user, encounter_id=encounter.pk, items=_items_from_post(request.POST),
+                valid_days=int(request.POST.get("valid_days") or 7) if (request.POST.get("valid_days") or "7").isdigit() else 0,
+                note=request.POST.get("note", ""),
+            )
+        except NotFound:
+            raise Http404 from None
+        except (ApplicationError, ValueError) as exc:
+            if isinstance(exc, ApplicationError):
+                flash_error(request, exc)
+                conflicts = {c["index"]: c for c in exc.extra.get("conflicts", [])}
+            else:
+                messages.error(request, _("Check the dates."))
+        else:
+            messages.success(request, _("Prescription issued."))
+            return redirect("consult:records-prescription", prescription_id=rx.pk)
+    drug_model = apps.get_model("pharmacy", "Drug")
+    rows = [{"i": i, "conflict": conflicts.get(i)} for i in range(ITEM_ROWS)]
+    return render(request, "consult/records/prescribe.html", {
+        "encounter": encounter, "patient": encounter.patient, "rows": rows, "post": request.POST,
+        "drugs": drug_model.objects.filter(is_active=True).order_by("generic_name_en", "strength"),
+        "allergies": allergies_of(patient=encounter.patient),
+        "units": DoseUnit.choices, "routes": Route.choices, "frequencies": Frequency.choices,
+    })
+
+
+@require_POST
+@role_required(Role.DOCTOR)
+def prescription_cancel(request: HttpRequest, prescription_id: int) -> HttpResponse:
+    try:
+        services.prescription_cancel(doctor=request.user, prescription_id=prescription_id,
+                                     reason=request.POST.get("reason", ""))
+    except NotFound:
+        raise Http404 from None
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return redirect("consult:records-prescription", prescription_id=prescription_id)

@@ -1,0 +1,96 @@
+"""Medication pages: today's doses with taken/skipped, a dose opened from its notification, pause and times."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ApplicationError, NotFound
+from accounts.models import Role
+from accounts.pages import flash_error, role_required
+from accounts.selectors import patients_actable_by
+from accounts.services import audit_denied
+
+from ..models import DoseReminder, ReminderPlan
+from ..selectors import prescriptions as selectors
+from ..services import reminders as services
+
+
+@role_required(Role.PATIENT)
+def medication(request: HttpRequest) -> HttpResponse:
+    patient = request.user
+    now = timezone.now()
+    doses = list(selectors.doses_of(patient=patient, start=now - dt.timedelta(days=2), end=now + dt.timedelta(days=1)))
+    plans = (ReminderPlan.objects.filter(patient=patient, item__prescription__status="active")
+             .select_related("item__drug").order_by("item_id"))
+    by_item = selectors.adherence_by_item(patient=patient)
+    return render(request, "consult/records/medication.html", {
+        "doses": doses, "plans": [(p, by_item.get(p.item_id)) for p in plans], "now": now,
+        "adherence": selectors.adherence_for_patient(patient=patient),
+    })
+
+
+def _dose_for(request: HttpRequest, dose_id: int) -> DoseReminder:
+    dose = (DoseReminder.objects.filter(pk=dose_id, patient__in=patients_actable_by(request.user))
+            .select_related("item__drug", "patient", "plan").first())
+    if dose is None:
+        audit_denied(actor=request.user, object_type="dose", object_id=dose_id)
+        raise Http404
+    return dose
+
+
+@role_required(Role.PATIENT)
+def dose_detail(request: HttpRequest, dose_id: int) -> HttpResponse:
+    dose = _dose_for(request, dose_id)
+    return render(request, "consult/records/dose.html", {"dose": dose})
+
+
+@require_POST
+@role_required(Role.PATIENT)
+def dose_respond(request: HttpRequest, dose_id: int) -> HttpResponse:
+    dose = _dose_for(request, dose_id)
+    taken = request.POST.get("answer") == "taken"
+    try:
+        services.dose_respond(dose_id=dose.pk, patient=dose.patient, taken=taken)
+    except NotFound:
+        raise Http404 from None
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("Marked as taken.") if taken else _("Marked as skipped."))
+    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "consult:records-medication")
+
+
+def _plan_patient(request: HttpRequest, item_id: int):  # type: ignore[no-untyped-def]
+    plan = ReminderPlan.objects.filter(item_id=item_id, patient__in=patients_actable_by(request.user)).first()
+    if plan is None:
+        audit_denied(actor=request.user, object_type="reminder_plan", object_id=item_id)
+        raise Http404
+    return plan.patient
+
+
+@require_POST
+@role_required(Role.PATIENT)
+def plan_pause(request: HttpRequest, item_id: int) -> HttpResponse:
+    patient = _plan_patient(request, item_id)
+    services.reminder_plan_pause(item_id=item_id, patient=patient, paused=request.POST.get("paused") == "1")
+    return redirect("consult:records-medication")
+
+
+@require_POST
+@role_required(Role.PATIENT)
+def plan_times(request: HttpRequest, item_id: int) -> HttpResponse:
+    patient = _plan_patient(request, item_id)
+    times = [t.strip() for t in request.POST.get("times", "").split(",") if t.strip()]
+    try:
+        services.reminder_plan_change_times(item_id=item_id, patient=patient, times_of_day=times)
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("Reminder times changed."))
+    return redirect("consult:records-medication")
