@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, NotFound
@@ -12,7 +11,7 @@ from accounts.models import User
 from consult.selectors.prescriptions import prescription_items_fillable
 
 from ..models import Cart, CartItem, Drug
-from .common import clean_quantity, require_patient
+from .common import atomic_service, clean_quantity, require_patient
 
 
 def _cart_for(patient: User, *, lock: bool = False) -> Cart:
@@ -55,7 +54,7 @@ def _check_line(*, patient: User, drug: Drug, quantity: int, prescription_item_i
     return item.pk
 
 
-@transaction.atomic
+@atomic_service
 def cart_item_add(*, patient: User, drug_id: Any, quantity: Any = 1, prescription_item_id: Any = None) -> CartItem:
     """Put a drug in the patient's cart (adds to the quantity already there). Raises ApplicationError for a
     bad quantity, too little stock, a missing/invalid prescription; NotFound for an unknown drug."""
@@ -77,7 +76,7 @@ def cart_item_add(*, patient: User, drug_id: Any, quantity: Any = 1, prescriptio
     return line
 
 
-@transaction.atomic
+@atomic_service
 def cart_item_update(*, patient: User, item_id: Any, quantity: Any) -> CartItem:
     """Set a line's quantity. Raises NotFound for a line that is not in this patient's cart."""
     require_patient(patient)
@@ -92,7 +91,7 @@ def cart_item_update(*, patient: User, item_id: Any, quantity: Any) -> CartItem:
     return line
 
 
-@transaction.atomic
+@atomic_service
 def cart_item_remove(*, patient: User, item_id: Any) -> None:
     require_patient(patient)
     cart = _cart_for(patient, lock=True)
@@ -101,6 +100,6 @@ def cart_item_remove(*, patient: User, item_id: Any) -> None:
         raise NotFound(_("This item is not in your cart."))
 
 
-@transaction.atomic
+@atomic_service
 def cart_clear(*, patient: User) -> None:
     CartItem.objects.filter(cart__patient=patient).delete()

@@ -4,7 +4,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, NotFound
@@ -12,12 +11,12 @@ from accounts.models import User
 from accounts.services import audit_record
 
 from ..models import Drug, StockMovement, StockMovementKind
-from .common import clean_quantity, require_staff, stock_put_back
+from .common import atomic_service, clean_quantity, require_staff, stock_put_back
 
 MAX_RESTOCK = 100_000
 
 
-@transaction.atomic
+@atomic_service
 def drug_create(*, actor: User | None, price: Decimal, stock: int = 0, **fields: Any) -> Drug:
     """Create a catalogue entry; its opening stock is the ledger's first row. Raises ApplicationError on
     invalid fields (full_clean)."""
@@ -37,7 +36,7 @@ def drug_create(*, actor: User | None, price: Decimal, stock: int = 0, **fields:
     return drug
 
 
-@transaction.atomic
+@atomic_service
 def drug_restock(*, actor: User, drug_id: int, quantity: Any, note: str = "") -> Drug:
     """Add delivered packs to stock (pharmacist or admin). Raises PermissionDeniedError, NotFound,
     ApplicationError (quantity)."""

@@ -1,9 +1,12 @@
 """Helpers shared by the pharmacy services: input checks, role checks, the stock ledger write."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -12,6 +15,9 @@ from accounts.models import Role, User
 from accounts.services import audit_denied
 
 from ..models import Drug, Order, StockMovement
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 MAX_QUANTITY = 99  # packs per line; larger quantities go through a pharmacist, not the web shop
 
@@ -42,12 +48,39 @@ def clean_quantity(value: Any, *, maximum: int = MAX_QUANTITY) -> int:
     return value
 
 
-def require_staff(actor: User, *, action: str, object_type: str = "order", object_id: Any = "") -> None:
+def denied(exc: ApplicationError, *, actor: User | None, object_type: str, object_id: Any, reason: str
+           ) -> ApplicationError:
+    """Mark a refusal to be audited; `atomic_service` writes the entry after the rollback (an entry written
+    inside the failing transaction would be rolled back with it)."""
+    exc.audit = {"actor": actor, "object_type": object_type, "object_id": str(object_id)[:50],  # type: ignore[attr-defined]
+                 "reason": reason}
+    return exc
+
+
+def atomic_service(fn: Callable[P, R]) -> Callable[P, R]:
+    """`transaction.atomic`, plus: a refusal marked with `denied(...)` is audited once the transaction has
+    rolled back, so the audit entry survives while nothing else the service did does."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            with transaction.atomic():
+                return fn(*args, **kwargs)
+        except ApplicationError as exc:
+            audit = getattr(exc, "audit", None)
+            if audit:
+                audit_denied(**audit)
+            raise
+
+    return wrapper
+
+
+def require_staff(actor: User, *, action: str, object_type: str = "pharmacy.order", object_id: Any = "") -> None:
     """Pharmacists and admins only; anyone else gets a 403 and an audit entry."""
     if getattr(actor, "role", None) not in (Role.PHARMACIST, Role.ADMIN):
-        audit_denied(actor=actor, object_type=object_type, object_id=object_id,
+        raise denied(PermissionDeniedError(_("Only a pharmacist can do this.")), actor=actor,
+                     object_type=object_type, object_id=object_id,
                      reason=f"{action}: role {getattr(actor, 'role', 'anonymous')}")
-        raise PermissionDeniedError(_("Only a pharmacist can do this."))
 
 
 def require_patient(actor: User) -> None:

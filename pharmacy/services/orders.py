@@ -9,14 +9,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import User
-from accounts.services import audit_denied, audit_record, notify
+from accounts.services import audit_record, notify
 from consult.selectors.records import allergy_conflicts
 from consult.services.prescriptions import prescription_item_fill, prescription_item_unfill
 
@@ -33,7 +32,7 @@ from ..models import (
     StockMovementKind,
 )
 from ..payments import payment_provider
-from .common import require_patient, require_staff, stock_put_back, stock_take
+from .common import atomic_service, denied, require_patient, require_staff, stock_put_back, stock_take
 
 MAX_TEXT = {"recipient_name": 150, "phone": 32, "address": 255}
 
@@ -45,8 +44,8 @@ def _lock_order(*, actor: User, order_id: Any, staff: bool) -> Order:
         qs = qs.filter(patient=actor)
     order = qs.filter(pk=order_id).first() if str(order_id).isdigit() else None
     if order is None:
-        audit_denied(actor=actor, object_type="pharmacy.order", object_id=str(order_id)[:50], reason="not found")
-        raise NotFound(_("Order not found."))
+        raise denied(NotFound(_("Order not found.")), actor=actor, object_type="pharmacy.order", object_id=order_id,
+                     reason="not found or not yours")
     return order
 
 
@@ -78,7 +77,7 @@ def _clean_text(value: Any, field: str, label: str) -> str:
     return text
 
 
-@transaction.atomic
+@atomic_service
 def order_checkout(*, patient: User, recipient_name: Any, phone: Any, address: Any) -> Order:
     """Turn the patient's cart into an order awaiting payment, reserving stock and filling prescriptions.
 
@@ -140,7 +139,7 @@ def order_checkout(*, patient: User, recipient_name: Any, phone: Any, address: A
     return order
 
 
-@transaction.atomic
+@atomic_service
 def order_pay(*, actor: User, order_id: Any) -> Order:
     """Pay a pending order through the configured provider. Raises NotFound, Conflict (not pending)."""
     require_patient(actor)
@@ -176,7 +175,7 @@ def _refund_payment(order: Order) -> None:
     payment.save(update_fields=["refund_reference", "status", "refunded_at"])
 
 
-@transaction.atomic
+@atomic_service
 def order_cancel(*, actor: User, order_id: Any, reason: str = "") -> Order:
     """Cancel before dispensing (the patient, or a pharmacist): stock returns, fills are given back and a paid
     order is refunded. Raises NotFound, Conflict (already dispensed or final)."""
@@ -194,7 +193,7 @@ def order_cancel(*, actor: User, order_id: Any, reason: str = "") -> Order:
     return order
 
 
-@transaction.atomic
+@atomic_service
 def order_refund(*, actor: User, order_id: Any, reason: Any) -> Order:
     """Refund a paid order (pharmacist/admin), e.g. goods returned or lost in delivery. Before dispensing the
     goods also go back to stock; after dispensing they do not (dispensed medicine is never resold).
@@ -215,7 +214,7 @@ def order_refund(*, actor: User, order_id: Any, reason: Any) -> Order:
     return order
 
 
-@transaction.atomic
+@atomic_service
 def order_approve(*, actor: User, order_id: Any, note: str = "") -> Order:
     """Pharmacist approves a paid order with prescription-only items. Raises PermissionDeniedError, NotFound,
     Conflict (not awaiting review)."""
@@ -229,7 +228,7 @@ def order_approve(*, actor: User, order_id: Any, note: str = "") -> Order:
     return order
 
 
-@transaction.atomic
+@atomic_service
 def order_reject(*, actor: User, order_id: Any, reason: Any) -> Order:
     """Pharmacist rejects an order under review: the reason is required and shown to the patient; stock and
     prescription fills return and the payment is refunded."""
@@ -247,7 +246,7 @@ def order_reject(*, actor: User, order_id: Any, reason: Any) -> Order:
     return order
 
 
-@transaction.atomic
+@atomic_service
 def order_dispense(*, actor: User, order_id: Any) -> Order:
     """Pharmacist dispenses an approved order (or a paid OTC-only one) and starts medication reminders for its
     prescription items through consult's scheduler. Raises PermissionDeniedError, NotFound, Conflict."""
@@ -269,7 +268,7 @@ def order_dispense(*, actor: User, order_id: Any) -> Order:
     return order
 
 
-@transaction.atomic
+@atomic_service
 def order_ship(*, actor: User, order_id: Any, tracking_note: Any) -> Order:
     """Hand a dispensed order to the courier; the tracking note (carrier and number) is required."""
     require_staff(actor, action="ship", object_id=order_id)
@@ -284,7 +283,7 @@ def order_ship(*, actor: User, order_id: Any, tracking_note: Any) -> Order:
     return order
 
 
-@transaction.atomic
+@atomic_service
 def order_deliver(*, actor: User, order_id: Any) -> Order:
     """The patient confirms receipt (or a pharmacist records the courier's proof of delivery)."""
     staff = getattr(actor, "role", None) in ("pharmacist", "admin")
