@@ -97,6 +97,9 @@ class Record(models.Model):
         verbose_name = _("record")
         verbose_name_plural = _("records")
 
+    def __str__(self) -> str:
+        return f"{self.source} {self.occurred_on} {self.value}"
+
 
 class RunStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
@@ -166,6 +169,9 @@ class Result(models.Model):
             models.UniqueConstraint(fields=["run", "patient"], name="portraits_result_run_patient"),
         ]
 
+    def __str__(self) -> str:
+        return f"run {self.run_id} / {self.student_id or self.patient_id}"
+
 
 class RuleKind(models.TextChoices):
     FAILED_CONSECUTIVE = "failed_consecutive", _("Failed courses in two consecutive semesters")
@@ -221,3 +227,6 @@ class Alert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["rule", "student", "period"], name="portraits_alert_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} / {self.student} ({self.get_state_display()})"

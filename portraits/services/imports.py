@@ -1,0 +1,406 @@
+"""Import of campus exports (schema v1, portraits/schema.py): validate everything, then store all or nothing.
+
+Flow of `campus_import`: hash each file (a known hash is a recognised re-import and changes nothing) →
+parse and validate every new file into a frame (collecting file/row/column/reason errors) → if there is
+any error, return the report and write nothing → otherwise, in one transaction, upsert the roster and
+load the records (PostgreSQL: COPY into the period partitions; SQLite: executemany).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from ..models import ImportBatch, Source, Student
+from ..schema import SCHEMA_VERSION, SCHEMAS, FileSchema, column_lookup, header_key
+from .pseudonym import pseudonym
+
+MAX_REPORTED_ERRORS = 200
+RECORD_COLUMNS = ["batch_id", "student_id", "source", "occurred_on", "period", "value", "weight", "category"]
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+@dataclass
+class FileReport:
+    name: str
+    source: str = ""
+    status: str = "pending"   # imported / already_imported / invalid / skipped
+    encoding: str = ""
+    rows_read: int = 0
+    rows_stored: int = 0
+    duplicates: int = 0
+    missing_values: int = 0
+    batch_id: int | None = None
+
+
+@dataclass
+class ImportReport:
+    files: list[FileReport] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    students_created: int = 0
+    students_updated: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    @property
+    def records_stored(self) -> int:
+        return sum(f.rows_stored for f in self.files if f.source != Source.ROSTER)
+
+    def error(self, file: str, row: int | str, column: str, reason: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"file": file, "row": row, "column": column, "reason": str(reason)})
+
+
+@dataclass
+class ParsedFile:
+    report: FileReport
+    schema: FileSchema
+    sha256: str
+    frame: pd.DataFrame   # parsed columns + "_row" (1-based line number in the file, header = 1)
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+def decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK and GB2312)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return data.decode("gb18030"), "gb18030"
+
+
+def read_table(name: str, data: bytes) -> tuple[pd.DataFrame, str]:
+    """All cells as strings ('' for blank), the header as read, and the encoding used."""
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        raw = pd.read_excel(io.BytesIO(data), dtype=object, engine="openpyxl", header=0)
+        frame = raw.map(_excel_cell)
+        frame.columns = [str(c) for c in raw.columns]
+        return frame, "xlsx"
+    text, encoding = decode(data)
+    frame = pd.read_csv(io.StringIO(text), dtype=str, na_filter=False, skip_blank_lines=False,
+                        skipinitialspace=True)
+    return frame, encoding
+
+
+def _excel_cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def detect_source(name: str, headers: list[str]) -> str | None:
+    stem = Path(name).stem.lower()
+    for source in SCHEMAS:
+        if stem == source or stem.startswith(f"{source}_") or stem.startswith(f"{source}-"):
+            return str(source)
+    keys = {header_key(h) for h in headers}
+    for source, schema in SCHEMAS.items():
+        lookup = column_lookup(schema)
+        if {n for k, n in lookup.items() if k in keys} >= set(schema.required):
+            return str(source)
+    return None
+
+
+# --- parsing cells -----------------------------------------------------------------------------------
+
+_NUMBER_JUNK = re.compile(r"[,\s¥￥，]")
+
+
+def parse_numbers(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(values with NaN for blanks, mask of non-blank cells that are not numbers)."""
+    stripped = cells.str.replace(_NUMBER_JUNK, "", regex=True)
+    blank = stripped == ""
+    values = pd.to_numeric(stripped.where(~blank, None), errors="coerce")
+    return values, values.isna() & ~blank
+
+
+def parse_dates(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(timestamps normalised to dates, mask of cells that are not dates). Blank is an error: every record
+    needs its date. Accepts ISO 8601 (with time), YYYY/M/D [H:M[:S]] and Excel serial day numbers."""
+    text = cells.str.strip()
+    out = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    todo = out.isna() & (text != "")
+    if todo.any():
+        slashed = text[todo].str.replace("/", "-", regex=False).str.replace(".", "-", regex=False)
+        again = pd.to_datetime(slashed, format="mixed", errors="coerce", yearfirst=True)
+        serial = pd.to_numeric(text[todo], errors="coerce")
+        is_serial = serial.notna() & (serial > 0) & (serial < 2958466)
+        from_serial = EXCEL_EPOCH + pd.to_timedelta(serial.where(is_serial).fillna(0).astype("int64"), unit="D")
+        again = again.where(~is_serial, from_serial)
+        out.loc[todo] = again
+    bad = out.isna()
+    return out.dt.normalize(), bad
+
+
+# --- validating a file -------------------------------------------------------------------------------
+
+def parse_file(name: str, data: bytes, report: ImportReport, *, sha256: str,
+               known_students: set[str], source_hint: str | None = None) -> ParsedFile | None:
+    fr = FileReport(name=name)
+    try:
+        frame, fr.encoding = read_table(name, data)
+    except (UnicodeDecodeError, ValueError, KeyError, OSError) as exc:
+        report.error(name, 1, "", _("cannot read the file: %(error)s") % {"error": exc})
+        fr.status = "invalid"
+        report.files.append(fr)
+        return None
+    headers = list(frame.columns)
+    source = source_hint or detect_source(name, headers)
+    if source is None:
+        report.error(name, 1, "", _("unrecognised file: the name or the header matches no source of schema v%(v)s")
+                     % {"v": SCHEMA_VERSION})
+        fr.status = "invalid"
+        report.files.append(fr)
+        return None
+    fr.source = source
+    schema = SCHEMAS[source]
+    lookup = column_lookup(schema)
+    rename, seen = {}, set()
+    for h in headers:
+        target = lookup.get(header_key(h))
+        if target is None:
+            continue
+        if target in seen:
+            report.error(name, 1, h, _("column given twice"))
+            continue
+        rename[h] = target
+        seen.add(target)
+    missing = [c for c in schema.required if c not in seen]
+    for col in missing:
+        report.error(name, 1, col, _("required column is missing from the header"))
+    if missing:
+        fr.status = "invalid"
+        report.files.append(fr)
+        return None
+    frame = frame.astype(str).apply(lambda s: s.str.strip())
+    all_columns = list(frame.columns)
+    frame["_row"] = np.arange(len(frame)) + 2
+    # Trailing (and stray) blank rows are export noise, not data.
+    frame = frame[(frame[all_columns] != "").any(axis=1)]
+    fr.rows_read = len(frame)
+    # A duplicate is the same export line twice (every column, including those we do not keep).
+    before = len(frame)
+    frame = frame.drop_duplicates(subset=all_columns)
+    fr.duplicates = before - len(frame)
+    frame = frame[[*rename, "_row"]].rename(columns=rename)
+    errors_before = report.error_count
+
+    out = pd.DataFrame({"_row": frame["_row"].to_numpy()}, index=frame.index)
+    sid = frame["student_no"]
+    blank_sid = sid == ""
+    for row in frame.loc[blank_sid, "_row"]:
+        report.error(name, int(row), "student_no", _("student number is blank"))
+    unique_ids = sid[~blank_sid].unique()
+    mapping = {s: pseudonym(s) for s in unique_ids}
+    out["pseudonym"] = sid.map(mapping)
+    missing_values = 0
+    for col in schema.columns:
+        if col.kind in ("id", "drop") or col.name not in frame.columns:
+            continue
+        cells = frame[col.name]
+        if col.kind in ("num", "int"):
+            values, bad = parse_numbers(cells)
+            if col.kind == "int":
+                bad = bad | (values.notna() & (values % 1 != 0))
+            for row, cell in zip(frame.loc[bad, "_row"], cells[bad], strict=True):
+                report.error(name, int(row), col.name, _("not a number: %(cell)s") % {"cell": cell[:40]})
+            missing_values += int(values.isna().sum() - bad.sum())
+            out[col.name] = values
+        elif col.kind == "date":
+            values, bad = parse_dates(cells)
+            for row, cell in zip(frame.loc[bad, "_row"], cells[bad], strict=True):
+                reason = _("date is blank") if cell == "" else _("not a date: %(cell)s") % {"cell": cell[:40]}
+                report.error(name, int(row), col.name, reason)
+            out[col.name] = values
+        else:
+            missing_values += int((cells == "").sum())
+            out[col.name] = cells
+    fr.missing_values = missing_values
+
+    if source == Source.ROSTER:
+        dup = out["pseudonym"].notna() & out["pseudonym"].duplicated(keep=False)
+        for row in out.loc[dup, "_row"]:
+            report.error(name, int(row), "student_no", _("the student appears twice with different details"))
+    else:
+        unknown = out["pseudonym"].notna() & ~out["pseudonym"].isin(known_students)
+        for row in out.loc[unknown, "_row"]:
+            report.error(name, int(row), "student_no", _("unknown student: not in the roster"))
+    fr.status = "invalid" if report.error_count > errors_before else "valid"
+    report.files.append(fr)
+    return ParsedFile(report=fr, schema=schema, sha256=sha256, frame=out)
+
+
+# --- storing -----------------------------------------------------------------------------------------
+
+def _period(dates: pd.Series) -> pd.Series:
+    return dates.dt.year.astype(str) + np.where(dates.dt.month <= 6, "-1", "-2")
+
+
+def _roster_upsert(parsed: ParsedFile) -> tuple[int, int]:
+    f = parsed.frame
+    existing = dict(Student.objects.filter(pseudonym__in=list(f["pseudonym"])).values_list("pseudonym", "id"))
+    fields = ["gender", "age", "province", "college", "grade", "major"]
+    create, update = [], []
+    for row in f.itertuples(index=False):
+        values = {c: getattr(row, c) for c in fields}
+        values["age"] = None if pd.isna(values["age"]) else int(values["age"])
+        for c in ("gender", "province", "college", "grade", "major"):
+            values[c] = values[c] or "unknown"
+        if row.pseudonym in existing:
+            update.append(Student(id=existing[row.pseudonym], pseudonym=row.pseudonym, **values))
+        else:
+            create.append(Student(pseudonym=row.pseudonym, **values))
+    Student.objects.bulk_create(create, batch_size=2000)
+    Student.objects.bulk_update(update, fields, batch_size=2000)
+    return len(create), len(update)
+
+
+def _records_frame(parsed: ParsedFile, batch_id: int, student_ids: dict[str, int]) -> pd.DataFrame:
+    f = parsed.frame
+    targets = {c.maps_to: c.name for c in parsed.schema.columns if c.maps_to}
+    dates = f[targets["occurred_on"]]
+    return pd.DataFrame({
+        "batch_id": batch_id,
+        "student_id": f["pseudonym"].map(student_ids).astype("int64"),
+        "source": parsed.report.source,
+        "occurred_on": dates.dt.strftime("%Y-%m-%d"),
+        "period": _period(dates),
+        "value": f[targets["value"]] if "value" in targets and targets["value"] in f else np.nan,
+        "weight": f[targets["weight"]] if "weight" in targets and targets["weight"] in f else np.nan,
+        "category": (f[targets["category"]].str.slice(0, 64) if "category" in targets and targets["category"] in f
+                     else ""),
+    }, columns=RECORD_COLUMNS)
+
+
+def ensure_partitions(periods: list[str]) -> None:
+    """PostgreSQL: one LIST partition per period, created before rows arrive (the DEFAULT partition stays
+    empty, so attaching never has to move rows)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        for p in periods:
+            if not re.fullmatch(r"\d{4}-[12]", p):
+                continue
+            table = f"portraits_record_p{p.replace('-', '_')}"
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {table} PARTITION OF portraits_record FOR VALUES IN ('{p}')")
+
+
+def write_records(frame: pd.DataFrame) -> int:
+    """Bulk-load records: COPY on PostgreSQL (psycopg 3 `cursor.copy`), executemany on SQLite."""
+    if frame.empty:
+        return 0
+    ensure_partitions(sorted(frame["period"].unique()))
+    if connection.vendor == "postgresql":
+        cols = ", ".join(RECORD_COLUMNS)
+        sql = f"COPY portraits_record ({cols}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL (category))"
+        chunk = 200_000
+        with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
+            for start in range(0, len(frame), chunk):
+                copy.write(frame.iloc[start:start + chunk].to_csv(header=False, index=False, na_rep=""))
+    else:
+        rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+        placeholders = ", ".join(["%s"] * len(RECORD_COLUMNS))
+        with connection.cursor() as cur:
+            cur.executemany(f"INSERT INTO portraits_record ({', '.join(RECORD_COLUMNS)}) VALUES ({placeholders})",
+                            list(rows))
+    return len(frame)
+
+
+# --- the use case --------------------------------------------------------------------------------------
+
+def campus_import(*, files: list[tuple[str, bytes]], user: Any = None,
+                  source_hint: str | None = None) -> ImportReport:
+    """Import campus exports (name, bytes). All-or-nothing: any error → report, nothing written.
+
+    Files whose SHA-256 was imported before are reported as `already_imported` and skipped.
+    """
+    report = ImportReport()
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files}
+    known = dict(ImportBatch.objects.filter(sha256__in=hashes.values()).values_list("sha256", "id"))
+    fresh: list[tuple[str, bytes]] = []
+    seen_hashes: set[str] = set()
+    for name, data in files:
+        h = hashes[name]
+        if h in known or h in seen_hashes:
+            report.files.append(FileReport(name=name, status="already_imported", batch_id=known.get(h)))
+            continue
+        seen_hashes.add(h)
+        fresh.append((name, data))
+    if not fresh:
+        return report
+    # Rosters first: students they add are known to the record files of the same import.
+    def is_roster(item: tuple[str, bytes]) -> bool:
+        return (source_hint == Source.ROSTER) or Path(item[0]).stem.lower().startswith("roster")
+
+    known_students = set(Student.objects.values_list("pseudonym", flat=True))
+    parsed: list[ParsedFile] = []
+    for name, data in sorted(fresh, key=lambda item: not is_roster(item)):
+        pf = parse_file(name, data, report, sha256=hashes[name], known_students=known_students,
+                        source_hint=source_hint)
+        if pf is not None:
+            parsed.append(pf)
+            if pf.report.source == Source.ROSTER:
+                known_students |= set(pf.frame["pseudonym"].dropna())
+    if not report.ok:
+        for f in report.files:
+            if f.status == "valid":
+                f.status = "skipped"
+        return report
+    _store(parsed, report, user)
+    return report
+
+
+@transaction.atomic
+def _store(parsed: list[ParsedFile], report: ImportReport, user: Any) -> None:
+    for pf in parsed:
+        if pf.report.source == Source.ROSTER:
+            created, updated = _roster_upsert(pf)
+            report.students_created += created
+            report.students_updated += updated
+    student_ids = dict(Student.objects.values_list("pseudonym", "id"))
+    for pf in parsed:
+        fr = pf.report
+        batch = ImportBatch.objects.create(
+            source=fr.source, file_name=fr.name[:255], sha256=pf.sha256, schema_version=SCHEMA_VERSION,
+            rows_read=fr.rows_read, duplicates_dropped=fr.duplicates, missing_values=fr.missing_values,
+            encoding=fr.encoding, imported_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        fr.batch_id = batch.id
+        if fr.source == Source.ROSTER:
+            fr.rows_stored = len(pf.frame)
+        else:
+            fr.rows_stored = write_records(_records_frame(pf, batch.id, student_ids))
+        batch.rows_stored = fr.rows_stored
+        batch.save(update_fields=["rows_stored"])
+        fr.status = "imported"
+
+
+def campus_import_paths(paths: list[Path], *, user: Any = None) -> ImportReport:
+    """Import files or every .csv/.xlsx file of directories (truth.csv, the synthetic answer key, is skipped)."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(x for x in p.iterdir() if x.suffix.lower() in (".csv", ".xlsx", ".xlsm")
+                            and x.name != "truth.csv")
+        else:
+            files.append(p)
+    return campus_import(files=[(f.name, f.read_bytes()) for f in files], user=user)

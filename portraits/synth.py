@@ -1,0 +1,198 @@
+"""Synthetic campus exports in exactly the import schema v1, with planted archetypes (no real people).
+
+Each student gets, per dimension, an archetype = one of the five clusters of the paper's Table 5, drawn
+with the shares below; the student's own rates scatter around the archetype centroid (normal, sd = `spread` × the
+range of the five centroids) and events are Poisson counts over the year. Missing cells, outliers and exact duplicate rows
+are planted on purpose. The truth (archetype label per dimension) goes to truth.csv, which is not part of
+the import. Network log-in sessions fill the row budget so the total row count is exactly `records`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .analysis.spec import LABELS
+
+PAPER_STUDENTS = 1245
+PAPER_RECORDS = 1_043_000
+YEAR = 2023
+
+# Table 5, best cluster first. Units as in docs/portraits.md: the score is a credit-weighted average, failed
+# courses per year, consumption frequency per semester, single amount in yuan, the rest per month.
+CENTROIDS = {
+    "learning": {"wavg_score": [78.21, 70.34, 65.73, 61.25, 53.49], "failed_courses": [0, 0.15, 0.81, 3.71, 8.16]},
+    "economic": {"consumption_frequency": [140.24, 90.15, 60.71, 31.52, 10.15],
+                 "single_amount": [8.43, 7.58, 5.54, 4.21, 2.06]},
+    "health": {"medical_visits": [0, 0.15, 0.59, 1.48, 2.43], "psych_consultations": [0, 0.06, 0.11, 0.24, 1.52],
+               "exercise": [4.17, 2.44, 1.82, 0.15, 0]},
+    "interest": {"book_borrowing": [25.23, 13.75, 8.49, 3.06, 0], "volunteer": [1.41, 0.80, 0.25, 0.04, 0]},
+}
+SHARES = {
+    "learning": [0.30, 0.30, 0.20, 0.12, 0.08],
+    "economic": [0.25, 0.30, 0.20, 0.15, 0.10],
+    "health": [0.25, 0.28, 0.22, 0.15, 0.10],
+    "interest": [0.13, 0.22, 0.25, 0.25, 0.15],
+}
+PROVINCES = ["Shandong", "Henan", "Hebei", "Jiangsu", "Anhui", "Shanxi", "Sichuan", "Guangdong"]
+PROVINCE_P = [0.62, 0.08, 0.06, 0.06, 0.05, 0.05, 0.04, 0.04]
+COLLEGES = ["Clinical Medicine", "Basic Medicine", "Nursing"]
+GRADES = ["2021", "2022"]
+
+
+def _dates(rng: np.random.Generator, n: int) -> np.ndarray:
+    start = np.datetime64(f"{YEAR}-01-01")
+    return start + rng.integers(0, 365, size=n).astype("timedelta64[D]")
+
+
+def _times(rng: np.random.Generator, days: np.ndarray) -> pd.Series:
+    minutes = rng.integers(6 * 60, 23 * 60, size=len(days)).astype("timedelta64[m]")
+    return pd.Series(days.astype("datetime64[m]") + minutes).dt.strftime("%Y-%m-%d %H:%M")
+
+
+DISPERSION = 0.5
+
+
+def _events(rng: np.random.Generator, ids: np.ndarray, rate_year: np.ndarray) -> np.ndarray:
+    """Event counts with mean `rate_year` and sd = DISPERSION × √mean: habits (meals, gym, loans) are more
+    regular than a Poisson process (whose sd is √mean)."""
+    mean = np.maximum(rate_year, 0)
+    counts = np.maximum(np.rint(mean + rng.normal(0.0, 1.0, size=len(mean)) * DISPERSION * np.sqrt(mean)), 0)
+    return np.repeat(ids, counts.astype(int))
+
+
+def _with_dupes(rng: np.random.Generator, df: pd.DataFrame, share: float) -> pd.DataFrame:
+    n = int(round(len(df) * share))
+    if n == 0:
+        return df
+    return pd.concat([df, df.iloc[rng.choice(len(df), n, replace=False)]], ignore_index=True)
+
+
+def _blank(rng: np.random.Generator, values: pd.Series, share: float) -> pd.Series:
+    out = values.astype(object).copy()
+    out[rng.random(len(out)) < share] = ""
+    return out
+
+
+def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None = None, seed: int = 2023,
+             spread: float = 0.04, missing: float = 0.02, outliers: float = 0.005,
+             duplicates: float = 0.003) -> dict[str, int]:
+    """Write roster.csv, the nine subsystems' files and truth.csv into `out`; return rows per file."""
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    n = students
+    records = records if records is not None else int(round(n * PAPER_RECORDS / PAPER_STUDENTS))
+    ids = np.array([f"SYN{seed % 1000:03d}{i:06d}" for i in range(n)])
+    arche = {d: rng.choice(5, size=n, p=SHARES[d]) for d in CENTROIDS}
+
+    def rate(dim: str, feat: str) -> np.ndarray:
+        # Additive scatter, a fixed share of the spread between the extreme centroids (not multiplicative,
+        # which would make the top clusters wide and the bottom ones collapse onto each other).
+        levels = np.asarray(CENTROIDS[dim][feat], dtype=float)
+        base = levels[arche[dim]]
+        return np.maximum(base + rng.normal(0.0, spread * (levels.max() - levels.min()), size=n), 0.0)
+
+    files: dict[str, pd.DataFrame] = {}
+    roster = pd.DataFrame({
+        "student_no": ids, "name": [f"Synthetic Student {i:05d}" for i in range(n)],
+        "gender": rng.choice(["female", "male"], size=n, p=[0.55, 0.45]),
+        "age": rng.integers(18, 23, size=n), "province": rng.choice(PROVINCES, size=n, p=PROVINCE_P),
+        "college": rng.choice(COLLEGES, size=n, p=[0.7, 0.15, 0.15]), "grade": rng.choice(GRADES, size=n),
+        "major": "Clinical Medicine",
+    })
+    roster["gender"] = _blank(rng, roster["gender"], missing)
+    roster["province"] = _blank(rng, roster["province"], missing)
+    files["roster"] = roster
+
+    # Teaching: ~12 courses a semester; `failed` of them below 60, the rest around the level that makes
+    # the credit-weighted average land on the archetype's score.
+    n_courses = rng.integers(10, 15, size=(n, 2))
+    target = rate("learning", "wavg_score").clip(40, 95)
+    failed_total = rng.poisson(np.asarray(CENTROIDS["learning"]["failed_courses"])[arche["learning"]])
+    rows = []
+    for sem in range(2):
+        k = n_courses[:, sem]
+        fails = np.minimum(rng.binomial(failed_total, 0.5) if sem == 0 else failed_total - rows[0][1], k)
+        rows.append((k, fails))
+    sid_list, score_list, credit_list, date_list, type_list, code_list = [], [], [], [], [], []
+    for sem, (k, fails) in enumerate(rows):
+        owner = np.repeat(np.arange(n), k)
+        pos = np.concatenate([np.arange(c) for c in k])
+        is_fail = pos < np.repeat(fails, k)
+        fail_score = rng.uniform(25, 59.5, size=len(owner))
+        pass_mean = (target * k - 42.0 * fails) / np.maximum(k - fails, 1)
+        pass_score = rng.normal(np.repeat(pass_mean, k), 4.0).clip(60, 100)
+        score = np.where(is_fail, fail_score, pass_score).round(1)
+        month = 1 if sem == 0 else 7
+        day = np.datetime64(f"{YEAR}-{month:02d}-05") + rng.integers(0, 20, size=len(owner)).astype("timedelta64[D]")
+        sid_list.append(ids[owner])
+        score_list.append(score)
+        credit_list.append(rng.choice([1.0, 2.0, 3.0, 4.0], size=len(owner), p=[0.2, 0.35, 0.3, 0.15]))
+        date_list.append(day)
+        type_list.append(rng.choice(["compulsory", "professional", "elective", "practical"], size=len(owner)))
+        code_list.append(rng.integers(1000, 9999, size=len(owner)))
+    teaching = pd.DataFrame({
+        "student_no": np.concatenate(sid_list), "course_code": [f"C{c}" for c in np.concatenate(code_list)],
+        "course_type": np.concatenate(type_list), "credit": np.concatenate(credit_list),
+        "score": np.concatenate(score_list), "exam_date": pd.Series(np.concatenate(date_list)).dt.strftime("%Y-%m-%d"),
+    })
+    teaching["score"] = _blank(rng, teaching["score"], missing)
+    files["teaching"] = teaching
+
+    freq_year = rate("economic", "consumption_frequency") * 2
+    amount = rate("economic", "single_amount")
+    who = _events(rng, np.arange(n), freq_year)
+    paid = np.round(amount[who] * rng.lognormal(0, 0.2, size=len(who)), 2)
+    spikes = rng.random(len(who)) < outliers
+    paid[spikes] = np.round(paid[spikes] * 20, 2)
+    logistics = pd.DataFrame({"txn_id": np.arange(len(who)) + 1, "student_no": ids[who], "paid_at": _times(rng, _dates(rng, len(who))),
+                              "amount": paid, "place": rng.choice(["canteen 1", "canteen 2", "shop"], size=len(who))})
+    logistics["amount"] = _blank(rng, logistics["amount"], missing)
+    files["logistics"] = logistics
+
+    for name, dim, feat, col, extra in [
+        ("exercise", "health", "exercise", "entered_at", ("venue", ["gym", "pool", "track"])),
+        ("hospital", "health", "medical_visits", "visit_date", ("department", ["internal", "surgery", "ENT"])),
+        ("counselling", "health", "psych_consultations", "session_date", None),
+        ("library", "interest", "book_borrowing", "borrowed_on", ("category", ["medicine", "literature", "history"])),
+        ("quality", "interest", "volunteer", "activity_date", ("activity", ["volunteer"])),
+    ]:
+        who = _events(rng, np.arange(n), rate(dim, feat) * 12)
+        df = pd.DataFrame({"student_no": ids[who], col: _times(rng, _dates(rng, len(who)))})
+        df.insert(0, "event_id", np.arange(len(df)) + 1)
+        if extra:
+            df[extra[0]] = rng.choice(extra[1], size=len(who))
+        if name == "quality":
+            df["hours"] = rng.choice([2, 3, 4], size=len(who))
+        files[name] = df
+
+    who = np.repeat(np.arange(n), rng.binomial(4, 0.05, size=n))
+    files["research"] = pd.DataFrame({"student_no": ids[who], "paid_on": pd.Series(_dates(rng, len(who))).dt.strftime("%Y-%m-%d"),
+                                      "amount": rng.choice(["1,200", "800", "2,500"], size=len(who)),
+                                      "kind": "research assistant"})
+    for name in list(files):
+        if name != "roster":
+            files[name] = _with_dupes(rng, files[name], duplicates)
+
+    # Network: each student is online on some days a month; sessions fill the remaining row budget.
+    used = sum(len(df) for df in files.values())
+    budget = records - used
+    online = (rng.normal(20, 3, size=n).clip(5, 30) * 12).astype(int)
+    if budget < online.sum():
+        raise ValueError(f"--records too small: at least {used + int(online.sum())} rows for {n} students")
+    owner = np.repeat(np.arange(n), online)
+    day_of = np.concatenate([np.sort(rng.choice(365, size=c, replace=False)) for c in online])
+    extra_sessions = rng.multinomial(budget - len(owner), np.full(len(owner), 1.0 / len(owner)))
+    owner = np.repeat(owner, 1 + extra_sessions)
+    days = np.datetime64(f"{YEAR}-01-01") + np.repeat(day_of, 1 + extra_sessions).astype("timedelta64[D]")
+    files["network"] = pd.DataFrame({"session_id": np.arange(len(owner)) + 1, "student_no": ids[owner], "login_at": _times(rng, days),
+                                     "minutes": rng.integers(5, 240, size=len(owner))})
+
+    counts = {}
+    for name, df in files.items():
+        df.to_csv(out / f"{name}.csv", index=False)
+        counts[name] = len(df)
+    truth = pd.DataFrame({"student_no": ids, **{d: np.asarray(LABELS[d], dtype=object)[arche[d]] for d in CENTROIDS}})
+    truth.to_csv(out / "truth.csv", index=False)
+    return counts
