@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portraits.models import RunStatus
+from portraits.services.runs import portrait_run_execute, portrait_run_start, run_truth_ari
+
+
+class Command(BaseCommand):
+    help = "Run the portraits pipeline for a period in this process, with progress; optionally score it."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--period", default="2023", help="a year (2023) or a half-year (2023-1)")
+        parser.add_argument("--k", default=None, help="auto or 2–10 (default: the paper's 5)")
+        parser.add_argument("--truth", default=None, help="truth.csv of portraits_synth: print ARI per dimension")
+
+    def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        run = portrait_run_start(user=None, period=opts["period"], k=opts["k"], enqueue=False)
+        import portraits.services.runs as runs
+
+        original = runs._progress
+
+        def loud(run_id: int):  # type: ignore[no-untyped-def]
+            inner = original(run_id)
+
+            def report(pct: int, stage: str) -> None:
+                inner(pct, stage)
+                bar = "#" * (pct // 5)
+                self.stdout.write(f"\r[{bar:20s}] {pct:3d}% {stage:24s}", ending="")
+                self.stdout.flush()
+            return report
+
+        runs._progress = loud
+        try:
+            run = portrait_run_execute(run_id=run.id)
+        finally:
+            runs._progress = original
+        self.stdout.write("")
+        if run.status != RunStatus.DONE:
+            raise CommandError(f"run #{run.id} failed: {run.error}")
+        self.stdout.write(f"run #{run.id}: {run.n_students} students, period {run.period}, "
+                          f"{time.perf_counter() - t:.1f} s")
+        for dim, m in run.metrics["dimensions"].items():
+            self.stdout.write(f"  {dim:9s} k={m['k']} picks={m['k_picks']} weights={m['weights']} "
+                              f"stability ARI={m['stability']['ari_mean']:.3f} "
+                              f"(silhouette/Dunn sample {m['curve']['sample_size']})")
+        self.stdout.write(f"  alerts raised: {run.metrics.get('alerts', {})}")
+        if opts["truth"]:
+            for dim, value in run_truth_ari(run=run, truth_csv=opts["truth"]).items():
+                self.stdout.write(f"  ARI vs truth {dim:9s} {value:.3f}")

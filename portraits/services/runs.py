@@ -1,0 +1,234 @@
+"""Portrait runs: start (queued, task on commit), execute (idempotent), store results and alerts."""
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError
+from accounts.services import notify
+
+from ..analysis.pipeline import DEFAULT_PARAMS, run_pipeline
+from ..analysis.rules import DEFAULT_RULE_PARAMS, evaluate
+from ..analysis.spec import ALL_DIMENSION, PATIENTS, STUDENTS, Spec
+from ..features import period_parts, student_features, student_rule_inputs
+from ..models import Alert, InterventionRule, Result, Run, RunKind, RunStatus, Student
+from ..selectors import owner_resolver
+
+LIBRARIES = ["numpy", "pandas", "scikit-learn", "scipy", "threadpoolctl"]
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+            out[name] = "missing"
+    return out
+
+
+def parse_k(value: Any) -> int | str:
+    if value in (None, "", "auto"):
+        return "auto" if value == "auto" else DEFAULT_PARAMS["k"]
+    try:
+        k = int(value)
+    except (TypeError, ValueError):
+        raise ApplicationError(_("k is 'auto' or a whole number from 2 to 10.")) from None
+    if not 2 <= k <= 10:
+        raise ApplicationError(_("k is 'auto' or a whole number from 2 to 10."))
+    return k
+
+
+@transaction.atomic
+def portrait_run_start(*, user: Any, period: str, k: Any = None, kind: str = RunKind.STUDENTS,
+                       enqueue: bool = True) -> Run:
+    """Record a queued run and queue its task after commit. Raises ApplicationError on a bad period or k."""
+    from platform_site.tasking import enqueue_on_commit
+
+    from ..tasks import portrait_run_task
+
+    if kind == RunKind.STUDENTS:
+        period_parts(period)
+    params = {**DEFAULT_PARAMS, "k": parse_k(k)}
+    run = Run.objects.create(kind=kind, period=period, params=params, created_by=user if getattr(
+        user, "is_authenticated", False) else None)
+    if enqueue:
+        enqueue_on_commit(portrait_run_task, run.id)
+    return run
+
+
+def _progress(run_id: int) -> Callable[[int, str], None]:
+    def report(pct: int, stage: str) -> None:
+        Run.objects.filter(id=run_id).update(progress=pct, stage=stage[:64])
+    return report
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        v = float(value)
+        return None if np.isnan(v) or np.isinf(v) else v
+    if isinstance(value, float) and (np.isnan(value) or np.isinf(value)):
+        return None
+    return value
+
+
+def portrait_run_execute(*, run_id: int) -> Run:
+    """Execute a queued run. Safe to call twice: only the caller that moves it queued → running works on it."""
+    # The conditional UPDATE is the lock: of two workers handed the same run, one gets rowcount 1.
+    claimed = Run.objects.filter(id=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, stage="features")
+    run = Run.objects.get(id=run_id)
+    if not claimed:
+        return run
+    try:
+        if run.kind == RunKind.PATIENTS:
+            from ..patients import patient_features
+
+            frame, spec = patient_features(), PATIENTS
+        else:
+            frame, spec = student_features(run.period), STUDENTS
+        if len(frame) < 10:
+            raise ApplicationError(_("Too few subjects to cluster (%(n)d).") % {"n": len(frame)})
+        result = run_pipeline(frame, spec=spec, params=run.params, progress=_progress(run.id))
+        _store(run, frame, spec, result)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run and shown on its page
+        Run.objects.filter(id=run.id).update(status=RunStatus.FAILED, error=str(exc)[:2000],
+                                             finished_at=timezone.now())
+        run.refresh_from_db()
+        if not isinstance(exc, ApplicationError):
+            raise
+        return run
+    run.refresh_from_db()
+    return run
+
+
+def _explanations(spec: Spec, cleaned: pd.DataFrame, pct: pd.DataFrame, sid: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for dim, feats in spec.dimensions.items():
+        out[dim] = [{"feature": f, "value": round(float(cleaned.at[sid, f]), 3), "pct": int(pct.at[sid, f]),
+                     "direction": d} for f, d in feats.items()]
+    return out
+
+
+@transaction.atomic
+def _store(run: Run, frame: pd.DataFrame, spec: Spec, result: dict[str, Any]) -> None:
+    dims = result["dimensions"]
+    cleaned, pct = result["cleaned"], result["percentiles"]
+    Result.objects.filter(run=run).delete()
+    rows = []
+    for i, sid in enumerate(cleaned.index):
+        labels = {d: str(dims[d]["labels"][i]) for d in spec.dimensions}
+        row = Result(
+            run=run,
+            features={f: round(float(cleaned.at[sid, f]), 4) for f in spec.features},
+            scores={d: round(float(dims[d]["scores"][i]), 4) for d in spec.dimensions},
+            labels=labels,
+            clusters={d: int(dims[d]["cluster_ids"][i]) for d in dims},
+            explanation=_explanations(spec, cleaned, pct, sid),
+            portrait_type=int(str(dims[ALL_DIMENSION]["labels"][i]).removeprefix("type")),
+        )
+        if run.kind == RunKind.STUDENTS:
+            row.student_id = int(sid)
+            for d in ("learning", "economic", "health", "interest"):
+                setattr(row, f"label_{d}", labels[d])
+        else:
+            row.patient_id = int(sid)
+        rows.append(row)
+    Result.objects.bulk_create(rows, batch_size=1000)
+    metrics = {d: {k: v for k, v in m.items() if k not in ("cluster_ids", "labels", "scores", "centroids")}
+               for d, m in dims.items()}
+    run.metrics = _jsonable({"dimensions": metrics, "cleaning": result["cleaning"],
+                             "normalisation": result["normalisation"], "fairness": result["fairness"],
+                             "cohort_scores": {d: float(np.mean(dims[d]["scores"])) for d in spec.dimensions}})
+    run.centroids = _jsonable({d: m["centroids"] for d, m in dims.items()})
+    run.params = _jsonable(result["params"])
+    run.versions = library_versions()
+    run.n_students = len(rows)
+    if run.kind == RunKind.STUDENTS:
+        run.metrics["alerts"] = alerts_raise(run=run, features=cleaned)
+    run.status, run.progress, run.stage, run.finished_at = RunStatus.DONE, 100, "done", timezone.now()
+    run.save(update_fields=["metrics", "centroids", "params", "versions", "n_students", "status", "progress",
+                            "stage", "finished_at"])
+
+
+def rules_active() -> dict[str, dict[str, Any]]:
+    """The enabled rules with their thresholds (missing rules are created with the defaults)."""
+    for kind, params in DEFAULT_RULE_PARAMS.items():
+        InterventionRule.objects.get_or_create(kind=kind, defaults={"params": params})
+    return {r.kind: {**DEFAULT_RULE_PARAMS.get(r.kind, {}), **r.params}
+            for r in InterventionRule.objects.filter(enabled=True)}
+
+
+def alerts_raise(*, run: Run, features: pd.DataFrame) -> dict[str, int]:
+    """Evaluate the enabled rules for the run's students; one alert per (rule, student, period)."""
+    rules = rules_active()
+    inputs = student_rule_inputs(run.period, list(features.index))
+    frame = features.join(inputs)
+    fired = evaluate(frame, rules, semesters=inputs.attrs["semesters"], end=inputs.attrs["end"])
+    rule_ids = dict(InterventionRule.objects.values_list("kind", "id"))
+    students = Student.objects.in_bulk([sid for sid, _, _ in fired])
+    owner_of = owner_resolver()
+    existing = set(Alert.objects.filter(period=run.period).values_list("rule_id", "student_id"))
+    new, per_owner = [], {}
+    for sid, kind, detail in fired:
+        key = (rule_ids[kind], int(sid))
+        if key in existing:
+            continue
+        existing.add(key)
+        owner = owner_of(students[int(sid)])
+        new.append(Alert(rule_id=key[0], student_id=key[1], run=run, period=run.period, owner=owner,
+                         detail=_jsonable(detail)))
+        if owner is not None:
+            per_owner[owner] = per_owner.get(owner, 0) + 1
+    Alert.objects.bulk_create(new, batch_size=1000)
+    for owner, n in per_owner.items():
+        notify(user=owner, kind="portraits_alerts", title=_("New portrait alerts"),
+               body=_("%(n)d new intervention alerts from run #%(run)d.") % {"n": n, "run": run.id},
+               url="/portraits/alerts/", dedupe_key=f"portraits-alerts-run-{run.id}-{owner.id}")
+    counts: dict[str, int] = {}
+    for a in new:
+        kind = next(k for k, v in rule_ids.items() if v == a.rule_id)
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def runs_sweep(*, older_than_seconds: int = 60) -> int:
+    """Re-queue runs still queued after `older_than_seconds` (the broker was down when they started)."""
+    from platform_site.tasking import enqueue
+
+    from ..tasks import portrait_run_task
+
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    ids = list(Run.objects.filter(status=RunStatus.QUEUED, created_at__lt=cutoff).values_list("id", flat=True))
+    for run_id in ids:
+        enqueue(portrait_run_task, run_id)
+    return len(ids)
+
+
+def run_truth_ari(*, run: Run, truth_csv: str) -> dict[str, float]:
+    """Adjusted Rand index of each dimension's labels against a synthetic truth file (student_no, one
+    column per dimension); student numbers are pseudonymised exactly as the importer does."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from .pseudonym import pseudonym
+
+    truth = pd.read_csv(truth_csv, dtype=str)
+    truth["pseudonym"] = truth["student_no"].map(pseudonym)
+    got = pd.DataFrame.from_records(list(run.results.values("student__pseudonym", "labels")))
+    got = got.rename(columns={"student__pseudonym": "pseudonym"}).merge(truth, on="pseudonym")
+    return {d: float(adjusted_rand_score(got[d], got["labels"].map(lambda lab, d=d: lab[d])))
+            for d in STUDENTS.dimensions if d in got.columns}

@@ -1,0 +1,19 @@
+"""Celery tasks of portraits: thin, take ids, call a service. BLAS/OpenMP threads are capped per worker
+process by platform_site.celery and again inside the pipeline (params.threads)."""
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="portraits.run")
+def portrait_run_task(run_id: int) -> None:
+    from .services.runs import portrait_run_execute
+
+    portrait_run_execute(run_id=run_id)
+
+
+@shared_task(name="portraits.runs_sweep")
+def portrait_runs_sweep_task() -> int:
+    from .services.runs import runs_sweep
+
+    return runs_sweep()
