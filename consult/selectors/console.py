@@ -27,7 +27,7 @@ def console_day(*, doctor: User, day: date | None = None) -> QuerySet[Appointmen
     start, end = day_bounds(day)
     return (
         Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
-        .select_related("patient__patient_profile", "thread", "encounter")
+        .select_related("patient__patient_profile", "doctor", "thread", "encounter")
         .order_by("start", "pk")
     )
 

@@ -1,0 +1,378 @@
+"""API of the booking side: directory, slots, appointments, waitlist, follow-ups, schedules, console.
+
+Thin views: parse, call one service or selector, serialize. Scoping lives in the selectors/services.
+"""
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.errors import NotFound, PermissionDeniedError
+from accounts.models import Role, User
+from accounts.selectors import patients_actable_by
+from accounts.services import audit_denied
+
+from ..models import (
+    Appointment,
+    Department,
+    FollowUpProposal,
+    ScheduleException,
+    Slot,
+    SlotKind,
+    WaitlistEntry,
+    Weekday,
+    WeeklySchedule,
+)
+from ..selectors import booking as sel
+from ..selectors import console as console_sel
+from ..services import booking as svc
+from ..services import followups as fu
+from ..services import schedules as sched
+from ..services import waitlist as wl
+
+
+class DepartmentOut(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["code", "name_en", "name_zh"]
+
+
+class SlotOut(serializers.ModelSerializer):
+    class Meta:
+        model = Slot
+        fields = ["id", "start", "end", "kind"]
+
+
+class AppointmentOut(serializers.ModelSerializer):
+    doctor_name = serializers.CharField(source="doctor.display_name")
+    patient_name = serializers.CharField(source="patient.display_name")
+    thread_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appointment
+        fields = ["id", "slot", "doctor", "doctor_name", "patient", "patient_name", "booked_by", "start", "end",
+                  "kind", "status", "reason", "symptoms", "cancel_reason", "follow_up_of", "thread_status"]
+
+    def get_thread_status(self, obj: Appointment) -> str | None:
+        thread = getattr(obj, "thread", None) if obj.kind == SlotKind.ONLINE else None
+        return thread.status if thread else None
+
+
+def _patient(user: User, patient_id: int | None) -> User:
+    if not patient_id:
+        return user
+    patient = patients_actable_by(user).filter(pk=patient_id).first()
+    if patient is None:
+        audit_denied(actor=user, object_type="patient", object_id=patient_id, reason="not actable")
+        raise NotFound("Patient not found.")
+    return patient
+
+
+def _require(user: User, role: str) -> None:
+    if user.role != role:
+        audit_denied(actor=user, object_type="api", object_id=role, reason=f"role {user.role} is not {role}")
+        raise PermissionDeniedError("This is not available to your role.")
+
+
+class DepartmentListApi(ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = DepartmentOut
+    pagination_class = None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return sel.departments()
+
+
+class DoctorDirectoryApi(ListAPIView):
+    """Public doctor directory with the next free slot."""
+
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.ModelSerializer):
+        name = serializers.CharField(source="display_name")
+        department = DepartmentOut(source="doctor_profile.department", allow_null=True)
+        title = serializers.CharField(source="doctor_profile.title")
+        specialties = serializers.CharField(source="doctor_profile.specialties")
+        languages = serializers.CharField(source="doctor_profile.languages")
+        fee = serializers.DecimalField(source="doctor_profile.fee", max_digits=8, decimal_places=2)
+        next_free_slot = serializers.DateTimeField(allow_null=True)
+
+        class Meta:
+            model = User
+            fields = ["id", "name", "department", "title", "specialties", "languages", "fee", "next_free_slot"]
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        p = self.request.query_params
+        return sel.doctor_directory(q=p.get("q", ""), department=p.get("department", ""),
+                                    language=p.get("language", ""))
+
+
+class DoctorSlotsApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=SlotOut(many=True))
+    def get(self, request, doctor_id: int):  # type: ignore[no-untyped-def]
+        if sel.doctor_public(doctor_id=doctor_id) is None:
+            raise Http404
+        user = request.user if request.user.is_authenticated and request.user.role == Role.PATIENT else None
+        return Response(SlotOut(sel.doctor_slots_free(doctor_id=doctor_id, for_patient=user), many=True).data)
+
+
+class AppointmentListApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        slot = serializers.IntegerField()
+        patient = serializers.IntegerField(required=False, allow_null=True)
+        reason = serializers.CharField(max_length=300)
+        symptoms = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(responses=AppointmentOut(many=True))
+    def get(self, request):  # type: ignore[no-untyped-def]
+        when = request.query_params.get("when", "upcoming")
+        if request.user.role == Role.PATIENT:
+            qs = sel.appointments_of_patient_side(request.user, when="past" if when == "past" else "upcoming")
+        else:
+            qs = sel.appointments_visible_to(request.user).order_by("-start")
+        paginator = self._paginator()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(AppointmentOut(page, many=True).data)
+
+    def _paginator(self):  # type: ignore[no-untyped-def]
+        from rest_framework.pagination import PageNumberPagination
+
+        return PageNumberPagination()
+
+    @extend_schema(request=InputSerializer, responses={201: AppointmentOut})
+    def post(self, request):  # type: ignore[no-untyped-def]
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        _require(request.user, Role.PATIENT)
+        appointment = svc.appointment_book(booked_by=request.user, patient=_patient(request.user, v.get("patient")),
+                                           slot_id=v["slot"], reason=v["reason"], symptoms=v["symptoms"])
+        return Response(AppointmentOut(appointment).data, status=201)
+
+
+def _visible(user: User, appointment_id: int) -> Appointment:
+    appointment = sel.appointments_visible_to(user).filter(pk=appointment_id).first()
+    if appointment is None:
+        audit_denied(actor=user, object_type="appointment", object_id=appointment_id, reason="not visible")
+        raise NotFound("Appointment not found.")
+    return appointment
+
+
+class AppointmentDetailApi(APIView):
+    @extend_schema(responses=AppointmentOut)
+    def get(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        return Response(AppointmentOut(_visible(request.user, appointment_id)).data)
+
+
+class AppointmentCancelApi(APIView):
+    """Patient side: cancel up to the cut-off. Doctor: cancel with a reason (the patient is told)."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses=AppointmentOut)
+    def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if request.user.role == Role.DOCTOR:
+            appointment = svc.appointment_doctor_cancel(doctor=request.user, appointment_id=appointment_id,
+                                                        reason=data.validated_data["reason"])
+        else:
+            _require(request.user, Role.PATIENT)
+            appointment = svc.appointment_cancel(user=request.user, appointment_id=appointment_id,
+                                                 reason=data.validated_data["reason"])
+        return Response(AppointmentOut(appointment).data)
+
+
+class AppointmentRescheduleApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        slot = serializers.IntegerField()
+
+    @extend_schema(request=InputSerializer, responses={201: AppointmentOut})
+    def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _require(request.user, Role.PATIENT)
+        new = svc.appointment_reschedule(user=request.user, appointment_id=appointment_id,
+                                         new_slot_id=data.validated_data["slot"])
+        return Response(AppointmentOut(new).data, status=201)
+
+
+class AppointmentStatusApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        action = serializers.ChoiceField(choices=list(svc.STATUS_TRANSITIONS))
+
+    @extend_schema(request=InputSerializer, responses=AppointmentOut)
+    def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _require(request.user, Role.DOCTOR)
+        appointment = svc.appointment_set_status(doctor=request.user, appointment_id=appointment_id,
+                                                 action=data.validated_data["action"])
+        return Response(AppointmentOut(appointment).data)
+
+
+class WaitlistOut(serializers.ModelSerializer):
+    class Meta:
+        model = WaitlistEntry
+        fields = ["id", "doctor", "patient", "reason", "status", "offered_slot", "offer_expires_at", "created_at"]
+
+
+class WaitlistApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        doctor = serializers.IntegerField()
+        patient = serializers.IntegerField(required=False, allow_null=True)
+        reason = serializers.CharField(max_length=300)
+
+    @extend_schema(responses=WaitlistOut(many=True))
+    def get(self, request):  # type: ignore[no-untyped-def]
+        return Response(WaitlistOut(sel.waitlist_of(request.user), many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: WaitlistOut})
+    def post(self, request):  # type: ignore[no-untyped-def]
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        _require(request.user, Role.PATIENT)
+        entry = wl.waitlist_join(user=request.user, patient=_patient(request.user, v.get("patient")),
+                                 doctor_id=v["doctor"], reason=v["reason"])
+        return Response(WaitlistOut(entry).data, status=201)
+
+
+class WaitlistLeaveApi(APIView):
+    @extend_schema(request=None, responses=WaitlistOut)
+    def post(self, request, entry_id: int):  # type: ignore[no-untyped-def]
+        return Response(WaitlistOut(wl.waitlist_leave(user=request.user, entry_id=entry_id)).data)
+
+
+class FollowUpOut(serializers.ModelSerializer):
+    slots = SlotOut(many=True)
+
+    class Meta:
+        model = FollowUpProposal
+        fields = ["id", "appointment", "doctor", "patient", "slots", "note", "status", "accepted_appointment",
+                  "created_at"]
+
+
+class FollowUpProposeApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        count = serializers.IntegerField(min_value=1, max_value=10, default=3)
+        note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={201: FollowUpOut})
+    def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _require(request.user, Role.DOCTOR)
+        proposal = fu.follow_up_propose(doctor=request.user, appointment_id=appointment_id,
+                                        count=data.validated_data["count"], note=data.validated_data["note"])
+        return Response(FollowUpOut(proposal).data, status=201)
+
+
+class FollowUpListApi(APIView):
+    @extend_schema(responses=FollowUpOut(many=True))
+    def get(self, request):  # type: ignore[no-untyped-def]
+        return Response(FollowUpOut(sel.follow_ups_of(request.user), many=True).data)
+
+
+class FollowUpAcceptApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        slot = serializers.IntegerField()
+
+    @extend_schema(request=InputSerializer, responses={201: AppointmentOut})
+    def post(self, request, proposal_id: int):  # type: ignore[no-untyped-def]
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appointment = fu.follow_up_accept(user=request.user, proposal_id=proposal_id,
+                                          slot_id=data.validated_data["slot"])
+        return Response(AppointmentOut(appointment).data, status=201)
+
+
+class ScheduleOut(serializers.ModelSerializer):
+    class Meta:
+        model = WeeklySchedule
+        fields = ["id", "weekday", "start_time", "end_time", "slot_minutes", "kind", "valid_from", "valid_until"]
+
+
+class ScheduleApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        weekday = serializers.ChoiceField(choices=Weekday.choices)
+        start_time = serializers.TimeField()
+        end_time = serializers.TimeField()
+        slot_minutes = serializers.IntegerField(min_value=5, max_value=240, default=20)
+        kind = serializers.ChoiceField(choices=SlotKind.choices, default=SlotKind.ONLINE)
+        valid_from = serializers.DateField(required=False, allow_null=True)
+        valid_until = serializers.DateField(required=False, allow_null=True)
+
+    @extend_schema(responses=ScheduleOut(many=True))
+    def get(self, request):  # type: ignore[no-untyped-def]
+        _require(request.user, Role.DOCTOR)
+        return Response(ScheduleOut(WeeklySchedule.objects.filter(doctor=request.user, is_active=True),
+                                    many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: ScheduleOut})
+    def post(self, request):  # type: ignore[no-untyped-def]
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _require(request.user, Role.DOCTOR)
+        schedule = sched.schedule_add(doctor=request.user, **data.validated_data)
+        return Response(ScheduleOut(schedule).data, status=201)
+
+
+class ScheduleRemoveApi(APIView):
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, schedule_id: int):  # type: ignore[no-untyped-def]
+        _require(request.user, Role.DOCTOR)
+        return Response({"slots_deleted": sched.schedule_remove(doctor=request.user, schedule_id=schedule_id)})
+
+
+class LeaveApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        date = serializers.DateField()
+        reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    class OutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = ScheduleException
+            fields = ["id", "date", "reason"]
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request):  # type: ignore[no-untyped-def]
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _require(request.user, Role.DOCTOR)
+        leave = sched.leave_add(doctor=request.user, day=data.validated_data["date"],
+                                reason=data.validated_data["reason"])
+        return Response(self.OutputSerializer(leave).data, status=201)
+
+
+class ConsoleApi(APIView):
+    """Today's queue of the calling doctor, grouped."""
+
+    class OutputSerializer(serializers.Serializer):
+        day = serializers.DateField()
+        groups = serializers.DictField(child=AppointmentOut(many=True))
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):  # type: ignore[no-untyped-def]
+        from datetime import date
+
+        _require(request.user, Role.DOCTOR)
+        try:
+            day = date.fromisoformat(request.query_params["day"]) if request.query_params.get("day") else None
+        except ValueError:
+            day = None
+        from django.utils import timezone
+
+        day = day or timezone.localdate()
+        groups = console_sel.console_queue(doctor=request.user, day=day)
+        return Response({"day": day, "groups": {k: AppointmentOut(v, many=True).data for k, v in groups.items()}})

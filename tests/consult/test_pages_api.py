@@ -1,0 +1,248 @@
+"""Pages and API: scoping (404 + audit), bad input in the user's language, bounded queries (no N+1)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from consult.models import Appointment, ConsultationMessage, Encounter, FollowUpProposal
+from consult.services.booking import appointment_book
+from consult.services.consultation import message_post
+from tests.consult.factories import AppointmentFactory, DepartmentFactory, ICD10CodeFactory, SlotFactory
+from tests.factories import DoctorFactory, PatientFactory, give_totp
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def doc(doctor):
+    give_totp(doctor)
+    return doctor
+
+
+def _online(patient, doctor, minutes=5):
+    slot = SlotFactory(doctor=doctor, start=timezone.now() + timedelta(minutes=minutes))
+    return appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Rash")
+
+
+def test_directory_is_public_and_bounded(client, django_assert_max_num_queries):
+    dept = DepartmentFactory(code="cardiology", name_en="Cardiology", name_zh="心内科")
+    for _ in range(3):
+        d = DoctorFactory()
+        d.doctor_profile.department = dept
+        d.doctor_profile.save()
+        SlotFactory(doctor=d)
+    with django_assert_max_num_queries(6) as ctx:
+        response = client.get(reverse("consult:directory"))
+    few = len(ctx.captured_queries)
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="doctor-row"') == 3
+    for _ in range(12):
+        SlotFactory(doctor=DoctorFactory())
+    with django_assert_max_num_queries(few):
+        response = client.get(reverse("consult:directory"))
+    assert response.content.decode().count('data-testid="doctor-row"') == 15
+    # API too, and in Chinese.
+    api = client.get(reverse("api-consult-doctors"), {"department": "cardiology"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert api.status_code == 200
+    assert api.json()["count"] == 3
+    assert api.json()["results"][0]["next_free_slot"] is not None
+    page = client.get(reverse("consult:directory"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "心内科" in page.content.decode()
+
+
+def test_patient_list_is_bounded(client, patient, django_assert_max_num_queries):
+    client.force_login(patient)
+    AppointmentFactory(patient=patient, booked_by=patient)
+    with django_assert_max_num_queries(20) as ctx:
+        assert client.get(reverse("consult:my_appointments")).status_code == 200
+    baseline = len(ctx.captured_queries)
+    for _ in range(10):
+        AppointmentFactory(patient=patient, booked_by=patient)
+    with django_assert_max_num_queries(baseline):
+        response = client.get(reverse("consult:my_appointments"))
+    assert response.content.decode().count('data-testid="appointment-row"') == 11
+    with django_assert_max_num_queries(baseline):
+        assert client.get(reverse("api-consult-appointments")).json()["count"] == 11
+
+
+def test_console_is_bounded_and_shows_summary(client, doc, django_assert_max_num_queries):
+    client.force_login(doc)
+    now = timezone.localtime()
+    base = now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def add(i):  # type: ignore[no-untyped-def]
+        slot = SlotFactory(doctor=doc, start=base + timedelta(minutes=10 * i + 1), end=base + timedelta(minutes=10 * i + 9))
+        return AppointmentFactory(slot=slot)
+
+    first = add(0)
+    with django_assert_max_num_queries(40) as ctx:
+        assert client.get(reverse("consult:console")).status_code == 200
+    baseline = len(ctx.captured_queries)
+    for i in range(1, 15):
+        add(i)
+    with django_assert_max_num_queries(baseline):
+        response = client.get(reverse("consult:console"))
+    assert response.content.decode().count("?a=") >= 15
+    with django_assert_max_num_queries(baseline):
+        api = client.get(reverse("api-consult-console"))
+    assert sum(len(v) for v in api.json()["groups"].values()) == 15
+    summary = client.get(reverse("consult:console"), {"a": first.pk})
+    assert summary.context["selected"] == first
+    assert 'data-testid="selected-patient"' in summary.content.decode()
+
+
+def test_book_via_api_and_errors_in_users_language(api_client, patient):
+    api_client.force_authenticate(patient)
+    slot = SlotFactory()
+    ok = api_client.post(reverse("api-consult-appointments"), {"slot": slot.pk, "reason": "Cough"}, format="json")
+    assert ok.status_code == 201
+    assert ok.json()["status"] == "booked"
+    other = PatientFactory()
+    api_client.force_authenticate(other)
+    taken = api_client.post(reverse("api-consult-appointments"), {"slot": slot.pk, "reason": "Cough"}, format="json",
+                            HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "slot_taken"
+    assert taken.json()["detail"] == "该时段刚被他人预约，请选择其他时间。"
+    past = api_client.post(reverse("api-consult-appointments"),
+                           {"slot": SlotFactory(start=timezone.now() - timedelta(hours=2)).pk, "reason": "x"},
+                           format="json")
+    assert (past.status_code, past.json()["code"]) == (400, "slot_past")
+    missing = api_client.post(reverse("api-consult-appointments"), {"slot": 999999, "reason": "x"}, format="json")
+    assert missing.status_code == 404
+    assert Appointment.objects.count() == 1
+
+
+def test_appointment_scoping_404_and_audit(api_client, client, patient):
+    appointment = AppointmentFactory()
+    api_client.force_authenticate(patient)
+    assert api_client.get(reverse("api-consult-appointment", args=[appointment.pk])).status_code == 404
+    client.force_login(patient)
+    assert client.get(reverse("consult:appointment_detail", args=[appointment.pk])).status_code == 404
+    assert AuditEvent.objects.filter(action="denied", object_type="appointment", actor=patient).count() == 2
+
+
+def test_consultation_flow_pages_poll_and_attachment(client, patient, doc):
+    appointment = _online(patient, doc)
+    client.force_login(patient)
+    url = reverse("consult:consultation", args=[appointment.pk])
+    client.post(url, {"body": "Hello doctor", "attachment": SimpleUploadedFile("rash.png", PNG, "image/png")})
+    message = ConsultationMessage.objects.get()
+    assert (message.body, message.attachment_type) == ("Hello doctor", "image/png")
+    client.force_login(doc)
+    page = client.get(url)
+    assert "Hello doctor" in page.content.decode()
+    assert 'hx-trigger="every 3s"' in page.content.decode()
+    poll = client.get(reverse("consult:consultation_poll", args=[appointment.pk]), {"after": 0})
+    assert "Hello doctor" in poll.content.decode()
+    assert "hx-swap-oob" in poll.content.decode()
+    empty = client.get(reverse("consult:consultation_poll", args=[appointment.pk]), {"after": message.pk})
+    assert "Hello doctor" not in empty.content.decode()
+    file = client.get(reverse("consult:attachment", args=[message.pk]))
+    assert file.status_code == 200
+    assert b"".join(file.streaming_content) == PNG
+    assert file["X-Content-Type-Options"] == "nosniff"
+    stranger = PatientFactory()
+    client.force_login(stranger)
+    assert client.get(reverse("consult:attachment", args=[message.pk])).status_code == 404
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"body": "spam"}).status_code == 404
+    assert ConsultationMessage.objects.count() == 1
+
+
+def test_api_bad_attachments_and_foreign_thread(api_client, patient, doctor):
+    appointment = _online(patient, doctor)
+    url = reverse("api-consult-thread", args=[appointment.pk])
+    api_client.force_authenticate(patient)
+    exe = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00" + b"\x00" * 200, content_type="image/jpeg")
+    r = api_client.post(url, {"body": "see photo", "attachment": exe}, format="multipart",
+                        HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.status_code == 400
+    assert r.json()["code"] == "bad_type"
+    big = SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n" + b"0" * (50 * 1024 * 1024), content_type="application/pdf")
+    r = api_client.post(url, {"attachment": big}, format="multipart")
+    assert (r.status_code, r.json()["code"]) == (400, "too_large")
+    assert ConsultationMessage.objects.count() == 0
+    api_client.force_authenticate(PatientFactory())
+    assert api_client.post(url, {"body": "hi"}, format="json").status_code == 404
+    assert ConsultationMessage.objects.count() == 0
+    api_client.force_authenticate(patient)
+    assert api_client.post(url, {"body": "hi"}, format="json").status_code == 201
+    thread = api_client.get(url).json()
+    assert [m["body"] for m in thread["messages"]] == ["hi"]
+
+
+def test_encounter_api_bad_code_and_amend_by_author_only(api_client, patient, doctor):
+    ICD10CodeFactory()
+    appointment = AppointmentFactory(patient=patient, booked_by=patient, slot=SlotFactory(doctor=doctor))
+    api_client.force_authenticate(doctor)
+    url = reverse("api-consult-encounter-record", args=[appointment.pk])
+    bad = api_client.post(url, {"plan": "rest", "diagnoses": ["J06.9", "XX"]}, format="json")
+    assert (bad.status_code, bad.json()["code"]) == (400, "bad_icd10")
+    assert Encounter.objects.count() == 0
+    ok = api_client.post(url, {"plan": "rest", "diagnoses": ["j069"]}, format="json")
+    assert ok.status_code == 201
+    assert ok.json()["diagnoses"][0]["code"]["name_zh"] == "急性上呼吸道感染"
+    enc_id = ok.json()["id"]
+    other = DoctorFactory()
+    api_client.force_authenticate(other)
+    assert api_client.patch(reverse("api-consult-encounter", args=[enc_id]), {"plan": "x"},
+                            format="json").status_code == 404
+    api_client.force_authenticate(patient)  # may read it, may not amend it
+    assert api_client.patch(reverse("api-consult-encounter", args=[enc_id]), {"plan": "x"},
+                            format="json").status_code == 403
+    assert api_client.get(reverse("api-consult-encounter", args=[enc_id])).json()["plan"] == "rest"
+    api_client.force_authenticate(doctor)
+    amended = api_client.patch(reverse("api-consult-encounter", args=[enc_id]), {"plan": "rest 3 days",
+                                                                                 "reason": "typo"}, format="json")
+    assert amended.json()["amendments"][0]["changes"] == {"plan": {"old": "rest", "new": "rest 3 days"}}
+    assert api_client.get(reverse("api-consult-icd10"), {"q": "上呼吸道"}).json()[0]["code"] == "J06.9"
+
+
+def test_follow_up_propose_and_accept_pages(client, patient, doc):
+    appointment = AppointmentFactory(patient=patient, booked_by=patient, slot=SlotFactory(doctor=doc))
+    later = [SlotFactory(doctor=doc, start=timezone.now() + timedelta(days=5, hours=i)) for i in range(4)]
+    client.force_login(doc)
+    r = client.post(reverse("consult:appointment_action", args=[appointment.pk]), {"action": "follow_up"})
+    assert r.status_code == 302
+    proposal = FollowUpProposal.objects.get()
+    assert sorted(s.pk for s in proposal.slots.all()) == [s.pk for s in later[:3]]
+    client.force_login(patient)
+    page = client.get(reverse("consult:my_appointments"))
+    assert 'data-testid="follow-up"' in page.content.decode()
+    client.post(reverse("consult:follow_up_accept", args=[proposal.pk]), {"slot": later[1].pk})
+    proposal.refresh_from_db()
+    assert proposal.status == "accepted"
+    assert (proposal.accepted_appointment.slot_id, proposal.accepted_appointment.follow_up_of) == (later[1].pk,
+                                                                                                   appointment)
+
+
+def test_wrong_role_gets_403_and_audit(client, patient, api_client):
+    client.force_login(patient)
+    assert client.get(reverse("consult:console")).status_code == 403
+    api_client.force_authenticate(patient)
+    assert api_client.get(reverse("api-consult-console")).status_code == 403
+    assert AuditEvent.objects.filter(action="denied", actor=patient).count() == 2
+
+
+def test_doctor_sees_only_own_patients(api_client, doctor):
+    mine = AppointmentFactory(slot=SlotFactory(doctor=doctor))
+    AppointmentFactory()
+    api_client.force_authenticate(doctor)
+    ids = [a["id"] for a in api_client.get(reverse("api-consult-appointments")).json()["results"]]
+    assert ids == [mine.pk]
+
+
+def test_message_post_through_service_then_api_read_audited(api_client, patient, doctor):
+    appointment = _online(patient, doctor)
+    message_post(user=patient, appointment_id=appointment.pk, body="hello")
+    api_client.force_authenticate(doctor)
+    before = AuditEvent.objects.filter(action="read", object_type="consultation").count()
+    api_client.get(reverse("api-consult-thread", args=[appointment.pk]))
+    assert AuditEvent.objects.filter(action="read", object_type="consultation").count() == before + 1
