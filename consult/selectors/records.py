@@ -15,12 +15,29 @@ def _norm(value: str) -> str:
     return " ".join(value.strip().lower().split())
 
 
-def allergy_conflicts(*, patient: User, drug: Any) -> list[Allergy]:
-    """The patient's active allergies whose substance is one of the drug's active ingredients.
+# Allergy classes: an allergy recorded by class name also matches the class's members. Deliberately short and
+# conservative (documented in docs/records.md); a full terminology server is out of scope.
+ALLERGY_CLASSES: dict[str, set[str]] = {
+    "penicillin": {"amoxicillin", "ampicillin", "benzylpenicillin", "phenoxymethylpenicillin", "piperacillin",
+                   "flucloxacillin", "cloxacillin", "oxacillin", "dicloxacillin", "penicillin v", "penicillin g"},
+    "cephalosporin": {"cefalexin", "cephalexin", "cefuroxime", "cefixime", "ceftriaxone", "cefazolin", "cefaclor",
+                      "cefdinir", "cefpodoxime", "cefradine"},
+    "sulfonamide": {"sulfamethoxazole", "sulfadiazine", "sulfasalazine"},
+    "nsaid": {"ibuprofen", "diclofenac", "naproxen", "acetylsalicylic acid", "aspirin", "celecoxib", "loxoprofen",
+              "indometacin", "meloxicam", "ketoprofen"},
+    "aspirin": {"acetylsalicylic acid"},
+    "macrolide": {"erythromycin", "azithromycin", "clarithromycin", "roxithromycin"},
+    "fluoroquinolone": {"ciprofloxacin", "levofloxacin", "moxifloxacin", "ofloxacin", "norfloxacin"},
+}
 
-    `drug.active_ingredients` is a list of lower-case ingredient names (pharmacy.Drug). A match is by whole
-    name, case- and space-insensitive; an allergy to a class name ("penicillin") also matches an ingredient
-    that contains it as a word ("benzylpenicillin" does not, "penicillin v" does) — documented in docs/records.md.
+
+def allergy_conflicts(*, patient: User, drug: Any) -> list[Allergy]:
+    """The patient's active allergies that the drug's active ingredients trigger.
+
+    `drug.active_ingredients` is a list of lower-case ingredient names (pharmacy.Drug). An allergy matches when
+    its substance equals an ingredient (case- and space-insensitive), when it is a single word of a multi-word
+    ingredient ("penicillin" ↔ "penicillin v"), or when it names a drug class of ALLERGY_CLASSES containing the
+    ingredient ("penicillin" ↔ "amoxicillin").
     """
     ingredients = {_norm(str(i)) for i in (getattr(drug, "active_ingredients", None) or []) if str(i).strip()}
     if not ingredients:
@@ -29,7 +46,8 @@ def allergy_conflicts(*, patient: User, drug: Any) -> list[Allergy]:
     conflicts = []
     for allergy in Allergy.objects.filter(patient=patient, status=AllergyStatus.ACTIVE).order_by("substance"):
         substance = _norm(allergy.substance)
-        if substance in ingredients or (" " not in substance and substance in words):
+        if (substance in ingredients or (" " not in substance and substance in words)
+                or ingredients & ALLERGY_CLASSES.get(substance, set())):
             conflicts.append(allergy)
     return conflicts
 

@@ -82,7 +82,9 @@ def test_allergy_conflicts_matching():
     allergy_add(actor=patient, patient=patient, substance="Penicillin")
     allergy_add(actor=patient, patient=patient, substance="acetylsalicylic acid")
     assert [a.substance for a in allergy_conflicts(patient=patient, drug=DrugFactory(active_ingredients=["penicillin v"]))] == ["penicillin"]
-    assert allergy_conflicts(patient=patient, drug=DrugFactory(active_ingredients=["benzylpenicillin"])) == []
+    # class membership: a penicillin allergy also blocks amoxicillin (ALLERGY_CLASSES)
+    assert [a.substance for a in allergy_conflicts(patient=patient, drug=DrugFactory(active_ingredients=["amoxicillin", "clavulanic acid"]))] == ["penicillin"]
+    assert allergy_conflicts(patient=patient, drug=DrugFactory(active_ingredients=["penicillamine"])) == []
     assert len(allergy_conflicts(patient=patient, drug=DrugFactory(active_ingredients=["Acetylsalicylic  Acid"]))) == 1
     assert allergy_conflicts(patient=patient, drug=DrugFactory(active_ingredients=["paracetamol"])) == []
 
