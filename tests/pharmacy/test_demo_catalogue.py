@@ -28,3 +28,24 @@ def test_catalogue_seed_is_complete_consistent_and_idempotent():
 
     assert Drug.objects.count() == count
     assert StockMovement.objects.count() == movements
+
+
+def test_demo_orders_are_seeded_in_several_states_and_idempotent():
+    from accounts import demo as accounts_demo
+    from pharmacy import demo
+    from pharmacy.models import Order, OrderEvent
+    from pharmacy.selectors import stock_ledger_mismatches
+
+    accounts_demo.seed(StringIO())
+    demo_catalogue.seed(StringIO())
+    demo.seed(StringIO())
+    statuses = sorted(Order.objects.values_list("status", flat=True))
+    assert {"delivered", "shipped", "cancelled", "pending_payment"} <= set(statuses)
+    snapshot = (list(Order.objects.values_list("pk", "status")), OrderEvent.objects.count(),
+                StockMovement.objects.count(), dict(Drug.objects.values_list("pk", "stock")))
+    assert stock_ledger_mismatches() == []
+
+    demo.seed(StringIO())
+
+    assert snapshot == (list(Order.objects.values_list("pk", "status")), OrderEvent.objects.count(),
+                        StockMovement.objects.count(), dict(Drug.objects.values_list("pk", "stock")))
