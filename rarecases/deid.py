@@ -89,7 +89,8 @@ def _name_variants(name: str) -> Iterable[str]:
     yield name
     for part in re.split(r"[\s,.;·]+", name):
         latin = re.fullmatch(r"[A-Za-z'-]+", part)
-        if (latin and len(part) >= 3 and part.lower() not in _COMMON_WORDS) or (not latin and len(part) >= 2):
+        cjk = re.fullmatch(r"[\u3400-\u9fff]{2,}", part)
+        if (latin and len(part) >= 3 and part.lower() not in _COMMON_WORDS) or cjk:
             yield part
 
 

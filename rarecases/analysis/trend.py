@@ -106,7 +106,7 @@ def _mse(y: np.ndarray, p: np.ndarray) -> float:
 
 def train_full(x: np.ndarray, y: np.ndarray, baseline: np.ndarray, *, seed: int = 0, holdout: float = 0.2,
                max_iter: int = 1000, replay_size: int = 2000) -> tuple[Bundle, dict[str, Any]]:
-    """Train to convergence (S630): adam until the training loss stops improving by `tol` for 20
+    """Train to convergence (S630): adam until the validation loss stops improving by `tol` for 20
     epochs. Returns the bundle and metrics on a held-out split, beside the last-period baseline."""
     if len(x) < 10:
         raise ValueError("at least 10 samples are needed to train")
@@ -118,10 +118,15 @@ def train_full(x: np.ndarray, y: np.ndarray, baseline: np.ndarray, *, seed: int 
     # Fitted in chunks with partial_fit, exactly as later increments update it.
     for chunk in np.array_split(x[tr], max(1, len(tr) // 500)):
         scaler.partial_fit(chunk)
+    # Converged = the validation loss (10 % of the training split) stopped improving by `tol` for 20
+    # epochs; that stops before the network memorises Poisson noise (it did without: worse than baseline).
     model = MLPRegressor(hidden_layer_sizes=(32, 16), activation="relu", solver="adam", learning_rate_init=1e-3,
-                         alpha=1e-4, batch_size=min(64, len(tr)), max_iter=max_iter, tol=1e-5, n_iter_no_change=20,
-                         random_state=seed)
+                         alpha=1e-3, batch_size=min(64, len(tr)), max_iter=max_iter, tol=1e-5, n_iter_no_change=20,
+                         early_stopping=True, validation_fraction=0.1, random_state=seed)
     model.fit(scaler.transform(x[tr]), y[tr])
+    # partial_fit (incremental learning) refuses early stopping and needs a training-loss reference.
+    model.set_params(early_stopping=False)
+    model.best_loss_ = float(model.loss_)
     pick = rng.choice(tr, size=min(replay_size, len(tr)), replace=False)
     bundle = Bundle(model=model, scaler=scaler, holdout_x=x[ho], holdout_y=y[ho], replay_x=x[pick], replay_y=y[pick])
     pred = bundle.predict(x[ho])
@@ -131,7 +136,7 @@ def train_full(x: np.ndarray, y: np.ndarray, baseline: np.ndarray, *, seed: int 
         "baseline_mse": _mse(y[ho], baseline[ho]), "baseline_mae": float(mean_absolute_error(y[ho], baseline[ho])),
         "train_mse": _mse(y[tr], bundle.predict(x[tr])),
         "epochs": int(model.n_iter_), "converged": bool(model.n_iter_ < max_iter),
-        "final_loss": float(model.loss_),
+        "final_loss": float(model.loss_), "best_validation_score": float(model.best_validation_score_),
     }
     bundle.history.append({"kind": "full", **metrics})
     return bundle, metrics

@@ -93,14 +93,14 @@ def case_preview(*, encounter: Any, findings: str | None = None, treatment: str 
     return {"draft": draft, "problems": {k: [(f.kind, f.text) for f in v] for k, v in problems.items()}}
 
 
-@transaction.atomic
 def rare_case_confirm(*, doctor: User, encounter: Any, findings: str | None = None, treatment: str | None = None,
                       outcome: str = "", phenotype_ids: list[str] | None = None) -> Case:
     """A doctor confirms a rare case from their encounter (S400). A second confirmation of the same
     encounter makes a new version of the same case UUID.
 
     Raises ConsentMissing (audited) without the patient's active rare-case-sharing consent, and
-    IdentifierFound when any text field still carries an identifier. Nothing is written then.
+    IdentifierFound when any text field still carries an identifier. Nothing is written then (the
+    refusal's audit entry is written outside the transaction, so it is kept).
     """
     if doctor.role != Role.DOCTOR or encounter.doctor_id != doctor.pk:
         raise NotFound(_("Encounter not found."))
@@ -113,19 +113,20 @@ def rare_case_confirm(*, doctor: User, encounter: Any, findings: str | None = No
     if preview["problems"]:
         raise IdentifierFound(_("Remove the identifying details before confirming."),
                               extra={"problems": preview["problems"]})
-    draft = preview["draft"]
-    me = platform_profile()
-    # Lock the previous versions so two confirmations of one encounter cannot both become version n+1.
-    previous = list(Case.objects.select_for_update().filter(source_encounter=encounter, origin=me.instance_id)
-                    .order_by("-version"))
-    case_uuid = previous[0].case_uuid if previous else uuid.uuid4()
-    version = previous[0].version + 1 if previous else 1
-    Case.objects.filter(origin=me.instance_id, case_uuid=case_uuid).update(is_current=False)
-    case = Case.objects.create(
-        case_uuid=case_uuid, version=version, origin=me.instance_id, is_current=True, source_encounter=encounter,
-        confirmed_by=doctor, provenance={"path": [me.instance_id]}, search_text=search_text_for(draft), **draft)
-    audit_record(actor=doctor, action="create", object_type="rarecases.case", object_id=str(case.case_uuid),
-                 subject=encounter.patient, detail={"version": version, "encounter": encounter.pk})
+    with transaction.atomic():
+        draft = preview["draft"]
+        me = platform_profile()
+        # Lock the previous versions so two confirmations of one encounter cannot both become version n+1.
+        previous = list(Case.objects.select_for_update().filter(source_encounter=encounter, origin=me.instance_id)
+                        .order_by("-version"))
+        case_uuid = previous[0].case_uuid if previous else uuid.uuid4()
+        version = previous[0].version + 1 if previous else 1
+        Case.objects.filter(origin=me.instance_id, case_uuid=case_uuid).update(is_current=False)
+        case = Case.objects.create(
+            case_uuid=case_uuid, version=version, origin=me.instance_id, is_current=True, source_encounter=encounter,
+            confirmed_by=doctor, provenance={"path": [me.instance_id]}, search_text=search_text_for(draft), **draft)
+        audit_record(actor=doctor, action="create", object_type="rarecases.case", object_id=str(case.case_uuid),
+                     subject=encounter.patient, detail={"version": version, "encounter": encounter.pk})
     return case
 
 
