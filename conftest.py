@@ -34,6 +34,15 @@ def _private_media(tmp_path, settings):  # type: ignore[no-untyped-def]
     return
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    """allauth's rate-limit counters and TOTP replay marks live in the cache (Redis when REDIS_URL is set):
+    without this, ten failed log-ins in one test throttle every later log-in from 127.0.0.1."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def api_client():  # type: ignore[no-untyped-def]
     from rest_framework.test import APIClient
