@@ -31,14 +31,18 @@ def test_iqr_capping_hand_computed():
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 100.0]})
     out, report = cleaning.cap_iqr(df, ["x"], factor=1.5)
     assert out["x"].tolist() == [1.0, 2.0, 3.0, 4.0, 7.0]
-    assert report["x"]["low"] == -1.0 and report["x"]["high"] == 7.0
-    assert report["x"]["capped_high"] == 1 and report["x"]["capped_low"] == 0 and report["x"]["pct"] == 20.0
+    assert report["x"]["low"] == -1.0
+    assert report["x"]["high"] == 7.0
+    assert report["x"]["capped_high"] == 1
+    assert report["x"]["capped_low"] == 0
+    assert report["x"]["pct"] == 20.0
 
 
 def test_clean_caps_only_the_listed_columns():
     df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 100.0], "b": [1.0, 2.0, 3.0, 4.0, 100.0]})
     out, report = cleaning.clean(df, numeric=["a", "b"], categorical=[], capped=["a"])
-    assert out["a"].max() == 7.0 and out["b"].max() == 100.0
+    assert out["a"].max() == 7.0
+    assert out["b"].max() == 100.0
     assert list(report["capped"]) == ["a"]
 
 
@@ -47,7 +51,8 @@ def test_minmax_hand_computed_and_constant_column():
     xn, lo, hi = weighting.minmax(x)
     assert xn[:, 0].tolist() == [0.0, 0.5, 1.0]
     assert xn[:, 1].tolist() == [0.0, 0.0, 0.0]
-    assert lo.tolist() == [2.0, 5.0] and hi.tolist() == [6.0, 5.0]
+    assert lo.tolist() == [2.0, 5.0]
+    assert hi.tolist() == [6.0, 5.0]
 
 
 def test_information_gain_hand_computed():
@@ -104,7 +109,8 @@ def test_stability_of_well_separated_blobs_is_one():
     x = np.vstack([rng.normal(c, 0.05, size=(30, 2)) for c in (0, 1, 2)])
     ref = clustering.kmeans(x, 3, seed=1, n_init=5).labels_
     result = clustering.stability(x, 3, ref, seeds=10, n_init=1, algorithm="lloyd")
-    assert result["seeds"] == 10 and result["ari_min"] == pytest.approx(1.0)
+    assert result["seeds"] == 10
+    assert result["ari_min"] == pytest.approx(1.0)
 
 
 def _rule_frame() -> pd.DataFrame:

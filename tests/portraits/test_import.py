@@ -42,7 +42,8 @@ def test_gb18030_chinese_headers_excel_serial_dates_and_bom():
     text = "学号,考试日期,学分,成绩,课程性质\nT001,45000,2,88,必修\nT002,2023/7/5,3,55,选修\n"
     report = campus_import(files=[("成绩.csv", text.encode("gb18030"))])
     assert report.ok, report.errors
-    assert report.files[0].source == "teaching" and report.files[0].encoding == "gb18030"
+    assert report.files[0].source == "teaching"
+    assert report.files[0].encoding == "gb18030"
     recs = {r.student.pseudonym: r for r in Record.objects.select_related("student")}
     assert str(recs[pseudonym("T001")].occurred_on) == "2023-03-15"      # Excel serial 45000
     assert recs[pseudonym("T001")].category == "必修"
@@ -89,9 +90,10 @@ def test_wrong_header_is_reported():
 
 
 def test_same_file_twice_is_recognised_and_changes_nothing():
-    data = "student_no,borrowed_on\nT001,2023-01-01\nT001,2023-01-01\nT002,2023-02-01\n".encode()
+    data = b"student_no,borrowed_on\nT001,2023-01-01\nT001,2023-01-01\nT002,2023-02-01\n"
     first = campus_import(files=[("roster.csv", ROSTER.encode()), ("library.csv", data)])
-    assert first.ok and first.files[1].duplicates == 1
+    assert first.ok
+    assert first.files[1].duplicates == 1
     before = _counts()
     assert before == (2, 2, 2)
     again = campus_import(files=[("library-copy.csv", data)])

@@ -1,0 +1,217 @@
+"""Counsellor pages: thin — parse, call one service or selector, render."""
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ApplicationError
+from accounts.models import Role
+from accounts.pages import flash_error, paginate, role_required
+from accounts.services import audit_denied, audit_record
+
+from . import selectors, services
+from .analysis.compare import migration_matrix
+from .analysis.spec import LABELS
+from .forms import AlertForm, ImportForm, RunForm
+from .models import InterventionRule, Run, RunStatus
+
+STAFF = (Role.COUNSELLOR, Role.ADMIN)
+
+
+@role_required(*STAFF)
+def index(request: HttpRequest) -> HttpResponse:
+    runs = selectors.runs_visible_to(request.user).select_related("created_by")[:20]
+    return render(request, "portraits/index.html", {"runs": runs, "form": RunForm()})
+
+
+@role_required(*STAFF)
+def import_upload(request: HttpRequest) -> HttpResponse:
+    report = None
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        files = [(f.name, f.read()) for f in form.cleaned_data["files"]]
+        report = services.campus_import(files=files, user=request.user)
+        audit_record(actor=request.user, action="create", object_type="portraits.import",
+                     outcome="ok" if report.ok else "failed",
+                     detail={"files": [f.name for f in report.files], "errors": report.error_count})
+    return render(request, "portraits/import.html", {"form": form, "report": report})
+
+
+@require_POST
+@role_required(*STAFF)
+def run_start(request: HttpRequest) -> HttpResponse:
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the period and k."))
+        return redirect("portraits:index")
+    try:
+        run = services.portrait_run_start(user=request.user, period=form.cleaned_data["period"],
+                                          k=form.cleaned_data["k"])
+    except ApplicationError as exc:
+        flash_error(request, exc)
+        return redirect("portraits:index")
+    return redirect("portraits:run", run_id=run.id)
+
+
+def _run(request: HttpRequest, run_id: int) -> Run:
+    return get_object_or_404(selectors.runs_visible_to(request.user), id=run_id)
+
+
+def _distribution(results, dims) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
+    out: dict[str, dict[str, int]] = {}
+    for dim in dims:
+        counts = {level: 0 for level in LABELS[dim]}
+        for row in results.values(f"label_{dim}"):
+            counts[row[f"label_{dim}"]] = counts.get(row[f"label_{dim}"], 0) + 1
+        out[dim] = counts
+    return out
+
+
+@role_required(*STAFF)
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _run(request, run_id)
+    ctx = {"run": run, "dims": list(LABELS)}
+    if run.status == RunStatus.DONE and run.kind == "students":
+        results = selectors.results_visible_to(request.user, run)
+        ctx["distribution"] = _distribution(results, LABELS)
+        ctx["visible"] = results.count()
+        ctx["other_runs"] = selectors.runs_visible_to(request.user).filter(status=RunStatus.DONE).exclude(id=run.id)
+    return render(request, "portraits/run.html", ctx)
+
+
+@role_required(*STAFF)
+def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _run(request, run_id)
+    response = render(request, "portraits/_progress.html", {"run": run})
+    if run.status in (RunStatus.DONE, RunStatus.FAILED) and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"   # reload once to show the charts
+    return response
+
+
+@role_required(*STAFF)
+def student_list(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _run(request, run_id)
+    labels = {d: request.GET.get(d, "") for d in LABELS}
+    qs = selectors.result_search(request.user, run, q=request.GET.get("q", ""),
+                                 college=request.GET.get("college", ""), grade=request.GET.get("grade", ""),
+                                 labels=labels)
+    page = paginate(request, qs)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "portraits/students.html", {
+        "run": run, "page": page, "labels": LABELS, "selected": labels, "query": query.urlencode(),
+        "colleges": selectors.students_visible_to(request.user).values_list("college", flat=True).distinct(),
+        "grades": selectors.students_visible_to(request.user).values_list("grade", flat=True).distinct(),
+    })
+
+
+@role_required(*STAFF)
+def student_detail(request: HttpRequest, run_id: int, result_id: int) -> HttpResponse:
+    run = _run(request, run_id)
+    result = selectors.results_visible_to(request.user, run).filter(id=result_id).first()
+    if result is None:
+        audit_denied(actor=request.user, object_type="portraits.result", object_id=result_id,
+                     reason="outside the counsellor's colleges/grades or no such portrait")
+        raise Http404
+    audit_record(actor=request.user, action="read", object_type="portraits.student",
+                 object_id=result.student_id, detail={"run": run.id, "pseudonym": result.student.short})
+    return render(request, "portraits/student.html", {
+        "run": run, "result": result, "cohort": run.metrics.get("cohort_scores", {}),
+        "alerts": selectors.alerts_visible_to(request.user).filter(student_id=result.student_id),
+    })
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@role_required(*STAFF)
+def run_export(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
+    run = _run(request, run_id)
+    results = selectors.results_visible_to(request.user, run)
+    audit_record(actor=request.user, action="export", object_type="portraits.run", object_id=run.id,
+                 detail={"rows": results.count()})
+    writer = csv.writer(_Echo())
+    feats = list(run.metrics.get("normalisation", {}).get("min", {}))
+
+    def rows():  # type: ignore[no-untyped-def]
+        yield writer.writerow(["pseudonym", "college", "grade", *LABELS, "portrait_type", *feats])
+        for r in results.iterator(chunk_size=1000):
+            yield writer.writerow([r.student.pseudonym, r.student.college, r.student.grade,
+                                   *[r.labels.get(d, "") for d in LABELS], r.portrait_type,
+                                   *[r.features.get(f, "") for f in feats]])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="portraits-run-{run.id}.csv"'
+    return response
+
+
+@role_required(*STAFF)
+def migration(request: HttpRequest) -> HttpResponse:
+    runs = selectors.runs_visible_to(request.user).filter(status=RunStatus.DONE, kind="students")
+    a = runs.filter(id=request.GET.get("a") or 0).first()
+    b = runs.filter(id=request.GET.get("b") or 0).first()
+    matrices = {}
+    if a and b:
+        import pandas as pd
+
+        ra = dict(selectors.results_visible_to(request.user, a).values_list("student_id", "labels"))
+        rb = dict(selectors.results_visible_to(request.user, b).values_list("student_id", "labels"))
+        for dim, levels in LABELS.items():
+            sa = pd.Series({k: v[dim] for k, v in ra.items()}, dtype=object)
+            sb = pd.Series({k: v[dim] for k, v in rb.items()}, dtype=object)
+            m = migration_matrix(sa, sb, levels)
+            m["rows"] = list(zip(levels, m["matrix"], strict=True))
+            matrices[dim] = m
+    return render(request, "portraits/migration.html", {"runs": runs, "a": a, "b": b, "matrices": matrices})
+
+
+@role_required(*STAFF)
+def alert_inbox(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "open")
+    qs = selectors.alerts_visible_to(request.user)
+    if request.GET.get("mine"):
+        qs = qs.filter(owner=request.user)
+    if state:
+        qs = qs.filter(state=state)
+    return render(request, "portraits/alerts.html", {"page": paginate(request, qs), "state": state,
+                                                     "form": AlertForm(), "query": f"state={state}"})
+
+
+@require_POST
+@role_required(*STAFF)
+def alert_update(request: HttpRequest, alert_id: int) -> HttpResponse:
+    form = AlertForm(request.POST)
+    if form.is_valid():
+        try:
+            services.alert_update(user=request.user, alert_id=alert_id, state=form.cleaned_data["state"],
+                                  note=form.cleaned_data["note"])
+            messages.success(request, _("Alert updated."))
+        except ApplicationError as exc:
+            if exc.__class__.__name__ == "NotFound":
+                raise Http404 from exc
+            flash_error(request, exc)
+    return redirect(request.POST.get("next") or "portraits:alerts")
+
+
+@role_required(*STAFF)
+def rule_list(request: HttpRequest) -> HttpResponse:
+    from .services.runs import rules_active
+
+    rules_active()
+    if request.method == "POST":
+        rule = get_object_or_404(InterventionRule, id=request.POST.get("rule"))
+        params = {k.removeprefix("p_"): v for k, v in request.POST.items() if k.startswith("p_")}
+        try:
+            services.rule_update(rule_id=rule.id, enabled=bool(request.POST.get("enabled")), params=params)
+            messages.success(request, _("Rule saved."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect("portraits:rules")
+    return render(request, "portraits/rules.html", {"rules": InterventionRule.objects.all()})
