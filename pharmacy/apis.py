@@ -196,7 +196,7 @@ class OrderListApi(APIView):
         orders = selectors.orders_of(patient=request.user).prefetch_related("events__actor")
         return _paginated(request, self, orders)
 
-    @extend_schema(request=InputSerializer, responses={201: OrderOutput})
+    @extend_schema(request=InputSerializer, responses={201: OrderOutput}, operation_id="pharmacy_order_checkout")
     def post(self, request):  # type: ignore[no-untyped-def]
         """Checkout: the cart becomes an order awaiting payment."""
         refuse_client_prices(request.data)
@@ -226,7 +226,7 @@ class OrderActionApi(APIView):
         "ship": services.order_ship, "refund": services.order_refund,
     }
 
-    @extend_schema(request=InputSerializer, responses=OrderOutput)
+    @extend_schema(request=InputSerializer, responses=OrderOutput, operation_id="pharmacy_order_action")
     def post(self, request, pk: int, action: str):  # type: ignore[no-untyped-def]
         service = self.SERVICES.get(action)
         if service is None:
