@@ -37,7 +37,8 @@ def test_full_api_flow_otc_and_rx(as_patient, api_client, patient, doctor, pharm
     assert r.status_code == 201, r.json()
     r = as_patient.post(reverse("api-pharmacy-cart-items"),
                         {"drug": rx.pk, "quantity": 1, "prescription_item": item.pk}, format="json")
-    assert r.status_code == 201 and r.json()["total"] == "49.80"
+    assert r.status_code == 201
+    assert r.json()["total"] == "49.80"
     r = as_patient.post(reverse("api-pharmacy-orders"), ADDRESS, format="json")
     assert r.status_code == 201, r.json()
     order_id = r.json()["id"]
@@ -55,7 +56,7 @@ def test_full_api_flow_otc_and_rx(as_patient, api_client, patient, doctor, pharm
         "pending_payment", "paid", "approved", "dispensed", "shipped"]
 
 
-@pytest.mark.parametrize("payload, code", [
+@pytest.mark.parametrize(("payload", "code"), [
     ({"quantity": -1}, 400), ({"quantity": 0}, 400), ({"quantity": 1.5}, 400), ({"quantity": "1.5"}, 400),
     ({"quantity": 1, "price": "0.01"}, 400), ({"quantity": 1, "unit_price": "0"}, 400),
 ])
@@ -128,5 +129,6 @@ def test_schema_lists_the_pharmacy_api():
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     paths = [p for p in schema["paths"] if p.startswith("/api/pharmacy/")]
-    assert "/api/pharmacy/orders/{id}/{action}/" in paths and "/api/pharmacy/cart/items/" in paths
+    assert "/api/pharmacy/orders/{id}/{action}/" in paths
+    assert "/api/pharmacy/cart/items/" in paths
     assert schema["paths"]["/api/pharmacy/orders/"]["post"]["operationId"] == "pharmacy_order_checkout"
