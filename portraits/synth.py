@@ -77,7 +77,7 @@ def _blank(rng: np.random.Generator, values: pd.Series, share: float) -> pd.Seri
 
 def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None = None, seed: int = 2023,
              spread: float = 0.04, missing: float = 0.02, outliers: float = 0.005,
-             duplicates: float = 0.003) -> dict[str, int]:
+             duplicates: float = 0.003, grades: list[str] | None = None) -> dict[str, int]:
     """Write roster.csv, the nine subsystems' files and truth.csv into `out`; return rows per file."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -98,7 +98,7 @@ def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None =
         "student_no": ids, "name": [f"Synthetic Student {i:05d}" for i in range(n)],
         "gender": rng.choice(["female", "male"], size=n, p=[0.55, 0.45]),
         "age": rng.integers(18, 23, size=n), "province": rng.choice(PROVINCES, size=n, p=PROVINCE_P),
-        "college": rng.choice(COLLEGES, size=n, p=[0.7, 0.15, 0.15]), "grade": rng.choice(GRADES, size=n),
+        "college": rng.choice(COLLEGES, size=n, p=[0.7, 0.15, 0.15]), "grade": rng.choice(grades or GRADES, size=n),
         "major": "Clinical Medicine",
     })
     roster["gender"] = _blank(rng, roster["gender"], missing)
