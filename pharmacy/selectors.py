@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from accounts.errors import NotFound
 from accounts.models import Role, User
@@ -36,7 +37,7 @@ def drug_search(*, text: str = "", category: str = "", rx: str = "", in_stock: b
 def drug_get(*, drug_id: Any) -> Drug:
     drug = Drug.objects.active().filter(pk=drug_id).first() if str(drug_id).isdigit() else None
     if drug is None:
-        raise NotFound("Drug not found.")
+        raise NotFound(_("Drug not found."))
     return drug
 
 
@@ -90,7 +91,7 @@ def order_get_for(*, user: User, order_id: Any) -> Order:
     order = qs.filter(pk=order_id).first() if str(order_id).isdigit() else None
     if order is None:
         audit_denied(actor=user, object_type="pharmacy.order", object_id=str(order_id)[:50], reason="not found")
-        raise NotFound("Order not found.")
+        raise NotFound(_("Order not found."))
     return order
 
 
