@@ -38,13 +38,17 @@ def icd10_load() -> tuple[int, int]:
 
     zh = chinese_names()
     rows = []
+    chapter = block = ""
+    # get_all_codes() walks the tree in order (chapter, block, its categories and subcategories), so the
+    # current chapter and block are known without per-code ancestor look-ups (those are linear scans).
     for raw in icd.get_all_codes(False):
-        if icd.is_chapter_or_block(raw):
+        if icd.is_chapter(raw):
+            chapter = raw
             continue
-        code = icd.add_dot(raw)
-        ancestors = icd.get_ancestors(raw)
-        block = next((a for a in ancestors if icd.is_block(a)), "")
-        chapter = next((a for a in ancestors if icd.is_chapter(a)), "")
+        if icd.is_block(raw):
+            block = raw
+            continue
+        code = raw if len(raw) <= 3 else f"{raw[:3]}.{raw[3:]}"
         rows.append(ICD10Code(code=code, name_en=icd.get_description(raw)[:300], name_zh=zh.get(code, ""),
                               block=block[:10], chapter=chapter[:10]))
     ICD10Code.objects.bulk_create(rows, batch_size=1000, update_conflicts=True, unique_fields=["code"],
