@@ -26,13 +26,16 @@ def students_visible_to(user: User) -> QuerySet[Student]:
 
 
 def runs_visible_to(user: User) -> QuerySet[Run]:
-    if user.role not in (Role.ADMIN, Role.COUNSELLOR) and not user.is_superuser:
-        return Run.objects.none()
-    return Run.objects.all()
+    """Admins see every run; counsellors only student runs (patient portraits are not their cohort)."""
+    if user.role == Role.ADMIN or user.is_superuser:
+        return Run.objects.all()
+    if user.role == Role.COUNSELLOR:
+        return Run.objects.filter(kind="students")
+    return Run.objects.none()
 
 
 def results_visible_to(user: User, run: Run) -> QuerySet[Result]:
-    qs = Result.objects.filter(run=run).select_related("student")
+    qs = Result.objects.filter(run=run).select_related("student", "patient")
     q = _cohort_q(user, "student__")
     if q is None:
         return qs

@@ -57,6 +57,10 @@ def portrait_run_start(*, user: Any, period: str, k: Any = None, kind: str = Run
 
     if kind == RunKind.STUDENTS:
         period_parts(period)
+    elif kind == RunKind.PATIENTS:
+        period = "all"
+    else:
+        raise ApplicationError(_("Unknown run kind."))
     params = {**DEFAULT_PARAMS, "k": parse_k(k)}
     run = Run.objects.create(kind=kind, period=period, params=params, created_by=user if getattr(
         user, "is_authenticated", False) else None)

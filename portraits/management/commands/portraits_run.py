@@ -14,11 +14,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--period", default="2023", help="a year (2023) or a half-year (2023-1)")
         parser.add_argument("--k", default=None, help="auto or 2–10 (default: the paper's 5)")
+        parser.add_argument("--patients", action="store_true",
+                            help="portraits of the platform's consenting patients instead of students")
         parser.add_argument("--truth", default=None, help="truth.csv of portraits_synth: print ARI per dimension")
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
-        run = portrait_run_start(user=None, period=opts["period"], k=opts["k"], enqueue=False)
+        run = portrait_run_start(user=None, period=opts["period"], k=opts["k"], enqueue=False,
+                                 kind="patients" if opts["patients"] else "students")
         import portraits.services.runs as runs
 
         original = runs._progress
@@ -47,6 +50,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {dim:9s} k={m['k']} picks={m['k_picks']} weights={m['weights']} "
                               f"stability ARI={m['stability']['ari_mean']:.3f} "
                               f"(silhouette/Dunn sample {m['curve']['sample_size']})")
+        if run.kind == "patients":
+            return
         self.stdout.write(f"  alerts raised: {run.metrics.get('alerts', {})}")
         if opts["truth"]:
             for dim, value in run_truth_ari(run=run, truth_csv=opts["truth"]).items():
