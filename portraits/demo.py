@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 DEMO_STUDENTS = 120
-DEMO_RECORDS = 70_000
+DEMO_RECORDS = 80_000
 DEMO_SEED = 11
 
 

@@ -1,0 +1,60 @@
+"""End to end, in a real browser: a counsellor imports synthetic campus files, starts a run, watches its
+progress (htmx polling), opens the distribution charts and a student's radar, and resolves an alert."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from portraits.models import Alert, AlertState, Run, RunStatus
+from portraits.synth import COLLEGES, generate
+from tests.factories import CounsellorFactory
+
+
+def test_counsellor_imports_runs_reads_and_resolves(new_page, live_server, login_as, tmp_path, monkeypatch):
+    # Given synthetic exports of a small cohort and a counsellor whose profile covers it
+    generate(tmp_path, students=120, records=80_000, seed=5, grades=["2024"])
+    counsellor = CounsellorFactory(profile__colleges=list(COLLEGES), profile__grades=["2024"])
+    # The run task is left queued (no worker), so the page really polls while the test executes it.
+    import platform_site.tasking
+
+    monkeypatch.setattr(platform_site.tasking, "enqueue_on_commit", lambda *a, **k: None)
+
+    page = new_page()
+    login_as(page, live_server, counsellor)
+
+    # When they upload the files
+    page.goto("/portraits/import/")
+    files = sorted(str(p) for p in tmp_path.glob("*.csv") if p.name != "truth.csv")
+    page.set_input_files("input[name=files]", files)
+    with page.expect_navigation():
+        page.get_by_test_id("import-submit").click()
+    expect(page.get_by_test_id("import-ok")).to_be_visible()
+
+    # ... and start a run
+    page.goto("/portraits/")
+    with page.expect_navigation():
+        page.get_by_test_id("start-run").click()
+    run = Run.objects.get()
+    expect(page.get_by_test_id("run-status")).to_have_text("Queued")
+
+    # Then the page follows the run's progress until it is done, and shows the charts
+    from portraits.services import portrait_run_execute
+
+    assert portrait_run_execute(run_id=run.id).status == RunStatus.DONE
+    expect(page.get_by_test_id("run-status")).to_have_text("Done", timeout=20_000)
+    expect(page.locator("#dist-learning[data-rendered='1']")).to_be_visible()
+    expect(page.locator("#curve-learning[data-rendered='1']")).to_be_visible()
+
+    # ... and a student's radar
+    page.get_by_test_id("student-list-link").click()
+    page.get_by_test_id("student-link").first.click()
+    expect(page.locator("#radar[data-rendered='1']")).to_be_visible()
+    expect(page.get_by_test_id("label-learning")).not_to_be_empty()
+
+    # ... and they resolve an alert from the inbox
+    page.goto("/portraits/alerts/")
+    row = page.get_by_test_id("alert-row").first
+    row.locator("select[name=state]").select_option("resolved")
+    row.locator("input[name=note]").fill("met the student")
+    with page.expect_navigation():
+        row.get_by_role("button", name="Save").click()
+    assert Alert.objects.filter(state=AlertState.RESOLVED, note="met the student").count() == 1
