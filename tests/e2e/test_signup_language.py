@@ -60,3 +60,22 @@ def test_patient_signs_up_confirms_logs_in_and_switches_to_chinese(page, live_se
     # and the choice sticks on the next page
     page.goto("/me/profile/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
+
+
+def test_staff_log_in_types_a_real_totp_code_and_reaches_their_dashboard(new_page, live_server, login_as):
+    # Checks the harness itself: REQUIRE_STAFF_MFA is on in tests, so a doctor must pass allauth's TOTP step.
+    from allauth.mfa.models import Authenticator
+
+    from tests.factories import DoctorFactory
+
+    doctor = DoctorFactory()
+    page = new_page(locale="zh-hans")
+    login_as(page, live_server, doctor)
+    assert Authenticator.objects.filter(user=doctor, type=Authenticator.Type.TOTP).count() == 1
+    assert page.url == f"{live_server.url}/dashboard/"
+    assert page.get_by_test_id("dashboard-title").inner_text() == "医生工作台"
+
+    # a second log-in within the same 30 s TOTP period still works (allauth's replay mark is cleared)
+    second = new_page()
+    login_as(second, doctor)
+    assert second.get_by_test_id("dashboard-title").inner_text() == "Doctor console"
