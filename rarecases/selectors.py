@@ -215,3 +215,21 @@ def appointments_for_doctor(doctor: User, limit: int = 30) -> QuerySet[Any]:
 
 def case_references(case: Case) -> QuerySet[CaseReference]:
     return CaseReference.objects.filter(origin=case.origin, case_uuid=case.case_uuid).select_related("related_case")
+
+
+def platform_status() -> dict[str, Any]:
+    """Counts for admins, federation tests and the benchmark (one GROUP BY each)."""
+    from .models import OutboxMessage
+    from .services.federation import platform_profile, profile_public
+
+    cases = Case.objects.all()
+    outbox: dict[str, dict[str, int]] = {}
+    for row in OutboxMessage.objects.values("peer__instance_id", "kind", "status").annotate(n=Count("id")):
+        outbox.setdefault(row["peer__instance_id"], {})[f"{row['kind']}:{row['status']}"] = row["n"]
+    received = dict(cases.filter(received_from__isnull=False).values_list("origin").annotate(n=Count("id"))
+                    .values_list("origin", "n"))
+    return {"profile": profile_public(platform_profile()),
+            "cases": {"local": cases.filter(received_from__isnull=True).count(), "received_by_origin": received,
+                      "received_distinct": cases.filter(received_from__isnull=False)
+                      .values("origin", "case_uuid", "version").distinct().count()},
+            "outbox": outbox}

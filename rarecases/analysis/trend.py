@@ -12,12 +12,13 @@ from __future__ import annotations
 import io
 import pickle
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.metrics import mean_absolute_error, mean_squared_error
-from sklearn.neural_network import MLPRegressor
-from sklearn.preprocessing import StandardScaler
+
+if TYPE_CHECKING:  # scikit-learn is imported where it is used: web processes that never train stay light
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.preprocessing import StandardScaler
 
 FEATURES = ["avg_views", "avg_uses", "last_views", "last_uses", "chapter", "age_periods", "propagation"]
 WINDOW = 3
@@ -101,7 +102,11 @@ class Bundle:
 
 
 def _mse(y: np.ndarray, p: np.ndarray) -> float:
-    return float(mean_squared_error(y, p)) if len(y) else float("nan")
+    return float(np.mean((np.asarray(y) - np.asarray(p)) ** 2)) if len(y) else float("nan")
+
+
+def _mae(y: np.ndarray, p: np.ndarray) -> float:
+    return float(np.mean(np.abs(np.asarray(y) - np.asarray(p)))) if len(y) else float("nan")
 
 
 def train_full(x: np.ndarray, y: np.ndarray, baseline: np.ndarray, *, seed: int = 0, holdout: float = 0.2,
@@ -110,6 +115,9 @@ def train_full(x: np.ndarray, y: np.ndarray, baseline: np.ndarray, *, seed: int 
     epochs. Returns the bundle and metrics on a held-out split, beside the last-period baseline."""
     if len(x) < 10:
         raise ValueError("at least 10 samples are needed to train")
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.preprocessing import StandardScaler
+
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x))
     n_ho = max(2, int(round(len(x) * holdout)))
@@ -132,8 +140,8 @@ def train_full(x: np.ndarray, y: np.ndarray, baseline: np.ndarray, *, seed: int 
     pred = bundle.predict(x[ho])
     metrics = {
         "n_train": int(len(tr)), "n_holdout": int(n_ho),
-        "holdout_mse": _mse(y[ho], pred), "holdout_mae": float(mean_absolute_error(y[ho], pred)),
-        "baseline_mse": _mse(y[ho], baseline[ho]), "baseline_mae": float(mean_absolute_error(y[ho], baseline[ho])),
+        "holdout_mse": _mse(y[ho], pred), "holdout_mae": _mae(y[ho], pred),
+        "baseline_mse": _mse(y[ho], baseline[ho]), "baseline_mae": _mae(y[ho], baseline[ho]),
         "train_mse": _mse(y[tr], bundle.predict(x[tr])),
         "epochs": int(model.n_iter_), "converged": bool(model.n_iter_ < max_iter),
         "final_loss": float(model.loss_), "best_validation_score": float(model.best_validation_score_),

@@ -33,8 +33,11 @@ def test_confirm_stores_only_de_identified_fields() -> None:
     case = rare_case_confirm(doctor=enc.doctor, encounter=enc, outcome="Improved on diet.",
                              phenotype_ids=["HP:0001250"])
     case.refresh_from_db()
-    assert case.version == 1 and case.is_current and case.origin == "platform-local"
-    assert case.sex == "female" and case.region == "Zhejiang"
+    assert case.version == 1
+    assert case.is_current
+    assert case.origin == "platform-local"
+    assert case.sex == "female"
+    assert case.region == "Zhejiang"
     assert case.age_band in {"30-34", "35-39"}
     assert [c["code"] for c in case.codes] == ["E70.0", "G12.2"]
     assert (case.category, case.chapter) == ("E70-E90", "E")
@@ -64,7 +67,8 @@ def test_without_consent_the_case_is_refused_audited_and_nothing_is_stored() -> 
         rare_case_confirm(doctor=enc.doctor, encounter=enc)
     assert Case.objects.count() == 0
     denied = AuditEvent.objects.get(action="denied", object_type="rarecases.case")
-    assert denied.subject_id == enc.patient_id and "rare_case_sharing" in denied.detail["reason"]
+    assert denied.subject_id == enc.patient_id
+    assert "rare_case_sharing" in denied.detail["reason"]
 
 
 def test_withdrawn_consent_is_refused() -> None:

@@ -65,7 +65,8 @@ def test_signed_case_is_stored_with_provenance_and_deduplicated(client, sender) 
     assert case.provenance == {"path": ["platform-b", "platform-local"], "received_from": "platform-b", "hops": 1}
     # Redelivery (new nonce, same case version) → acknowledged as duplicate, nothing new stored.
     again = post(client, "/federation/cases/", data)
-    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert again.status_code == 200
+    assert again.json()["status"] == "duplicate"
     assert Case.objects.count() == 1
     # A new version becomes current; the old one stays for provenance.
     v2 = post(client, "/federation/cases/", {**data, "version": 2, "outcome": "Stable."})

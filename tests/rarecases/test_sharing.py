@@ -121,7 +121,8 @@ def test_delivery_signs_retries_with_backoff_and_records_per_peer_status(
     case = rare_case_confirm(doctor=(e := encounter()).doctor, encounter=e)
     with django_capture_on_commit_callbacks(execute=True):
         decision = rare_case_share(case=case, by=e.doctor)  # eager Celery: first attempt on commit
-    assert decision.outcome == "manual" and decision.peers == ["platform-b"]
+    assert decision.outcome == "manual"
+    assert decision.peers == ["platform-b"]
     msg = OutboxMessage.objects.get(case=case, peer=b)
     assert (msg.status, msg.attempts) == ("pending", 1)
     assert 9 <= (msg.next_attempt_at - timezone.now()).total_seconds() <= 11  # base · 2^0 ± 10 %
@@ -139,7 +140,8 @@ def test_delivery_signs_retries_with_backoff_and_records_per_peer_status(
     url, body, headers = seen[-1]
     assert url == "http://127.0.0.1:9/federation/cases/"
     assert json.loads(body)["case_uuid"] == str(case.case_uuid)
-    assert "Zhou" not in body.decode() and e.patient.email not in body.decode()
+    assert "Zhou" not in body.decode()
+    assert e.patient.email not in body.decode()
     assert signing.verify(secret="s3cret-shared-between-a-and-b", method="POST", path="/federation/cases/",
                           body=body, headers=headers, window=300) is None
 
@@ -169,7 +171,8 @@ def test_usage_of_a_received_case_is_reported_to_its_origin(no_network) -> None:
     c = peer(instance_id="platform-c", tags=["all"])
     rare_case_share(case=received, by=doctor, peers=[c, origin])
     onward = OutboxMessage.objects.get(kind="case")
-    assert onward.peer == c and onward.payload["origin"] == "platform-a"
+    assert onward.peer == c
+    assert onward.payload["origin"] == "platform-a"
     assert onward.payload["provenance"]["path"] == ["platform-a", "platform-local"]
     assert OutboxMessage.objects.filter(kind="usage", payload__kind="share_peer").count() == 1
 

