@@ -3,5 +3,5 @@ from .audit import audit_chain_verify, audit_denied, audit_record  # noqa: F401
 from .consent import consent_grant, consent_withdraw  # noqa: F401
 from .email import email_outbox_deliver, email_outbox_sweep  # noqa: F401
 from .family import family_member_add  # noqa: F401
-from .notifications import notification_mark_read, notify  # noqa: F401
+from .notifications import notification_mark_read, notify, notify_many  # noqa: F401
 from .users import signup_expire_stale, user_create  # noqa: F401

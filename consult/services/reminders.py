@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import User
-from accounts.services import notify
+from accounts.services import notify_many
 
 from ..models import (
     DEFAULT_TIMES,
@@ -172,15 +172,46 @@ def reminders_schedule_for_dispense(*, prescription_item_id: int, dispensed_at: 
 
 # --- sending -----------------------------------------------------------------------------------------------
 
-def _dose_text(dose: DoseReminder) -> tuple[str, str]:
-    item = dose.item
-    local = dose.scheduled_at.astimezone(ZoneInfo(dose.plan.time_zone))
-    title = _("Time for your medicine: %(drug)s") % {"drug": item.drug.name}
-    body = _("%(dose)s %(unit)s, %(route)s, due at %(time)s. %(instructions)s") % {
-        "dose": f"{item.dose.normalize():f}", "unit": item.get_dose_unit_display(), "route": item.get_route_display(),
-        "time": local.strftime("%H:%M"), "instructions": item.instructions,
-    }
-    return title, body.strip()
+_DOSE_FIELDS = (
+    "id", "scheduled_at", "patient_id", "patient__email", "patient__is_managed", "patient__preferred_language",
+    "item__dose", "item__dose_unit", "item__route", "item__instructions", "item__drug__generic_name_en",
+    "item__drug__generic_name_zh", "item__drug__strength", "plan__time_zone",
+)
+
+
+def _dose_notifications(rows: list[dict]) -> list[dict]:
+    """Notification texts in each patient's language (one translation switch per language, not per dose)."""
+    from ..models import DoseUnit, Route
+
+    marker = 987654321
+    url_template = reverse("consult:records-dose", args=[marker])
+    by_language: dict[str, list[dict]] = {}
+    for row in rows:
+        by_language.setdefault(row["patient__preferred_language"] or settings.LANGUAGE_CODE, []).append(row)
+    out = []
+    for language, group in by_language.items():
+        with translation.override(language):
+            zh = (translation.get_language() or "").startswith("zh")
+            units, routes = dict(DoseUnit.choices), dict(Route.choices)
+            title_tpl = _("Time for your medicine: %(drug)s")
+            body_tpl = _("%(dose)s %(unit)s, %(route)s, due at %(time)s. %(instructions)s")
+            for row in group:
+                name = (row["item__drug__generic_name_zh"] if zh and row["item__drug__generic_name_zh"]
+                        else row["item__drug__generic_name_en"])
+                name = f"{name} {row['item__drug__strength']}".strip()
+                local = row["scheduled_at"].astimezone(ZoneInfo(row["plan__time_zone"]))
+                body = body_tpl % {
+                    "dose": f"{row['item__dose'].normalize():f}", "unit": units.get(row["item__dose_unit"], ""),
+                    "route": routes.get(row["item__route"], ""), "time": local.strftime("%H:%M"),
+                    "instructions": row["item__instructions"],
+                }
+                out.append({
+                    "user_id": row["patient_id"], "kind": "dose_reminder", "title": title_tpl % {"drug": name},
+                    "body": body.strip(), "url": url_template.replace(str(marker), str(row["id"])),
+                    "dedupe_key": f"dose:{row['id']}",
+                    "email_to": "" if row["patient__is_managed"] else (row["patient__email"] or ""),
+                })
+    return out
 
 
 def _send_batch(*, now: dt.datetime, batch_size: int) -> int:
@@ -201,13 +232,10 @@ def _send_batch(*, now: dt.datetime, batch_size: int) -> int:
         )
         if claimed != len(ids):
             raise Conflict("another worker sent some of these doses; retrying the batch")
-        doses = DoseReminder.objects.filter(pk__in=ids).select_related("item__drug", "plan", "patient").order_by("id")
-        for dose in doses:
-            patient = dose.patient
-            with translation.override(patient.preferred_language or settings.LANGUAGE_CODE):
-                title, body = _dose_text(dose)
-                notify(user=patient, kind="dose_reminder", title=title, body=body,
-                       url=reverse("consult:records-dose", args=[dose.pk]), dedupe_key=f"dose:{dose.pk}")
+        rows = list(DoseReminder.objects.filter(pk__in=ids).order_by("id").values(*_DOSE_FIELDS))
+        # Same transaction as the claim: a crash before commit leaves the doses 'scheduled' and no notification;
+        # dedupe_key "dose:<id>" is the database's second line of defence.
+        notify_many(notifications=_dose_notifications(rows))
     return len(ids)
 
 

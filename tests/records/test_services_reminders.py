@@ -114,16 +114,13 @@ def test_send_due_sends_each_dose_exactly_once(rx_item):
 @pytest.mark.django_db(transaction=True)
 def test_crash_mid_batch_sends_nothing_then_everything_once(rx_item):
     _due(rx_item, 2)
-    real_notify = reminders.notify
-    calls = {"n": 0}
+    real_notify_many = reminders.notify_many
 
-    def crash_on_second(**kwargs):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("worker killed")
-        return real_notify(**kwargs)
+    def crash_after_writing(**kwargs):  # type: ignore[no-untyped-def]
+        real_notify_many(**kwargs)  # notifications and e-mails written …
+        raise RuntimeError("worker killed")  # … then the worker dies before the commit
 
-    with mock.patch.object(reminders, "notify", side_effect=crash_on_second), pytest.raises(RuntimeError):
+    with mock.patch.object(reminders, "notify_many", side_effect=crash_after_writing), pytest.raises(RuntimeError):
         reminders_send_due()
     # The whole batch rolled back: nothing sent, nothing marked.
     assert Notification.objects.filter(kind="dose_reminder").count() == 0
