@@ -45,12 +45,15 @@ def _lock_slot(slot_id: int) -> Slot:
     # first one's appointment. The partial unique index `appointment_one_active_per_slot` is the backstop
     # (it is what still holds on SQLite, which has no row locks).
     try:
-        return Slot.objects.select_for_update().get(pk=slot_id)
+        # The doctor comes along in the same query (the response shows their name); only the slot is locked.
+        return Slot.objects.select_related("doctor").select_for_update(of=("self",)).get(pk=slot_id)
     except (Slot.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("This slot does not exist.")) from None
 
 
 def _check_patient(*, booked_by: User, patient: User) -> None:
+    if patient.pk == booked_by.pk:
+        return
     if not patients_actable_by(booked_by).filter(pk=patient.pk).exists():
         audit_denied(actor=booked_by, object_type="appointment", object_id="", subject=patient,
                      reason="book for a patient the user may not act for")
@@ -108,11 +111,11 @@ def _book_locked(*, booked_by: User, patient: User, slot_id: int, reason: str, s
     if overlapping:
         raise Conflict(_("You already have an appointment at this time."), code="overlap")
     try:
-        with transaction.atomic():
-            appointment = Appointment.objects.create(
-                slot=slot, patient=patient, booked_by=booked_by, doctor_id=slot.doctor_id, start=slot.start,
-                end=slot.end, kind=slot.kind, reason=reason[:300], symptoms=symptoms or "", follow_up_of=follow_up_of,
-            )
+        # No savepoint: if the index refuses the row, the whole booking transaction is rolled back anyway.
+        appointment = Appointment.objects.create(
+            slot=slot, patient=patient, booked_by=booked_by, doctor=slot.doctor, start=slot.start,
+            end=slot.end, kind=slot.kind, reason=reason[:300], symptoms=symptoms or "", follow_up_of=follow_up_of,
+        )
     except IntegrityError:
         raise Conflict(SLOT_TAKEN, code="slot_taken") from None
     _create_reminders(appointment, now)

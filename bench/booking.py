@@ -1,0 +1,366 @@
+"""Booking API and doctor console under load, against a real server, next to their ceilings.
+
+Usage (PostgreSQL on loopback; a throw-away database test_<name> is created and dropped):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5433/dev_consult .venv/bin/python bench/booking.py
+
+What runs, in one go, on the same data:
+  1. gunicorn (sync workers, persistent DB connections: CONN_MAX_AGE) serving the platform with DEBUG off
+     and staff MFA on; this module is its WSGI entry so it can add one bench-only URL (the bare view).
+  2. booking API   POST /api/consult/appointments/ (DRF, token auth, the real appointment_book service)
+  3. bare view     POST /bench/bare-book/ : a plain Django view doing the same locked transaction
+                   (SELECT … FOR UPDATE on the slot, UPDATE the slot, INSERT the appointment), token looked up
+  4. console page  GET /doctor/console/ for a doctor with --console-appointments appointments today
+  5. console API   GET /api/consult/console/ (same data, JSON)
+  6. pgbench       the bare transaction as SQL, -c <clients> : the database's ceiling
+Each HTTP phase: --clients concurrent keep-alive-less clients (threads), --requests requests (console:
+--console-requests), capped at --max-seconds. Every booking goes to a distinct free slot, so every answer
+should be 201; any other status is counted and printed as an error.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------------------------------
+# Server side: gunicorn imports `bench.booking:application`; URLs = the platform's + the bare view.
+# --------------------------------------------------------------------------------------------------
+
+def _bare_book(request):  # type: ignore[no-untyped-def]
+    from django.db import transaction
+    from django.http import JsonResponse
+    from rest_framework.authtoken.models import Token
+
+    from consult.models import Appointment, Slot
+
+    key = request.headers.get("Authorization", "").removeprefix("Token ").strip()
+    user_id = Token.objects.filter(key=key).values_list("user_id", flat=True).first()
+    if user_id is None:
+        return JsonResponse({"detail": "unauthorised"}, status=401)
+    slot_id = int(request.POST.get("slot") or 0)
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update().filter(pk=slot_id).first()
+        if slot is None:
+            return JsonResponse({"detail": "no slot"}, status=404)
+        Slot.objects.filter(pk=slot_id).update(held_for=None, held_until=None)
+        appointment = Appointment.objects.create(
+            slot=slot, patient_id=user_id, booked_by_id=user_id, doctor_id=slot.doctor_id, start=slot.start,
+            end=slot.end, kind=slot.kind, reason="bench")
+    return JsonResponse({"id": appointment.pk}, status=201)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "urlpatterns":
+        from django.urls import include, path
+        from django.views.decorators.csrf import csrf_exempt
+
+        return [path("bench/bare-book/", csrf_exempt(_bare_book)), path("", include("platform_site.urls"))]
+    if name == "application":
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.local")
+        import django
+        from django.conf import settings
+
+        django.setup()
+        settings.ROOT_URLCONF = "bench.booking"
+        from django.core.wsgi import get_wsgi_application
+
+        app = get_wsgi_application()
+        globals()["application"] = app
+        return app
+    raise AttributeError(name)
+
+
+# --------------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--requests", type=int, default=2000, help="per booking phase (≤ 20,000)")
+    parser.add_argument("--console-requests", type=int, default=300)
+    parser.add_argument("--console-appointments", type=int, default=1000)
+    parser.add_argument("--patients", type=int, default=1000)
+    parser.add_argument("--max-seconds", type=float, default=60, help="cap per phase")
+    parser.add_argument("--pgbench-seconds", type=int, default=15)
+    parser.add_argument("--port", type=int, default=8931)
+    args = parser.parse_args()
+    args.requests = min(args.requests, 20_000)
+    args.console_appointments = min(args.console_appointments, 1400)
+    args.patients = max(args.patients, args.console_appointments)
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.test")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("set DATABASE_URL=postgres://… (this benchmark is for PostgreSQL)")
+    old_name = connection.settings_dict["NAME"]
+    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    server = None
+    try:
+        data = seed(args)
+        connection.close()
+        server = start_server(args, test_name)
+        results = run_phases(args, data)
+        results.append(run_pgbench(args, test_name, data))
+        report(args, results)
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
+        connection.close()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def seed(args: argparse.Namespace) -> dict[str, Any]:
+    import datetime as dt
+    import secrets
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import DoctorProfile, PatientProfile, Role, User
+    from consult.models import Appointment, Department, Slot
+    from tests.factories import give_totp
+
+    t0 = time.perf_counter()
+    dept = Department.objects.create(code="bench", name_en="Bench Medicine", name_zh="基准科")
+    doctors = User.objects.bulk_create([User(email=f"bench-doc{i}@example.test", role=Role.DOCTOR,
+                                             full_name=f"Bench Doctor {i}") for i in range(20)])
+    DoctorProfile.objects.bulk_create([DoctorProfile(user=d, department=dept, licence_number=f"BENCH-{d.pk}")
+                                       for d in doctors])
+    console_doctor = doctors[0]
+    give_totp(console_doctor)
+    patients = User.objects.bulk_create([User(email=f"bench-pat{i}@example.test", role=Role.PATIENT,
+                                              full_name=f"Bench Patient {i}") for i in range(args.patients)])
+    PatientProfile.objects.bulk_create([PatientProfile(user=p) for p in patients])
+    tokens = Token.objects.bulk_create([Token(key=secrets.token_hex(20), user=p) for p in patients])
+    keys = [t.key for t in tokens]
+
+    # Booking slots: distinct, non-overlapping times (10-minute slots back to back), so no patient ever
+    # overlaps and every booking should succeed.
+    base = (timezone.now() + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    needed = 2 * args.requests + 200
+    slots = Slot.objects.bulk_create([
+        Slot(doctor=doctors[1 + i % 19], start=base + dt.timedelta(minutes=10 * i),
+             end=base + dt.timedelta(minutes=10 * (i + 1)), kind="in_person") for i in range(needed)], batch_size=2000)
+    slot_ids = [s.pk for s in slots]
+
+    # The console doctor's day: one appointment a minute from local midnight, mixed statuses and kinds.
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    day = Slot.objects.bulk_create([
+        Slot(doctor=console_doctor, start=midnight + dt.timedelta(minutes=i),
+             end=midnight + dt.timedelta(minutes=i + 1), kind="online" if i % 3 else "in_person")
+        for i in range(args.console_appointments)])
+    statuses = ["completed", "checked_in", "booked", "booked", "in_progress", "cancelled"]
+    Appointment.objects.bulk_create([
+        Appointment(slot=s, patient=patients[i], booked_by=patients[i], doctor=console_doctor, start=s.start,
+                    end=s.end, kind=s.kind, status=statuses[i % len(statuses)], reason="Bench visit")
+        for i, s in enumerate(day)], batch_size=2000)
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(console_doctor.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = console_doctor.get_session_auth_hash()
+    session.save()
+    print(f"seeded {len(patients)} patients, {len(slot_ids)} free slots, {len(day)} appointments today "
+          f"in {time.perf_counter() - t0:.1f} s", flush=True)
+    return {"keys": keys, "slots": slot_ids, "session": session.session_key, "patients": [p.pk for p in patients],
+            "doctor": console_doctor.pk}
+
+
+def start_server(args: argparse.Namespace, db_name: str) -> subprocess.Popen:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db_name}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "platform_site.settings.local",
+           "DEBUG": "false", "REQUIRE_STAFF_MFA": "true", "CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING",
+           "ALLOWED_HOSTS": "127.0.0.1,localhost",
+           # The doctor's session was signed with this process's key; the server must use the same one.
+           "SECRET_KEY": settings.SECRET_KEY}
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    cmd = [gunicorn, "bench.booking:application", "--chdir", str(ROOT), "-k", "sync", "-w", str(args.workers),
+           "-b", f"127.0.0.1:{args.port}", "--log-level", "warning", "--timeout", "60"]
+    print("server:", " ".join(cmd), flush=True)
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=5)
+            conn.request("GET", "/api/consult/departments/")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise SystemExit("the server did not come up")
+
+
+def _load(args: argparse.Namespace, name: str, make_request: Any, count: int) -> dict[str, Any]:
+    """`count` requests from `args.clients` threads; each make_request(i) -> (method, path, body, headers)."""
+    work: queue.Queue[int] = queue.Queue()
+    for i in range(count):
+        work.put(i)
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + args.max_seconds
+
+    def client() -> None:
+        mine: list[float] = []
+        bad: dict[int, int] = {}
+        while time.perf_counter() < stop_at:
+            try:
+                i = work.get_nowait()
+            except queue.Empty:
+                break
+            method, path, body, headers = make_request(i)
+            t = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            mine.append(time.perf_counter() - t)
+            if response.status >= 300:
+                bad[response.status] = bad.get(response.status, 0) + 1
+        with lock:
+            latencies.extend(mine)
+            for k, v in bad.items():
+                errors[k] = errors.get(k, 0) + v
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(args.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return _summary(name, latencies, elapsed, errors)
+
+
+def _summary(name: str, latencies: list[float], elapsed: float, errors: dict[int, int]) -> dict[str, Any]:
+    ms = sorted(x * 1000 for x in latencies)
+
+    def pct(p: float) -> float:
+        return ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))] if ms else float("nan")
+
+    return {"name": name, "n": len(ms), "rps": len(ms) / elapsed if elapsed else 0.0, "p50": pct(50), "p95": pct(95),
+            "p99": pct(99), "mean": statistics.fmean(ms) if ms else float("nan"), "errors": errors}
+
+
+def run_phases(args: argparse.Namespace, data: dict[str, Any]) -> list[dict[str, Any]]:
+    keys, slots = data["keys"], data["slots"]
+    n = args.requests
+    api_slots, bare_slots, warm_slots = slots[:n], slots[n:2 * n], slots[2 * n:]
+
+    def api(i: int, pool: list[int] = api_slots) -> tuple:
+        body = json.dumps({"slot": pool[i], "reason": "bench"})
+        return ("POST", "/api/consult/appointments/", body,
+                {"Content-Type": "application/json", "Authorization": f"Token {keys[i % len(keys)]}"})
+
+    def bare(i: int, pool: list[int] = bare_slots) -> tuple:
+        return ("POST", "/bench/bare-book/", f"slot={pool[i]}",
+                {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Token {keys[i % len(keys)]}"})
+
+    cookie = {"Cookie": f"sessionid={data['session']}"}
+
+    def console_page(i: int) -> tuple:
+        return ("GET", "/doctor/console/", None, cookie)
+
+    def console_api(i: int) -> tuple:
+        return ("GET", "/api/consult/console/", None, cookie)
+
+    # Warm-up: every worker opens its persistent DB connection and loads templates.
+    _load(args, "warm-up", lambda i: api(i, warm_slots[:100]) if i < 100 else bare(i - 100, warm_slots[100:]), 200)
+    _load(args, "warm-up", console_page, 2 * args.workers)
+    results = []
+    for name, fn, count in (("booking API (DRF + service)", api, n), ("bare Django view, same transaction", bare, n),
+                            (f"console page, {args.console_appointments} appts", console_page, args.console_requests),
+                            (f"console API, {args.console_appointments} appts", console_api, args.console_requests)):
+        result = _load(args, name, fn, count)
+        print(_line(result), flush=True)
+        results.append(result)
+    return results
+
+
+def run_pgbench(args: argparse.Namespace, db_name: str, data: dict[str, Any]) -> dict[str, Any]:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    pgbench = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+    lo, hi = data["slots"][0], data["slots"][-1]
+    plo, phi = data["patients"][0], data["patients"][-1]
+    # Rows go in as 'cancelled' so the one-active-per-slot index lets the same slot be hit twice.
+    script = f"""\\set slot random({lo}, {hi})
+\\set patient random({plo}, {phi})
+BEGIN;
+SELECT doctor_id, start, "end", kind FROM consult_slot WHERE id = :slot FOR UPDATE;
+UPDATE consult_slot SET held_for_id = NULL, held_until = NULL WHERE id = :slot;
+INSERT INTO consult_appointment (slot_id, patient_id, booked_by_id, doctor_id, start, "end", kind, status, reason,
+  symptoms, cancel_reason, created_at, updated_at)
+  SELECT id, :patient, :patient, doctor_id, start, "end", kind, 'cancelled', 'bench', '', '', now(), now()
+  FROM consult_slot WHERE id = :slot;
+END;
+"""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "book.sql"
+        path.write_text(script)
+        cmd = [pgbench, "-n", "-h", db["HOST"], "-p", str(db["PORT"]), "-U", db["USER"], "-c", str(args.clients),
+               "-j", "2", "-T", str(args.pgbench_seconds), "-f", str(path), "-l", "--log-prefix", f"{tmp}/lat", db_name]
+        print("pgbench:", " ".join(cmd[:-3]), "…", flush=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.pgbench_seconds + 60, check=True)
+        tps = next(float(line.split("=")[1].split()[0]) for line in out.stdout.splitlines() if line.startswith("tps"))
+        latencies = []
+        for log in Path(tmp).glob("lat*"):
+            for line in log.read_text().splitlines():
+                parts = line.split()
+                latencies.append(int(parts[2]) / 1e6)
+    result = _summary("pgbench, same transaction in SQL", latencies, 1.0, {})
+    result["rps"] = tps
+    print(_line(result), flush=True)
+    return result
+
+
+def _line(r: dict[str, Any]) -> str:
+    err = f"  errors {r['errors']}" if r["errors"] else ""
+    return (f"{r['name']:<40} {r['n']:>6} req {r['rps']:>8.1f}/s  p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms  "
+            f"p99 {r['p99']:6.1f} ms{err}")
+
+
+def report(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
+    api, bare, page, capi, pg = results
+    print()
+    print(f"clients {args.clients}, gunicorn sync workers {args.workers}, PostgreSQL on loopback, CONN_MAX_AGE=60")
+    for r in results:
+        print(_line(r))
+    print(f"booking API / bare view throughput: {api['rps'] / bare['rps']:.2f}  (target ≥ 0.70)")
+    print(f"bare view / pgbench throughput:     {bare['rps'] / pg['rps']:.2f}")
+    print(f"booking API p99 {api['p99']:.1f} ms (target ≤ 50); console page p99 {page['p99']:.1f} ms (target ≤ 100)")
+
+
+if __name__ == "__main__":
+    main()
