@@ -19,16 +19,21 @@ DEMO_ROLES = [
 ]
 
 
-def main() -> int:
-    port = os.environ.get("PORT", "8000")
-    env = dict(os.environ)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.local")
+def commands(port: str) -> list[list[str]]:
+    """The processes `make run` starts: the web server and ONE worker with the embedded beat scheduler."""
     bin_dir = os.path.dirname(sys.executable)
     web = [os.path.join(bin_dir, "gunicorn"), "platform_site.wsgi:application", "--bind", f"127.0.0.1:{port}",
            "--workers", "2", "--threads", "4", "--access-logfile", "-", "--log-level", "warning"]
     worker = [sys.executable, "-m", "celery", "-A", "platform_site", "worker", "-B", "--loglevel", "INFO",
               "--concurrency", "2", "--schedule", os.path.join("var", "celerybeat-schedule")]
-    procs = [subprocess.Popen(web, env=env), subprocess.Popen(worker, env=env)]
+    return [web, worker]
+
+
+def main() -> int:
+    port = os.environ.get("PORT", "8000")
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.local")
+    procs = [subprocess.Popen(argv, env=env) for argv in commands(port)]
     broker = env.get("CELERY_BROKER_URL") or "filesystem:// (embedded, var/celery)"
     from platform_site.settings.env import env as cfg
 
