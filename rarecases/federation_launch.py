@@ -110,7 +110,9 @@ def plan(*, n: int = 3, base_port: int = 8001, root: Path | None = None, databas
             base = parts.path.lstrip("/") or "medplatform"
             db = urlunsplit(parts._replace(path=f"/{base}_fed_{key}"))
         else:
-            db = f"sqlite:///{iroot / 'db.sqlite3'}"
+            # IMMEDIATE: a transaction takes SQLite's write lock when it begins (waiting up to the timeout)
+            # instead of failing with "database is locked" when it later upgrades a read lock.
+            db = f"sqlite:///{iroot / 'db.sqlite3'}?transaction_mode=IMMEDIATE"
         if broker_url.startswith(("redis://", "rediss://")):
             parts = urlsplit(broker_url)
             broker = urlunsplit(parts._replace(path=f"/{redis_dbs[i]}"))
@@ -161,7 +163,7 @@ def create_databases(instances: list[Instance]) -> None:
     else:
         out = _run(setup, first).stdout
         for inst in instances[1:]:
-            shutil.copyfile(first.root / "db.sqlite3", inst.root / "db.sqlite3")
+            shutil.copyfile(first.root / "db.sqlite3", inst.root / "db.sqlite3")  # migrated + set up
     tokens = json.loads(out.strip().splitlines()[-1])
     for inst in instances:
         inst.tokens = dict(tokens)

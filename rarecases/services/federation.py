@@ -15,7 +15,8 @@ import urllib.request
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -175,48 +176,51 @@ PATHS = {OutboxMessage.Kind.CASE: "/federation/cases/", OutboxMessage.Kind.USAGE
 
 
 def outbox_deliver(*, message_id: int) -> str:
-    """Deliver one outbox row once (no-op unless pending). Returns the row's status afterwards.
+    """Deliver one outbox row once (no-op unless pending and unclaimed). Returns the row's status after.
 
-    The row is locked while sending so two workers (the on-commit task and the sweeper) never send it at
-    the same time on PostgreSQL; should both still send (SQLite has no row locks), the receiver
-    de-duplicates, so the case is stored once either way.
+    No transaction is held during the HTTP call (SQLite would block every other writer meanwhile).
+    Instead the row is claimed for a lease with one conditional UPDATE, so the on-commit task and the
+    sweeper do not both send it; if a worker dies mid-send the lease expires and the row is sent again,
+    and the receiver's de-duplication makes that harmless (at-least-once delivery, exactly-once storage).
     """
+    now = timezone.now()
+    lease = timedelta(seconds=conf.http_timeout() * 3 + 5)
+    claimed = (OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING)
+               .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+               .update(claimed_until=now + lease))
+    if not claimed:
+        return "skipped"
+    msg = OutboxMessage.objects.select_related("peer").get(pk=message_id)
+    peer = msg.peer
+    path = PATHS[msg.kind]
+    body = json.dumps(msg.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    started = time.monotonic()
+    status_code, error = None, ""
+    try:
+        headers = signing.sign(secret=crypto.decrypt(peer.secret_encrypted), key_id=peer.key_id, method="POST",
+                               path=path, body=body)
+        headers["Content-Type"] = "application/json"
+        status_code, resp = _http("POST", f"{peer.url}{path}", body, headers)
+        if status_code >= 300:
+            error = resp[:300].decode(errors="replace")
+    except Exception as exc:  # noqa: BLE001 - any transport error is a retry, recorded below
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    now = timezone.now()
+    ok = status_code is not None and 200 <= status_code < 300
+    fields: dict[str, Any] = {"attempts": msg.attempts + 1, "claimed_until": None}
+    if ok:
+        fields.update(status=OutboxStatus.DELIVERED, delivered_at=now, last_error="")
+    elif status_code is not None and 400 <= status_code < 500 and status_code not in (401, 408, 409, 429):
+        # The peer refused the content itself (schema, identifiers): retrying cannot help.
+        fields.update(status=OutboxStatus.REJECTED, last_error=error)
+    else:
+        fields.update(next_attempt_at=now + timedelta(seconds=_backoff(msg.attempts + 1)),
+                      last_error=error or f"HTTP {status_code}")
     with transaction.atomic():
-        qs = OutboxMessage.objects.select_related("peer")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
-        msg = qs.filter(pk=message_id, status=OutboxStatus.PENDING).first()
-        if msg is None:
-            return "skipped"
-        peer = msg.peer
-        path = PATHS[msg.kind]
-        body = json.dumps(msg.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-        started = time.monotonic()
-        status_code, error = None, ""
-        try:
-            headers = signing.sign(secret=crypto.decrypt(peer.secret_encrypted), key_id=peer.key_id, method="POST",
-                                   path=path, body=body)
-            headers["Content-Type"] = "application/json"
-            status_code, resp = _http("POST", f"{peer.url}{path}", body, headers)
-            if status_code >= 300:
-                error = resp[:300].decode(errors="replace")
-        except Exception as exc:  # noqa: BLE001 - any transport error is a retry, recorded below
-            error = f"{type(exc).__name__}: {exc}"[:500]
-        now = timezone.now()
-        ok = status_code is not None and 200 <= status_code < 300
         DeliveryAttempt.objects.create(message=msg, status_code=status_code, ok=ok, error=error,
                                        duration_ms=int((time.monotonic() - started) * 1000))
-        msg.attempts += 1
-        if ok:
-            msg.status, msg.delivered_at, msg.last_error = OutboxStatus.DELIVERED, now, ""
-        elif status_code is not None and 400 <= status_code < 500 and status_code not in (401, 408, 409, 429):
-            # The peer refused the content itself (schema, identifiers): retrying cannot help.
-            msg.status, msg.last_error = OutboxStatus.REJECTED, error
-        else:
-            msg.next_attempt_at = now + timedelta(seconds=_backoff(msg.attempts))
-            msg.last_error = error or f"HTTP {status_code}"
-        msg.save(update_fields=["attempts", "status", "delivered_at", "last_error", "next_attempt_at"])
-        return msg.status
+        OutboxMessage.objects.filter(pk=msg.pk).update(**fields)
+    return str(fields.get("status", OutboxStatus.PENDING))
 
 
 def outbox_retry(*, message_ids: list[int]) -> int:

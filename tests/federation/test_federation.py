@@ -30,8 +30,8 @@ def test_01_case_reaches_related_peers_and_not_an_unrelated_one(federation) -> N
              what="the E70.0 case on B and C")
     manage(a, "rarecases_synth", "--cases", "1", "--code", "G12.2", "--share")  # chapter G: B only
     wait_for(lambda: received_from(b, "platform-a") == 2, what="the G12.2 case on B")
-    assert _outbox(a, "platform-b") == {"case:delivered": 2}
-    assert _outbox(a, "platform-c") == {"case:delivered": 1}  # never queued for C
+    wait_for(lambda: _outbox(a, "platform-b") == {"case:delivered": 2}, what="A to record both deliveries")
+    assert _outbox(a, "platform-c") == {"case:delivered": 1}  # the G12.2 case was never queued for C
     assert received_from(c, "platform-a") == 1
     found = api(b, "/api/rarecases/cases/?code=G12")["results"]
     assert [(r["origin"], r["source"], r["codes"][0]["code"]) for r in found] == [("platform-a", "platform-a", "G12.2")]
