@@ -11,4 +11,5 @@ from .orders import (  # noqa: F401
     order_refund,
     order_reject,
     order_ship,
+    orders_expire_unpaid,
 )

@@ -6,9 +6,11 @@ order row → drug rows (ascending id) → prescription items (consult) → audi
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,7 +67,8 @@ def _transition(order: Order, *, to: str, actor: User | None, note: str = "", fi
         dedupe_key=f"pharmacy-order-{order.pk}-{to}",
     )
     audit_record(actor=actor, action="update" if from_status else "create", object_type="pharmacy.order",
-                 object_id=order.pk, subject=order.patient, detail={"from": from_status, "to": to})
+                 object_id=order.pk, subject=order.patient, detail={"from": from_status, "to": to},
+                 actor_label=None if actor is not None else "system")
 
 
 def _clean_text(value: Any, field: str, label: str) -> str:
@@ -292,3 +295,29 @@ def order_deliver(*, actor: User, order_id: Any) -> Order:
         raise Conflict(_("Only a shipped order can be marked delivered."))
     _transition(order, to=OrderStatus.DELIVERED, actor=actor)
     return order
+
+
+UNPAID_MAX_AGE = timedelta(hours=24)
+
+
+def orders_expire_unpaid(*, now: datetime | None = None, max_age: timedelta = UNPAID_MAX_AGE,
+                         batch_size: int = 200) -> int:
+    """Cancel orders left unpaid longer than `max_age`, returning their stock and prescription fills (the
+    periodic task). Without it an abandoned checkout would hold its reserved stock forever. Each order is its
+    own transaction; SKIP LOCKED lets a patient paying right now (who holds the row) win. Returns how many."""
+    cutoff = (now or timezone.now()) - max_age
+    expired = 0
+    for _batch in range(1000):  # bounded: at most 1000 batches per run
+        with transaction.atomic():
+            orders = list(Order.objects.select_for_update(skip_locked=True).select_related("patient")
+                          .filter(status=OrderStatus.PENDING_PAYMENT, created_at__lt=cutoff)
+                          .order_by("created_at", "id")[:batch_size])
+            for order in orders:
+                reason = _("Not paid within %(hours)d hours.") % {"hours": int(max_age.total_seconds() // 3600)}
+                _release(order, actor=None, reason=reason)
+                order.cancel_reason = reason
+                _transition(order, to=OrderStatus.CANCELLED, actor=None, note=reason, fields=("cancel_reason",))
+            expired += len(orders)
+        if len(orders) < batch_size:
+            break
+    return expired

@@ -181,3 +181,35 @@ def test_restock_writes_the_ledger(pharmacist):
         with pytest.raises(ApplicationError):
             drug_restock(actor=pharmacist, drug_id=drug.pk, quantity=bad)
     assert stock_ledger_mismatches() == []
+
+
+def test_unpaid_orders_expire_and_return_stock(patient, doctor):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pharmacy.models import Order
+    from pharmacy.services import orders_expire_unpaid
+    from pharmacy.tasks import orders_expire_unpaid as task
+
+    drug = make_drug(stock=5)
+    rx = make_drug(rx=True, stock=5)
+    item = make_prescription_item(patient=patient, doctor=doctor, drug=rx, quantity=1)
+    cart_item_add(patient=patient, drug_id=drug.pk, quantity=2)
+    cart_item_add(patient=patient, drug_id=rx.pk, quantity=1, prescription_item_id=item.pk)
+    old = order_checkout(patient=patient, **ADDRESS)
+    Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=25))
+    cart_item_add(patient=patient, drug_id=drug.pk, quantity=1)
+    fresh = order_checkout(patient=patient, **ADDRESS)
+
+    assert orders_expire_unpaid() == 1
+    assert task.apply().get() == 0  # idempotent: nothing left to expire
+
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    item.refresh_from_db()
+    assert (old.status, fresh.status) == (OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT)
+    assert list(old.events.values_list("to_status", "actor")) == [("pending_payment", patient.pk), ("cancelled", None)]
+    assert (Drug.objects.get(pk=drug.pk).stock, Drug.objects.get(pk=rx.pk).stock) == (4, 5)
+    assert item.quantity_filled == 0
+    assert stock_ledger_mismatches() == []
