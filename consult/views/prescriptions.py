@@ -107,9 +107,14 @@ def prescribe(request: HttpRequest, encounter_id: int) -> HttpResponse:
             messages.success(request, _("Prescription issued."))
             return redirect("consult:records-prescription", prescription_id=rx.pk)
     drug_model = apps.get_model("pharmacy", "Drug")
-    rows = [{"i": i, "conflict": conflicts.get(i)} for i in range(ITEM_ROWS)]
+    fields = ("drug", "dose", "dose_unit", "route", "frequency", "interval_hours", "times", "start_date",
+              "duration_days", "quantity", "instructions", "override")
+    # Re-show what the doctor typed (after an allergy block they only add the reason).
+    rows = [{"i": i, "conflict": conflicts.get(i), "v": {f: request.POST.get(f"item-{i}-{f}", "") for f in fields}}
+            for i in range(ITEM_ROWS)]
     return render(request, "consult/records/prescribe.html", {
-        "encounter": encounter, "patient": encounter.patient, "rows": rows, "post": request.POST,
+        "encounter": encounter, "patient": encounter.patient, "rows": rows,
+        "valid_days": request.POST.get("valid_days", "7"), "note": request.POST.get("note", ""),
         "drugs": drug_model.objects.filter(is_active=True).order_by("generic_name_en", "strength"),
         "allergies": allergies_of(patient=encounter.patient),
         "units": DoseUnit.choices, "routes": Route.choices, "frequencies": Frequency.choices,
