@@ -120,9 +120,10 @@ def synth_encounter(*, patient: User, doctor: User, code: str, days_ago: int = 3
     return enc
 
 
-def synth_cases(*, n: int, code: str = "E70.0", share: bool = False,
+def synth_cases(*, n: int, code: str = "E70.0", share: bool = False, share_after: bool = False,
                 doctor_email: str = "doctor@fed.medplatform.test") -> list[str]:
-    """n synthetic encounters confirmed as cases (and shared to related peers when `share`)."""
+    """n synthetic encounters confirmed as cases, shared to related peers as each is made (`share`) or all
+    together once every case exists (`share_after`, the benchmark's burst of decisions)."""
     doctor = User.objects.get(email=doctor_email, role=Role.DOCTOR)
     patients = synth_patients()
     uuids = []
@@ -131,5 +132,8 @@ def synth_cases(*, n: int, code: str = "E70.0", share: bool = False,
         case = rare_case_confirm(doctor=doctor, encounter=enc)
         if share:
             rare_case_share(case=case, by=doctor)
-        uuids.append(str(case.case_uuid))
-    return uuids
+        uuids.append(case)
+    if share_after:
+        for case in uuids:
+            rare_case_share(case=case, by=doctor)
+    return [str(c.case_uuid) for c in uuids]

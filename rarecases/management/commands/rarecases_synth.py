@@ -15,10 +15,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--cases", type=int, default=10)
         parser.add_argument("--code", default="E70.0")
-        parser.add_argument("--share", action="store_true")
+        parser.add_argument("--share", action="store_true", help="share each case as soon as it is confirmed")
+        parser.add_argument("--share-after", action="store_true", help="share all cases once all exist")
         parser.add_argument("--doctor", default="doctor@fed.medplatform.test")
+        parser.add_argument("--encounters-only", action="store_true",
+                            help="only make the encounters (rare-case candidates a doctor can confirm)")
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         started = time.monotonic()
-        uuids = synth_cases(n=opts["cases"], code=opts["code"], share=opts["share"], doctor_email=opts["doctor"])
+        if opts["encounters_only"]:
+            from accounts.models import User
+            from rarecases.services.setup import synth_encounter, synth_patients
+
+            doctor = User.objects.get(email=opts["doctor"])
+            patients = synth_patients()
+            ids = [synth_encounter(patient=patients[i % len(patients)], doctor=doctor, code=opts["code"]).pk
+                   for i in range(opts["cases"])]
+            self.stdout.write(json.dumps({"encounters": ids}))
+            return
+        uuids = synth_cases(n=opts["cases"], code=opts["code"], share=opts["share"],
+                            share_after=opts["share_after"], doctor_email=opts["doctor"])
         self.stdout.write(json.dumps({"cases": uuids, "seconds": round(time.monotonic() - started, 2)}))
