@@ -134,6 +134,8 @@ class _Echo:
 @role_required(*STAFF)
 def run_export(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
     run = _run(request, run_id)
+    if run.kind != "students":
+        raise Http404
     results = selectors.results_visible_to(request.user, run)
     audit_record(actor=request.user, action="export", object_type="portraits.run", object_id=run.id,
                  detail={"rows": results.count()})

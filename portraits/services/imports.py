@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,7 +269,11 @@ def parse_file(name: str, data: bytes, report: ImportReport, *, sha256: str,
 # --- storing -----------------------------------------------------------------------------------------
 
 def _period(dates: pd.Series) -> pd.Series:
-    return dates.dt.year.astype(str) + np.where(dates.dt.month <= 6, "-1", "-2")
+    """"YYYY-1" (January–June) or "YYYY-2"; built from the few distinct (year, half) codes."""
+    code = dates.dt.year.to_numpy() * 10 + np.where(dates.dt.month.to_numpy() <= 6, 1, 2)
+    uniques, inverse = np.unique(code, return_inverse=True)
+    names = np.array([f"{u // 10}-{u % 10}" for u in uniques], dtype=object)
+    return pd.Series(names[inverse], index=dates.index)
 
 
 def _roster_upsert(parsed: ParsedFile) -> tuple[int, int]:
@@ -328,8 +333,11 @@ def _copy_escape(values: pd.Series) -> list[str]:
     return escaped.to_numpy()[codes].tolist()
 
 
-def _floats(values: pd.Series) -> list[str]:
-    return ["\\N" if v != v else repr(v) for v in values.astype(float).tolist()]
+def _floats(values: pd.Series) -> Any:
+    floats = values.astype(float)
+    if floats.isna().all():      # most files have no weight, several no value: one constant, no loop
+        return itertools.repeat("\\N", len(floats))
+    return ["\\N" if v != v else repr(v) for v in floats.tolist()]
 
 
 def _copy_text_chunks(frame: pd.DataFrame, rows: int = 200_000):  # type: ignore[no-untyped-def]
