@@ -79,7 +79,8 @@ def child_ours(db_url: str, data: str, out: Any) -> None:
     run = runs.portrait_run_start(user=None, period="2023", k=5, enqueue=False)
     run = runs.portrait_run_execute(run_id=run.id)
     t_run = time.perf_counter() - t1
-    out.put({"stage": "run", "seconds": t_run, "status": run.status, "students": run.n_students,
+    ari = {d: round(v, 3) for d, v in runs.run_truth_ari(run=run, truth_csv=str(Path(data) / "truth.csv")).items()}
+    out.put({"stage": "run", "seconds": t_run, "status": run.status, "students": run.n_students, "ari_vs_truth": ari,
              "features_s": marks.get("cleaning", t1) - t1,
              "analysis_s": marks.get("explaining", t1) - marks.get("cleaning", t1),
              "store_s": t1 + t_run - marks.get("explaining", t1), "rss_mb": rss_mb()})
