@@ -97,7 +97,7 @@ def test_04_peer_down_while_200_cases_are_shared_then_each_arrives_exactly_once(
     delivered_before = _outbox(a, "platform-b").get("case:delivered", 0)
     F.stop_web(b)
     try:
-        manage(a, "rarecases_synth", "--cases", "200", "--code", "E70.0", "--share", timeout=600)
+        manage(a, "rarecases_synth", "--cases", "200", "--code", "G12.2", "--share", timeout=600)  # B only
         time.sleep(3)  # let A's worker try (and fail) against the stopped peer
         pending = _outbox(a, "platform-b").get("case:pending", 0)
         assert pending == 200
