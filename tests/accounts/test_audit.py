@@ -109,9 +109,9 @@ def test_control_characters_are_escaped():
 
 def test_who_accessed_my_record_shows_only_my_entries(client):
     alice, bob = PatientFactory(), PatientFactory()
-    audit_record(actor=bob, action="read", object_type="record", object_id="a1", subject=alice)
-    audit_record(actor=alice, action="read", object_type="record", object_id="b1", subject=bob)
+    audit_record(actor=bob, action="read", object_type="record", object_id="record-of-alice-xyz", subject=alice)
+    audit_record(actor=alice, action="read", object_type="record", object_id="record-of-bob-xyz", subject=bob)
     client.force_login(alice)
     body = client.get(reverse("access_log")).content.decode()
-    assert "a1" in body
-    assert "b1" not in body
+    assert "record-of-alice-xyz" in body
+    assert "record-of-bob-xyz" not in body
