@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import NotFound
 from accounts.models import Role, User
-from accounts.services import audit_denied
+from accounts.services import audit_denied, audit_record
 from consult.selectors.prescriptions import prescription_items_fillable
 from consult.selectors.records import allergies_of
 
@@ -92,6 +92,10 @@ def order_get_for(*, user: User, order_id: Any) -> Order:
     if order is None:
         audit_denied(actor=user, object_type="pharmacy.order", object_id=str(order_id)[:50], reason="not found")
         raise NotFound(_("Order not found."))
+    if order.requires_review and order.patient_id != user.pk:
+        # Staff reading a prescription order see health data (prescription, allergies): an audited read.
+        audit_record(actor=user, action="read", object_type="pharmacy.order", object_id=order.pk,
+                     subject=order.patient)
     return order
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import Role
 from accounts.pages import flash_error, paginate, role_required
-from accounts.services import audit_denied, audit_record
+from accounts.services import audit_denied
 
 from . import selectors, services
 from .forms import CatalogueFilterForm, CheckoutForm, ReasonForm, RestockForm, ShipForm
@@ -116,9 +116,6 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                "is_staff_view": request.user.role in STAFF}
     if context["is_staff_view"]:
         context.update(selectors.order_review_context(order=order))
-        if order.requires_review:  # prescription data and allergies were shown: a read of health data
-            audit_record(actor=request.user, action="read", object_type="pharmacy.order", object_id=order.pk,
-                         subject=order.patient)
     template = "pharmacy/_order_status.html" if request.htmx else "pharmacy/order_detail.html"
     return render(request, template, context)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from accounts.models import AuditEvent
 from pharmacy.models import Order, OrderStatus
 from pharmacy.services import cart_item_add, order_checkout
 from tests.factories import PatientFactory
@@ -48,6 +49,11 @@ def test_full_api_flow_otc_and_rx(as_patient, api_client, patient, doctor, pharm
     api_client.force_authenticate(pharmacist)
     queue = api_client.get(reverse("api-pharmacy-queue"), {"queue": "review"}).json()["results"]
     assert [o["id"] for o in queue] == [order_id]
+    reads = AuditEvent.objects.filter(action="read", actor=pharmacist, object_id=str(order_id), subject=patient)
+    assert reads.count() == 0
+    assert api_client.get(reverse("api-pharmacy-order", args=[order_id])).json()["lines"][1]["prescription_item_id"] \
+        == item.pk
+    assert reads.count() == 1  # a pharmacist reading a prescription order is an audited read
     for action, data in (("approve", {"note": "ok"}), ("dispense", {}), ("ship", {"tracking_note": "SF1"})):
         r = api_client.post(reverse("api-pharmacy-order-action", args=[order_id, action]), data, format="json")
         assert r.status_code == 200, (action, r.json())
