@@ -83,18 +83,22 @@ def test_confirm_page_shows_preview_then_confirms(client, doc) -> None:  # type:
     client.force_login(doc)
     page = client.get(f"/rarecases/encounters/{enc.pk}/confirm/")
     assert page.status_code == 200
-    assert b"preview-json" in page.content and b"E70.0" in page.content
+    assert b"preview-json" in page.content
+    assert b"E70.0" in page.content
     assert enc.patient.email.encode() not in page.content
     bad = client.post(f"/rarecases/encounters/{enc.pk}/confirm/", {"findings": "DOB 1990-03-07", "confirm": "1"})
-    assert bad.status_code == 200 and b"deid-problems" in bad.content
+    assert bad.status_code == 200
+    assert b"deid-problems" in bad.content
     assert Case.objects.count() == 0
     ok = client.post(f"/rarecases/encounters/{enc.pk}/confirm/",
                      {"findings": "Phe 1200 umol/L.", "treatment": "Diet.", "outcome": "", "phenotypes": "",
                       "confirm": "1"})
     case = Case.objects.get()
-    assert ok.status_code == 302 and ok.url == f"/rarecases/cases/{case.pk}/"
+    assert ok.status_code == 302
+    assert ok.url == f"/rarecases/cases/{case.pk}/"
     detail = client.get(ok.url)
-    assert detail.status_code == 200 and b"case-title" in detail.content
+    assert detail.status_code == 200
+    assert b"case-title" in detail.content
 
 
 def test_search_page_query_count_does_not_grow_with_results(client, doc, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +109,8 @@ def test_search_page_query_count_does_not_grow_with_results(client, doc, django_
     client.force_login(doc)
     with django_assert_max_num_queries(12):
         resp = client.get("/rarecases/?code=E70")
-    assert resp.status_code == 200 and resp.content.count(b'data-testid="case-link"') == 3
+    assert resp.status_code == 200
+    assert resp.content.count(b'data-testid="case-link"') == 3
 
 
 def test_pages_refuse_patients(client) -> None:  # type: ignore[no-untyped-def]
@@ -121,7 +126,8 @@ def test_demo_seed_is_idempotent(doc) -> None:  # type: ignore[no-untyped-def]
     accounts_demo.seed()
     demo.seed()
     counts = (Case.objects.count(), CaseEvent.objects.count(), TrendModel.objects.count())
-    assert counts[0] == 3 and counts[2] == 1
+    assert counts[0] == 3
+    assert counts[2] == 1
     assert RarecasesSettings.objects.get().rare_rate == 0.05
     demo.seed()
     assert (Case.objects.count(), CaseEvent.objects.count(), TrendModel.objects.count()) == counts
