@@ -19,6 +19,7 @@ from ..models import (
     OBSERVATION_SPECS,
     AllergyCategory,
     AllergySeverity,
+    Encounter,
     HealthDocument,
     HealthDocumentKind,
     ObservationKind,
@@ -77,6 +78,8 @@ def record_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "severities": AllergySeverity.choices, "categories": AllergyCategory.choices,
         "document_kinds": HealthDocumentKind.choices,
         "is_doctor": request.user.role == Role.DOCTOR,
+        "my_encounters": (Encounter.objects.filter(patient=patient, doctor=request.user).order_by("-occurred_at")[:5]
+                          if request.user.role == Role.DOCTOR else []),
     }
     return render(request, "consult/records/record.html", context)
 
