@@ -208,3 +208,19 @@ def test_refresh_finds_related_cases_and_notifies_followers_once() -> None:
     CaseReference.objects.create(origin=followed.origin, case_uuid=followed.case_uuid, title="Review article",
                                  url="https://example.org/review", found_at=timezone.now() - timedelta(minutes=1))
     assert case_refresh_all()["notified"] == 1
+
+
+def test_peer_profile_fetch_stores_it_and_adopts_its_tags(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from accounts.errors import ApplicationError
+    from rarecases.services import peer_fetch_profile
+
+    b = peer(instance_id="platform-b", tags=[])
+    profile = {"instance_id": "platform-b", "name": "B", "feature_tags": ["chapter:G", "block:G10-G14"]}
+    monkeypatch.setattr(fed, "_http", lambda m, url, body, h: (200, json.dumps(profile).encode()))
+    peer_fetch_profile(peer=b)
+    b.refresh_from_db()
+    assert (b.profile, b.tags) == (profile, ["chapter:G", "block:G10-G14"])
+    assert b.profile_fetched_at is not None
+    monkeypatch.setattr(fed, "_http", lambda m, url, body, h: (503, b"down"))
+    with pytest.raises(ApplicationError):
+        peer_fetch_profile(peer=b)
