@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=60, help="cap per phase")
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument("--rounds", type=int, default=4, help="API/bare (and page/API) phases alternate")
     args = parser.parse_args()
     args.requests = min(args.requests, 20_000)
     args.console_appointments = min(args.console_appointments, 1400)
@@ -259,6 +260,18 @@ def _load(args: argparse.Namespace, name: str, make_request: Any, count: int) ->
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    result = _summary(name, latencies, elapsed, errors)
+    result["raw"] = (latencies, elapsed)
+    return result
+
+
+def _merge(name: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    latencies = [x for p in parts for x in p["raw"][0]]
+    elapsed = sum(p["raw"][1] for p in parts)
+    errors: dict[int, int] = {}
+    for p in parts:
+        for k, v in p["errors"].items():
+            errors[k] = errors.get(k, 0) + v
     return _summary(name, latencies, elapsed, errors)
 
 
@@ -297,13 +310,25 @@ def run_phases(args: argparse.Namespace, data: dict[str, Any]) -> list[dict[str,
     # Warm-up: every worker opens its persistent DB connection and loads templates.
     _load(args, "warm-up", lambda i: api(i, warm_slots[:100]) if i < 100 else bare(i - 100, warm_slots[100:]), 200)
     _load(args, "warm-up", console_page, 2 * args.workers)
-    results = []
-    for name, fn, count in (("booking API (DRF + service)", api, n), ("bare Django view, same transaction", bare, n),
-                            (f"console page, {args.console_appointments} appts", console_page, args.console_requests),
-                            (f"console API, {args.console_appointments} appts", console_api, args.console_requests)):
-        result = _load(args, name, fn, count)
+    # Interleave the booking API and the bare view in rounds, so load from other processes on this shared
+    # machine hits both alike; then the console page and API, also interleaved.
+    rounds = max(1, args.rounds)
+    per = n // rounds
+    cper = max(1, args.console_requests // rounds)
+    parts: dict[str, list[dict[str, Any]]] = {"api": [], "bare": [], "page": [], "capi": []}
+    for r in range(rounds):
+        parts["api"].append(_load(args, "api", lambda i, r=r: api(r * per + i), per))
+        parts["bare"].append(_load(args, "bare", lambda i, r=r: bare(r * per + i), per))
+        parts["page"].append(_load(args, "page", console_page, cper))
+        parts["capi"].append(_load(args, "capi", console_api, cper))
+    results = [
+        _merge("booking API (DRF + service)", parts["api"]),
+        _merge("bare Django view, same transaction", parts["bare"]),
+        _merge(f"console page, {args.console_appointments} appts", parts["page"]),
+        _merge(f"console API, {args.console_appointments} appts", parts["capi"]),
+    ]
+    for result in results:
         print(_line(result), flush=True)
-        results.append(result)
     return results
 
 

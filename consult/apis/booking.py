@@ -156,7 +156,17 @@ class AppointmentListApi(APIView):
         _require(request.user, Role.PATIENT)
         appointment = svc.appointment_book(booked_by=request.user, patient=_patient(request.user, v.get("patient")),
                                            slot_id=v["slot"], reason=v["reason"], symptoms=v["symptoms"])
-        return Response(AppointmentOut(appointment).data, status=201)
+        return Response(_booked(appointment), status=201)
+
+
+def _booked(a: Appointment) -> dict:
+    """The new appointment in AppointmentOut's shape, built directly: this is the hot path under load
+    (bench/booking.py) and a ModelSerializer rebuilds its fields on every instantiation."""
+    return {"id": a.pk, "slot": a.slot_id, "doctor": a.doctor_id, "doctor_name": a.doctor.display_name,
+            "patient": a.patient_id, "patient_name": a.patient.display_name, "booked_by": a.booked_by_id,
+            "start": a.start, "end": a.end, "kind": a.kind, "status": a.status, "reason": a.reason,
+            "symptoms": a.symptoms, "cancel_reason": a.cancel_reason, "follow_up_of": a.follow_up_of_id,
+            "thread_status": "open" if a.kind == SlotKind.ONLINE else None}
 
 
 def _visible(user: User, appointment_id: int) -> Appointment:
@@ -356,23 +366,37 @@ class LeaveApi(APIView):
 
 
 class ConsoleApi(APIView):
-    """Today's queue of the calling doctor, grouped."""
+    """Today's queue of the calling doctor, grouped (plain rows: a day can hold a thousand appointments)."""
+
+    class RowOut(serializers.Serializer):
+        pk = serializers.IntegerField()
+        start = serializers.DateTimeField()
+        end = serializers.DateTimeField()
+        kind = serializers.CharField()
+        kind_label = serializers.CharField()
+        status = serializers.CharField()
+        status_label = serializers.CharField()
+        reason = serializers.CharField()
+        patient_id = serializers.IntegerField()
+        patient_name = serializers.CharField()
+        thread_status = serializers.CharField(allow_null=True)
+        has_encounter = serializers.BooleanField()
 
     class OutputSerializer(serializers.Serializer):
         day = serializers.DateField()
-        groups = serializers.DictField(child=AppointmentOut(many=True))
+        groups = serializers.DictField(child=serializers.ListField())
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):  # type: ignore[no-untyped-def]
         from datetime import date
+
+        from django.utils import timezone
 
         _require(request.user, Role.DOCTOR)
         try:
             day = date.fromisoformat(request.query_params["day"]) if request.query_params.get("day") else None
         except ValueError:
             day = None
-        from django.utils import timezone
-
         day = day or timezone.localdate()
-        groups = console_sel.console_queue(doctor=request.user, day=day)
-        return Response({"day": day, "groups": {k: AppointmentOut(v, many=True).data for k, v in groups.items()}})
+        # Rows are already plain values (see RowOut for their shape); the JSON renderer writes them as is.
+        return Response({"day": day, "groups": console_sel.console_queue(doctor=request.user, day=day)})

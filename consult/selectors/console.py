@@ -1,18 +1,24 @@
-"""The doctor console: today's queue and the summary of the selected patient (bounded queries)."""
+"""The doctor console: today's queue and the summary of the selected patient (bounded queries).
+
+The queue is read as plain rows (values()), not model instances: a day can hold a thousand
+appointments and the console must answer in well under 100 ms (bench/booking.py).
+"""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from accounts.models import User
 
-from ..models import Appointment, Encounter, EncounterDiagnosis
+from ..models import Appointment, AppointmentStatus, Encounter, EncounterDiagnosis, SlotKind
 
 QUEUE_GROUPS = ("in_consultation", "checked_in", "waiting_online", "upcoming", "done")
+WAITING_ONLINE_FROM = timedelta(minutes=15)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -21,38 +27,53 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def console_day(*, doctor: User, day: date | None = None) -> QuerySet[Appointment]:
-    """All of the doctor's appointments of one local day, with what the queue shows (one query)."""
-    day = day or timezone.localdate()
-    start, end = day_bounds(day)
-    return (
-        Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
-        .select_related("patient__patient_profile", "doctor", "thread", "encounter")
-        .order_by("start", "pk")
-    )
-
-
-def queue_group(appointment: Appointment, now: datetime) -> str:
-    if appointment.status == "in_progress":
+def queue_group(row: dict[str, Any], now: datetime) -> str:
+    status = row["status"]
+    if status == AppointmentStatus.IN_PROGRESS:
         return "in_consultation"
-    if appointment.status == "checked_in":
+    if status == AppointmentStatus.CHECKED_IN:
         return "checked_in"
-    if appointment.status == "booked":
-        thread = getattr(appointment, "thread", None)
-        if appointment.kind == "online" and thread is not None and thread.status == "open" \
-                and now >= appointment.start - timedelta(minutes=15):
+    if status == AppointmentStatus.BOOKED:
+        if row["kind"] == SlotKind.ONLINE and row["thread_status"] == "open" \
+                and now >= row["start"] - WAITING_ONLINE_FROM:
             return "waiting_online"
         return "upcoming"
     return "done"
 
 
 def console_queue(*, doctor: User, day: date | None = None, now: datetime | None = None
-                  ) -> dict[str, list[Appointment]]:
+                  ) -> dict[str, list[dict[str, Any]]]:
+    """The doctor's appointments of one local day as rows, grouped for the queue (one query)."""
     now = now or timezone.now()
-    groups: dict[str, list[Appointment]] = {g: [] for g in QUEUE_GROUPS}
-    for appointment in console_day(doctor=doctor, day=day):
-        groups[queue_group(appointment, now)].append(appointment)
+    start, end = day_bounds(day or timezone.localdate())
+    rows = (
+        Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
+        .order_by("start", "pk")
+        .values("pk", "start", "end", "kind", "status", "reason", "patient_id", "patient__full_name",
+                "patient__email", "thread__status")
+        .annotate(has_encounter=Exists(Encounter.objects.filter(appointment=OuterRef("pk"))))
+    )
+    status_label = {value: str(label) for value, label in AppointmentStatus.choices}
+    kind_label = {value: str(label) for value, label in SlotKind.choices}
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in QUEUE_GROUPS}
+    for row in rows:
+        row["thread_status"] = row.pop("thread__status")
+        row["patient_name"] = row.pop("patient__full_name") or row.pop("patient__email") or f"#{row['patient_id']}"
+        row.pop("patient__email", None)
+        row["status_label"] = status_label[row["status"]]
+        row["kind_label"] = kind_label[row["kind"]]
+        groups[queue_group(row, now)].append(row)
     return groups
+
+
+def console_selected(*, doctor: User, appointment_id: str | int | None) -> Appointment | None:
+    """The appointment picked in the queue, with what the summary panel shows (one query)."""
+    try:
+        pk = int(appointment_id or 0)
+    except ValueError:
+        return None
+    return (Appointment.objects.filter(doctor=doctor, pk=pk)
+            .select_related("patient__patient_profile", "thread", "encounter").first())
 
 
 def recent_encounters(*, patient_id: int, limit: int = 5) -> list[Encounter]:

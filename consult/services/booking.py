@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -100,15 +101,20 @@ def _book_locked(*, booked_by: User, patient: User, slot_id: int, reason: str, s
     if slot.held_until and slot.held_until > now and slot.held_for_id != patient.pk:
         raise Conflict(_("This slot is held for a patient on the waitlist. Please pick another time."),
                        code="slot_held")
-    if Appointment.objects.filter(slot=slot).exclude(status__in=["cancelled", "no_show"]).exists():
-        raise Conflict(SLOT_TAKEN, code="slot_taken")
     # Lock the patient's row so two bookings of the same patient (two tabs, two family members' phones)
     # cannot both pass the overlap check below.
-    User.objects.select_for_update().filter(pk=patient.pk).first()
-    overlapping = Appointment.objects.filter(
-        patient=patient, status__in=OPEN_STATUSES, start__lt=slot.end, end__gt=slot.start
-    ).exists()
-    if overlapping:
+    User.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).first()
+    # One query for both refusals: an active appointment on this slot, or one of the patient's open
+    # appointments overlapping it.
+    clashes = list(
+        Appointment.objects.filter(
+            (Q(slot=slot) & ~Q(status__in=["cancelled", "no_show"]))
+            | Q(patient=patient, status__in=OPEN_STATUSES, start__lt=slot.end, end__gt=slot.start)
+        ).values_list("slot_id", flat=True)[:2]
+    )
+    if slot.pk in clashes:
+        raise Conflict(SLOT_TAKEN, code="slot_taken")
+    if clashes:
         raise Conflict(_("You already have an appointment at this time."), code="overlap")
     try:
         # No savepoint: if the index refuses the row, the whole booking transaction is rolled back anyway.

@@ -27,14 +27,12 @@ def console(request: HttpRequest) -> HttpResponse:
     except ValueError:
         day = timezone.localdate()
     groups = sel.console_queue(doctor=request.user, day=day)
-    selected = None
-    selected_id = request.GET.get("a")
-    if selected_id:
-        selected = next((a for items in groups.values() for a in items if str(a.pk) == selected_id), None)
+    selected = sel.console_selected(doctor=request.user, appointment_id=request.GET.get("a"))
     encounters = sel.recent_encounters(patient_id=selected.patient_id) if selected else []
     return render(request, "consult/console.html", {
         "groups": [(key, groups[key]) for key in sel.QUEUE_GROUPS], "day": day, "selected": selected,
         "recent_encounters": encounters, "total": sum(len(v) for v in groups.values()),
+        "day_param": f"&day={day.isoformat()}" if request.GET.get("day") else "",
     })
 
 
