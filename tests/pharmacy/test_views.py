@@ -200,3 +200,11 @@ def test_pages_render_in_both_languages(patient, pharmacist, client):
             for name, args in names:
                 r = client.get(reverse(name, args=args), HTTP_ACCEPT_LANGUAGE=lang)
                 assert r.status_code == 200, (name, lang)
+
+
+def test_htmx_search_returns_only_the_rows(client):
+    make_drug(generic_name_en="Cetirizine")
+    r = client.get(reverse("pharmacy:catalogue"), {"q": "cetiri"}, HTTP_HX_REQUEST="true")
+    body = r.content.decode()
+    assert "Cetirizine" in body
+    assert "<html" not in body
