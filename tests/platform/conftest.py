@@ -215,6 +215,7 @@ class Browserless:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
+        self.last_post_seconds = 0.0
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
 
@@ -226,16 +227,20 @@ class Browserless:
             return exc.code, exc.read().decode(errors="replace")
 
     def post_form(self, path: str, data: dict[str, str], timeout: float = 10) -> tuple[int, str]:
+        """GET the form (for the CSRF token), then POST it; `last_post_seconds` times the POST alone."""
         _status, page = self.get(path, timeout=timeout)
         match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         assert match, f"no CSRF token on {path}"
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": match.group(1), **data}).encode()
         request = urllib.request.Request(self.base_url + path, data=body, method="POST")
+        started = time.monotonic()
         try:
             with self.opener.open(request, timeout=timeout) as response:
                 return response.status, response.headers.get("Location", "")
         except urllib.error.HTTPError as exc:
             return exc.code, exc.headers.get("Location", "") or exc.read().decode(errors="replace")[:2000]
+        finally:
+            self.last_post_seconds = time.monotonic() - started
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -56,8 +56,10 @@ def test_a_task_queued_by_a_page_is_executed_by_the_worker(stack: Stack):
     web = stack.start_web()
 
     # When someone signs up
-    status, location = Browserless(web.url).post_form(
+    client = Browserless(web.url)
+    status, location = client.post_form(
         "/accounts/signup/", {"email": "queued@example.test", "password1": PASSWORD, "password2": PASSWORD})
+    print(f"sign-up POST with the broker up answered in {client.last_post_seconds:.3f} s")
 
     # Then the page redirects, and the verification e-mail is sent by the worker's email_deliver task
     assert (status, location) == (302, "/accounts/confirm-email/")
@@ -74,37 +76,47 @@ def test_a_task_queued_by_a_page_is_executed_by_the_worker(stack: Stack):
     assert _deliveries(log, "accounts.tasks.email_outbox_sweep") == 0
 
 
+def _sign_up(client: Browserless, email: str) -> tuple[int, str]:
+    return client.post_form("/accounts/signup/", {"email": email, "password1": PASSWORD, "password2": PASSWORD})
+
+
 def test_with_the_broker_down_sign_up_still_answers_and_a_later_sweep_sends_the_mail_once(stack: Stack):
-    # Given a web server whose broker is unreachable (nothing listens on the port)
+    # Given a web server whose broker is unreachable (nothing listens on the port), past its first request
+    # (a fresh gunicorn worker's first sign-up also pays for imports and template compilation: measured
+    # ~1.9 s with the broker UP on the loaded shared machine, so it is not what this test times)
     web = stack.start_web(CELERY_BROKER_URL=closed_port_url())
+    assert _sign_up(Browserless(web.url), "first.outage@example.test") == (302, "/accounts/confirm-email/")
 
     # When someone signs up
-    started = time.monotonic()
-    status, location = Browserless(web.url).post_form(
-        "/accounts/signup/", {"email": "outage@example.test", "password1": PASSWORD, "password2": PASSWORD})
-    elapsed = time.monotonic() - started
+    client = Browserless(web.url)
+    status, location = _sign_up(client, "outage@example.test")
+    elapsed = client.last_post_seconds
+    print(f"sign-up POST with the broker down answered in {elapsed:.3f} s")
 
-    # Then the page still answers, quickly, and the e-mail waits in the outbox
+    # Then the page still answers, quickly, and both e-mails wait in the outbox
     assert (status, location) == (302, "/accounts/confirm-email/")
     assert elapsed < 3, f"sign-up took {elapsed:.2f} s with the broker down"
     assert User.objects.filter(email="outage@example.test").count() == 1
-    assert list(OutboundEmail.objects.values_list("to", "status", "attempts")) == [
-        (["outage@example.test"], EmailStatus.PENDING, 0)]
-    assert "could not queue accounts.tasks.email_deliver" in web.log()
+    assert sorted(OutboundEmail.objects.values_list("to", "status", "attempts")) == [
+        (["first.outage@example.test"], EmailStatus.PENDING, 0), (["outage@example.test"], EmailStatus.PENDING, 0)]
+    assert web.log().count("could not queue accounts.tasks.email_deliver") == 2
 
     # When the broker is back and beat's sweep runs (every second here)
     worker = stack.start_worker(sweep_seconds=1)
-    wait_until(lambda: OutboundEmail.objects.filter(status=EmailStatus.SENT).exists(), 45, "the sweep to send it")
-    # let a few more sweeps run: none may send it again
+    wait_until(lambda: OutboundEmail.objects.filter(status=EmailStatus.SENT).count() == 2, 45,
+               "the sweep to send them")
+    # let a few more sweeps run: none may send them again
     time.sleep(3)
 
-    # Then it was sent exactly once
-    assert list(OutboundEmail.objects.values_list("to", "status", "attempts")) == [
-        (["outage@example.test"], EmailStatus.SENT, 1)]
+    # Then each was sent exactly once
+    assert sorted(OutboundEmail.objects.values_list("to", "status", "attempts")) == [
+        (["first.outage@example.test"], EmailStatus.SENT, 1), (["outage@example.test"], EmailStatus.SENT, 1)]
     messages = stack.sent_mail()
-    assert len(messages) == 1
-    assert "To: outage@example.test" in messages[0]
+    assert len(messages) == 2
+    assert sorted(line for m in messages for line in m.splitlines() if line.startswith("To: ")) == [
+        "To: first.outage@example.test", "To: outage@example.test"]
     assert _deliveries(worker.log(), "accounts.tasks.email_outbox_sweep") >= 3
+    assert _deliveries(worker.log(), "accounts.tasks.email_deliver") == 0
 
 
 @pytest.fixture
