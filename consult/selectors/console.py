@@ -53,6 +53,7 @@ def console_queue(*, doctor: User, day: date | None = None, now: datetime | None
                 "patient__email", "thread__status")
         .annotate(has_encounter=Exists(Encounter.objects.filter(appointment=OuterRef("pk"))))
     )
+    tz = timezone.get_current_timezone()
     status_label = {value: str(label) for value, label in AppointmentStatus.choices}
     kind_label = {value: str(label) for value, label in SlotKind.choices}
     groups: dict[str, list[dict[str, Any]]] = {g: [] for g in QUEUE_GROUPS}
@@ -62,6 +63,7 @@ def console_queue(*, doctor: User, day: date | None = None, now: datetime | None
         row.pop("patient__email", None)
         row["status_label"] = status_label[row["status"]]
         row["kind_label"] = kind_label[row["kind"]]
+        row["time"] = row["start"].astimezone(tz).strftime("%H:%M")
         groups[queue_group(row, now)].append(row)
     return groups
 

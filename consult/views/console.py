@@ -19,6 +19,8 @@ from ..selectors import console as sel
 from ..services import booking as svc
 from ..services.followups import follow_up_propose
 
+QUEUE_PAGE = 50
+
 
 @role_required(Role.DOCTOR)
 def console(request: HttpRequest) -> HttpResponse:
@@ -27,10 +29,14 @@ def console(request: HttpRequest) -> HttpResponse:
     except ValueError:
         day = timezone.localdate()
     groups = sel.console_queue(doctor=request.user, day=day)
+    show_all = request.GET.get("all") == "1"
     selected = sel.console_selected(doctor=request.user, appointment_id=request.GET.get("a"))
     encounters = sel.recent_encounters(patient_id=selected.patient_id) if selected else []
     return render(request, "consult/console.html", {
-        "groups": [(key, groups[key]) for key in sel.QUEUE_GROUPS], "day": day, "selected": selected,
+        # Each group shows its first QUEUE_PAGE rows unless ?all=1: a long day stays a fast page.
+        "groups": [(key, groups[key] if show_all else groups[key][:QUEUE_PAGE], len(groups[key]))
+                   for key in sel.QUEUE_GROUPS],
+        "show_all": show_all, "day": day, "selected": selected,
         "recent_encounters": encounters, "total": sum(len(v) for v in groups.values()),
         "day_param": f"&day={day.isoformat()}" if request.GET.get("day") else "",
     })
