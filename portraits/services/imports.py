@@ -395,6 +395,13 @@ def campus_import(*, files: list[tuple[str, bytes]], user: Any = None,
         fresh.append((name, data))
     if not fresh:
         return report
+    if connection.vendor == "postgresql" and source_hint is None:
+        from .imports_pg import fast_import
+
+        fast = fast_import(fresh, hashes, user)
+        if fast is not None:
+            fast.files = [*report.files, *fast.files]
+            return fast
     # Rosters first: students they add are known to the record files of the same import.
     def is_roster(item: tuple[str, bytes]) -> bool:
         return (source_hint == Source.ROSTER) or Path(item[0]).stem.lower().startswith("roster")

@@ -130,3 +130,26 @@ def test_records_are_partitioned_by_period_on_postgresql():
     with connection.cursor() as cur:
         cur.execute("SELECT tableoid::regclass::text, count(*) FROM portraits_record GROUP BY 1 ORDER BY 1")
         assert cur.fetchall() == [("portraits_record_p2023_1", 1), ("portraits_record_p2023_2", 1)]
+
+
+@pytest.mark.postgres
+def test_postgres_fast_path_and_its_fallback_store_the_same_rows():
+    from portraits.services import campus_import
+
+    roster = b"student_no,gender,age,province,college,grade,major\nP1,male,20,Hebei,Nursing,2022,Nursing\n"
+    plain = b"student_no,paid_at,amount\nP1,2023-02-01 12:00,8.5\nP1,2023-02-01 12:00,8.5\nP1,2023-08-01,\n\n"
+    fancy = b"student_no,paid_at,amount\nP1,2023/2/1,\"1,008.5\"\nP1,45000,9\n"
+    report = campus_import(files=[("roster.csv", roster), ("logistics.csv", plain)])
+    assert report.ok
+    # The clean file went through PostgreSQL's parser (encoding names are PostgreSQL's there) …
+    fast = report.files[1]
+    assert (fast.encoding, fast.rows_read, fast.rows_stored, fast.duplicates, fast.missing_values) == (
+        "utf8", 3, 2, 1, 1)
+    # … the messy one falls back to the Python parser, which accepts it.
+    slow = campus_import(files=[("logistics-2.csv", fancy)])
+    assert slow.ok
+    assert slow.files[0].encoding == "utf-8"
+    rows = sorted(Record.objects.values_list("occurred_on", "period", "value"))
+    assert [(str(d), p, v) for d, p, v in rows] == [
+        ("2023-02-01", "2023-1", 8.5), ("2023-02-01", "2023-1", 1008.5), ("2023-03-15", "2023-1", 9.0),
+        ("2023-08-01", "2023-2", None)]
