@@ -85,8 +85,8 @@ def main() -> int:
         print(f"instances ready in {time.time() - t0:.0f} s ({a.database_url.split(':')[0]}, broker "
               f"{a.broker_url.split(':')[0]})", flush=True)
         made = time.time()
-        out = F._run(["rarecases_synth", "--cases", str(n), "--code", "E70.0", "--share-after"], a, timeout=1800)
-        print(f"{n} cases made and shared on A in {time.time() - made:.1f} s ({json.loads(out)['seconds']} s inside)",
+        out = F._run(["rarecases_synth", "--cases", str(n), "--code", "E70.0", "--share-after"], a, timeout=1800).stdout
+        print(f"{n} cases made and shared on A in {time.time() - made:.1f} s ({json.loads(out.strip().splitlines()[-1])['seconds']} s inside)",
               flush=True)
         deadline = time.time() + args.timeout
         while time.time() < deadline:

@@ -14,10 +14,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework import serializers
 
-from accounts.services import audit_denied
+from accounts.services import audit_denied, audit_record
 
 from . import signing
 from .services.federation import (
+    BATCH_SCHEMA,
     CASE_SCHEMA,
     USAGE_SCHEMA,
     PayloadRefused,
@@ -29,7 +30,7 @@ from .services.federation import (
     usage_receive,
 )
 
-MAX_BODY = 256 * 1024
+MAX_BODY = 2 * 1024 * 1024
 
 
 class CodeSerializer(serializers.Serializer):
@@ -123,14 +124,55 @@ def _json_ready(data: dict) -> dict:
     return json.loads(json.dumps(data, default=str))
 
 
+class BatchSerializer(serializers.Serializer):
+    schema = serializers.ChoiceField(choices=[BATCH_SCHEMA])
+    cases = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=200)
+
+
+def _receive_batch(peer, data):  # type: ignore[no-untyped-def]
+    """Each case of a batch is validated and stored on its own (a savepoint each), so one refused case
+    does not refuse the others; the answer lists a status per case, in order. One audit entry per batch."""
+    results, stored = [], []
+    for item in data["cases"]:
+        ser = CasePayloadSerializer(data=item)
+        if not ser.is_valid():
+            results.append({"status": "refused", "detail": ser.errors})
+            continue
+        try:
+            with transaction.atomic():
+                case, created = case_receive(peer=peer, payload=_json_ready(ser.validated_data), audit=False)
+        except PayloadRefused as exc:
+            audit_denied(actor=None, object_type="rarecases.case", object_id=str(item.get("case_uuid", ""))[:64],
+                         reason=f"{exc.message} {exc.extra.get('fields', '')}".strip())
+            results.append({"status": "refused", "detail": str(exc.message)})
+            continue
+        results.append({"status": "stored" if created else "duplicate", "case_uuid": str(case.case_uuid),
+                        "version": case.version})
+        if created:
+            stored.append(f"{case.case_uuid}:{case.version}")
+    if stored:
+        audit_record(actor=None, action="create", object_type="rarecases.case", object_id=f"batch:{len(stored)}",
+                     detail={"from_peer": peer.instance_id, "cases": stored})
+    return JsonResponse({"results": results}, status=200)
+
+
 @csrf_exempt
 @require_POST
 def cases(request: HttpRequest) -> JsonResponse:
+    """One case (schema rarecases.case/1) or a batch (rarecases.batch/1) per signed request."""
     def handle(peer, data):  # type: ignore[no-untyped-def]
         case, created = case_receive(peer=peer, payload=_json_ready(data))
         return JsonResponse({"status": "stored" if created else "duplicate", "case_uuid": str(case.case_uuid),
                              "version": case.version, "receipt": case.pk}, status=201 if created else 200)
 
+    if len(request.body) > MAX_BODY:
+        return JsonResponse({"detail": "payload too large"}, status=413)
+    try:
+        is_batch = json.loads(request.body).get("schema") == BATCH_SCHEMA
+    except (ValueError, AttributeError):
+        is_batch = False
+    if is_batch:
+        return _receive(request, BatchSerializer, _receive_batch)
     return _receive(request, CasePayloadSerializer, handle)
 
 

@@ -11,6 +11,13 @@ def outbox_deliver_task(message_id: int) -> str:
     return outbox_deliver(message_id=message_id)
 
 
+@shared_task(name="rarecases.outbox_deliver_peer")
+def outbox_deliver_peer_task(peer_id: int) -> int:
+    from .services.federation import outbox_deliver_peer
+
+    return outbox_deliver_peer(peer_id=peer_id)
+
+
 @shared_task(name="rarecases.outbox_sweep")
 def outbox_sweep_task() -> int:
     from .services.federation import nonce_purge, outbox_sweep

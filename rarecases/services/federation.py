@@ -155,14 +155,14 @@ def outbox_enqueue(*, peer: Peer, kind: str, payload: dict[str, Any], case: Case
     Returns None when this case version is already queued for this peer."""
     from platform_site.tasking import enqueue_on_commit
 
-    from ..tasks import outbox_deliver_task
+    from ..tasks import outbox_deliver_peer_task
 
     try:
         with transaction.atomic():
             msg = OutboxMessage.objects.create(peer=peer, kind=kind, payload=payload, case=case)
     except IntegrityError:
         return None
-    enqueue_on_commit(outbox_deliver_task, msg.pk)
+    enqueue_on_commit(outbox_deliver_peer_task, peer.pk)
     return msg
 
 
@@ -175,52 +175,103 @@ def _backoff(attempts: int) -> float:
 PATHS = {OutboxMessage.Kind.CASE: "/federation/cases/", OutboxMessage.Kind.USAGE: "/federation/usage/"}
 
 
-def outbox_deliver(*, message_id: int) -> str:
-    """Deliver one outbox row once (no-op unless pending and unclaimed). Returns the row's status after.
+BATCH_SCHEMA = "rarecases.batch/1"
+BATCH_SIZE = 50
 
-    No transaction is held during the HTTP call (SQLite would block every other writer meanwhile).
-    Instead the row is claimed for a lease with one conditional UPDATE, so the on-commit task and the
-    sweeper do not both send it; if a worker dies mid-send the lease expires and the row is sent again,
-    and the receiver's de-duplication makes that harmless (at-least-once delivery, exactly-once storage).
-    """
-    now = timezone.now()
-    lease = timedelta(seconds=conf.http_timeout() * 3 + 5)
-    claimed = (OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING)
-               .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-               .update(claimed_until=now + lease))
-    if not claimed:
-        return "skipped"
-    msg = OutboxMessage.objects.select_related("peer").get(pk=message_id)
-    peer = msg.peer
-    path = PATHS[msg.kind]
-    body = json.dumps(msg.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    started = time.monotonic()
-    status_code, error = None, ""
+
+def _claim(*, ids: list[int], now: Any) -> tuple[Any, list[OutboxMessage]]:
+    """Claim pending, unclaimed rows for a lease with one conditional UPDATE; returns the rows this call
+    won. The lease end (with random microseconds) doubles as the claim token. No transaction is held
+    during the HTTP call (SQLite would block every other writer meanwhile); if a worker dies mid-send
+    the lease expires and the rows are sent again — harmless, the receiver de-duplicates."""
+    token = now + timedelta(seconds=conf.http_timeout() * 3 + 5, microseconds=random.randrange(1, 999_999))  # noqa: S311
+    (OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.PENDING)
+     .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).update(claimed_until=token))
+    return token, list(OutboxMessage.objects.select_related("peer").filter(pk__in=ids, claimed_until=token)
+                       .order_by("pk"))
+
+
+def _send(peer: Peer, path: str, payload: dict[str, Any]) -> tuple[int | None, bytes, str]:
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     try:
         headers = signing.sign(secret=crypto.decrypt(peer.secret_encrypted), key_id=peer.key_id, method="POST",
                                path=path, body=body)
         headers["Content-Type"] = "application/json"
         status_code, resp = _http("POST", f"{peer.url}{path}", body, headers)
-        if status_code >= 300:
-            error = resp[:300].decode(errors="replace")
-    except Exception as exc:  # noqa: BLE001 - any transport error is a retry, recorded below
-        error = f"{type(exc).__name__}: {exc}"[:500]
+    except Exception as exc:  # noqa: BLE001 - any transport error is a retry, recorded by the caller
+        return None, b"", f"{type(exc).__name__}: {exc}"[:500]
+    return status_code, resp, (resp[:300].decode(errors="replace") if status_code >= 300 else "")
+
+
+def _record(rows: list[OutboxMessage], status_code: int | None, error: str, started: float,
+            item_status: dict[int, str] | None = None) -> None:
+    """Write each row's outcome and its attempt log in one short transaction."""
     now = timezone.now()
     ok = status_code is not None and 200 <= status_code < 300
-    fields: dict[str, Any] = {"attempts": msg.attempts + 1, "claimed_until": None}
-    if ok:
-        fields.update(status=OutboxStatus.DELIVERED, delivered_at=now, last_error="")
-    elif status_code is not None and 400 <= status_code < 500 and status_code not in (401, 408, 409, 429):
-        # The peer refused the content itself (schema, identifiers): retrying cannot help.
-        fields.update(status=OutboxStatus.REJECTED, last_error=error)
-    else:
-        fields.update(next_attempt_at=now + timedelta(seconds=_backoff(msg.attempts + 1)),
-                      last_error=error or f"HTTP {status_code}")
+    duration = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
-        DeliveryAttempt.objects.create(message=msg, status_code=status_code, ok=ok, error=error,
-                                       duration_ms=int((time.monotonic() - started) * 1000))
-        OutboxMessage.objects.filter(pk=msg.pk).update(**fields)
-    return str(fields.get("status", OutboxStatus.PENDING))
+        for msg in rows:
+            fields: dict[str, Any] = {"attempts": msg.attempts + 1, "claimed_until": None}
+            refused = item_status is not None and item_status.get(msg.pk) == "refused"
+            if ok and not refused:
+                fields.update(status=OutboxStatus.DELIVERED, delivered_at=now, last_error="")
+            elif refused or (status_code is not None and 400 <= status_code < 500
+                             and status_code not in (401, 408, 409, 429)):
+                # The peer refused the content itself (schema, identifiers): retrying cannot help.
+                fields.update(status=OutboxStatus.REJECTED, last_error=error or "refused by the peer")
+            else:
+                fields.update(next_attempt_at=now + timedelta(seconds=_backoff(msg.attempts + 1)),
+                              last_error=error or f"HTTP {status_code}")
+            DeliveryAttempt.objects.create(message=msg, status_code=status_code, ok=ok and not refused,
+                                           error=error if not refused else "refused by the peer",
+                                           duration_ms=duration)
+            OutboxMessage.objects.filter(pk=msg.pk).update(**fields)
+
+
+def outbox_deliver(*, message_id: int) -> str:
+    """Deliver one outbox row on its own (no-op unless pending and unclaimed); returns its status after."""
+    _token, rows = _claim(ids=[message_id], now=timezone.now())
+    if not rows:
+        return "skipped"
+    msg = rows[0]
+    started = time.monotonic()
+    status_code, _resp, error = _send(msg.peer, PATHS[msg.kind], msg.payload)
+    _record(rows, status_code, error, started)
+    return OutboxMessage.objects.values_list("status", flat=True).get(pk=msg.pk)
+
+
+def outbox_deliver_peer(*, peer_id: int, max_batches: int = 1000) -> int:
+    """Deliver everything due for one peer: cases in signed batches of up to BATCH_SIZE (one request,
+    one transaction on the receiver), usage reports one by one. Several workers may run this for the
+    same peer at once: their claims are disjoint. Returns how many rows were sent."""
+    sent = 0
+    for _batch in range(max_batches):
+        now = timezone.now()
+        due = (OutboxMessage.objects.filter(peer_id=peer_id, status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+               .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).order_by("kind", "pk"))
+        ids = list(due.values_list("pk", flat=True)[:BATCH_SIZE])
+        if not ids:
+            return sent
+        _token, rows = _claim(ids=ids, now=now)
+        cases = [r for r in rows if r.kind == OutboxMessage.Kind.CASE]
+        for msg in (r for r in rows if r.kind != OutboxMessage.Kind.CASE):
+            started = time.monotonic()
+            status_code, _resp, error = _send(msg.peer, PATHS[msg.kind], msg.payload)
+            _record([msg], status_code, error, started)
+        if cases:
+            started = time.monotonic()
+            status_code, resp, error = _send(cases[0].peer, PATHS[OutboxMessage.Kind.CASE],
+                                             {"schema": BATCH_SCHEMA, "cases": [m.payload for m in cases]})
+            item_status = None
+            if status_code is not None and 200 <= status_code < 300:
+                try:
+                    results = json.loads(resp)["results"]
+                    item_status = {m.pk: r["status"] for m, r in zip(cases, results, strict=True)}
+                except (ValueError, KeyError, TypeError):
+                    status_code, error = None, "unreadable batch acknowledgement"
+            _record(cases, status_code, error, started, item_status)
+        sent += len(rows)
+    return sent
 
 
 def outbox_retry(*, message_ids: list[int]) -> int:
@@ -229,26 +280,20 @@ def outbox_retry(*, message_ids: list[int]) -> int:
         status=OutboxStatus.PENDING, next_attempt_at=timezone.now())
 
 
-def outbox_sweep(*, limit: int = 500, inline: bool = False) -> int:
-    """Periodic: queue (or, `inline`, deliver) every pending row that is due. A queued row gets a lease
-    (next_attempt_at pushed forward) so the next sweep does not queue it again while it waits."""
+def outbox_sweep(*, inline: bool = False) -> int:
+    """Periodic: for every peer with due rows queue one delivery task (or, `inline`, deliver now).
+    Returns how many peers had something due."""
     from platform_site.tasking import enqueue
 
-    from ..tasks import outbox_deliver_task
+    from ..tasks import outbox_deliver_peer_task
 
     now = timezone.now()
-    ids = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-               .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
-    if inline:
-        for pk in ids:
-            outbox_deliver(message_id=pk)
-        return len(ids)
-    OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.PENDING).update(
-        next_attempt_at=now + timedelta(seconds=max(30.0, conf.http_timeout() * 6)))
-    for pk in ids:
-        if not enqueue(outbox_deliver_task, pk):
-            outbox_deliver(message_id=pk)
-    return len(ids)
+    peers = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+                 .values_list("peer_id", flat=True).distinct().order_by("peer_id"))
+    for peer_id in peers:
+        if inline or not enqueue(outbox_deliver_peer_task, peer_id):
+            outbox_deliver_peer(peer_id=peer_id)
+    return len(peers)
 
 
 def nonce_purge() -> int:
@@ -285,7 +330,7 @@ def _text_fields(payload: dict[str, Any]) -> dict[str, str]:
     return fields
 
 
-def case_receive(*, peer: Peer, payload: dict[str, Any]) -> tuple[Case, bool]:
+def case_receive(*, peer: Peer, payload: dict[str, Any], audit: bool = True) -> tuple[Case, bool]:
     """Store a case from a peer (S1000, receiving side). Returns (case, created). The payload has passed
     the serializer; here: origin check, the de-identification check again, de-duplication, provenance.
     Raises PayloadRefused (nothing stored)."""
@@ -320,8 +365,9 @@ def case_receive(*, peer: Peer, payload: dict[str, Any]) -> tuple[Case, bool]:
         return Case.objects.get(origin=origin, case_uuid=payload["case_uuid"], version=payload["version"]), False
     if is_current:
         Case.objects.filter(origin=origin, case_uuid=case.case_uuid, version__lt=case.version).update(is_current=False)
-    audit_record(actor=None, action="create", object_type="rarecases.case", object_id=str(case.case_uuid),
-                 detail={"from_peer": peer.instance_id, "version": case.version})
+    if audit:
+        audit_record(actor=None, action="create", object_type="rarecases.case", object_id=str(case.case_uuid),
+                     detail={"from_peer": peer.instance_id, "version": case.version})
     return case, True
 
 

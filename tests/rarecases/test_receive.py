@@ -140,3 +140,22 @@ def test_usage_report_counts_once_for_a_local_case(client, sender) -> None:  # t
     other = {**report, "event_uuid": str(uuid.uuid4()), "case_uuid": str(uuid.uuid4())}
     assert post(client, "/federation/usage/", other).status_code == 400
     assert CaseEvent.objects.count() == 1
+
+
+def test_batch_stores_each_case_once_and_refuses_only_the_bad_one(client, sender) -> None:  # type: ignore[no-untyped-def]
+    from accounts.models import AuditEvent
+    from rarecases.services.federation import BATCH_SCHEMA
+
+    good, dup = payload(), payload()
+    post(client, "/federation/cases/", dup)
+    batch = {"schema": BATCH_SCHEMA, "cases": [good, payload(findings="call 13812345678"), dup, {"schema": "x"}]}
+    resp = post(client, "/federation/cases/", batch)
+    assert resp.status_code == 200
+    assert [r["status"] for r in resp.json()["results"]] == ["stored", "refused", "duplicate", "refused"]
+    assert sorted(str(u) for u in Case.objects.values_list("case_uuid", flat=True)) == sorted(
+        [good["case_uuid"], dup["case_uuid"]])
+    assert AuditEvent.objects.filter(object_id="batch:1").count() == 1
+    # A tampered batch stores nothing at all.
+    other = {"schema": BATCH_SCHEMA, "cases": [payload()]}
+    assert post(client, "/federation/cases/", other, body=json.dumps({**other, "x": 1}).encode()).status_code == 401
+    assert Case.objects.count() == 2

@@ -126,9 +126,9 @@ def test_delivery_signs_retries_with_backoff_and_records_per_peer_status(
     msg = OutboxMessage.objects.get(case=case, peer=b)
     assert (msg.status, msg.attempts) == ("pending", 1)
     assert 9 <= (msg.next_attempt_at - timezone.now()).total_seconds() <= 11  # base · 2^0 ± 10 %
-    assert outbox_sweep(inline=True) == 0  # not due yet
+    assert outbox_sweep(inline=True) == 0  # no peer has anything due yet
     OutboxMessage.objects.filter(pk=msg.pk).update(next_attempt_at=timezone.now())
-    assert outbox_sweep(inline=True) == 1
+    assert outbox_sweep(inline=True) == 1  # one peer with due rows: a batch was sent
     msg.refresh_from_db()
     assert (msg.status, msg.attempts, msg.last_error) == ("pending", 2, "busy")
     assert 18 <= (msg.next_attempt_at - timezone.now()).total_seconds() <= 22  # base · 2^1
