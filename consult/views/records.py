@@ -45,18 +45,24 @@ def records_home(request: HttpRequest) -> HttpResponse:
     return render(request, "consult/records/doctor_patients.html", {"patients": patients})
 
 
+CHART_ORDER = [ObservationKind.BLOOD_PRESSURE, ObservationKind.HEART_RATE, ObservationKind.GLUCOSE,
+               ObservationKind.WEIGHT, ObservationKind.BMI, ObservationKind.SPO2, ObservationKind.TEMPERATURE,
+               ObservationKind.HEIGHT]
+
+
 def chart_series(observations) -> dict:  # type: ignore[no-untyped-def]
-    """Plotly traces per measurement kind, oldest first (pure: a list of observations in, a dict out)."""
+    """Plotly traces per measurement kind in CHART_ORDER, oldest point first (pure: observations in, a dict out)."""
     series: dict[str, dict] = {}
     for obs in sorted(observations, key=lambda o: o.effective_at):
-        entry = series.setdefault(obs.kind, {"label": str(ObservationKind(obs.kind).label),
-                                             "unit": OBSERVATION_SPECS[obs.kind].unit_label, "x": [], "y": [], "y2": [],
-                                             "flag": []})
+        if obs.kind not in series:
+            series[obs.kind] = {"label": str(ObservationKind(obs.kind).label),
+                                "unit": OBSERVATION_SPECS[obs.kind].unit_label, "x": [], "y": [], "y2": [], "flag": []}
+        entry = series[obs.kind]
         entry["x"].append(obs.effective_at.isoformat())
         entry["y"].append(float(obs.value))
         entry["y2"].append(float(obs.value2) if obs.value2 is not None else None)
         entry["flag"].append(obs.is_out_of_range)
-    return series
+    return {kind.value: series[kind.value] for kind in CHART_ORDER if kind.value in series}
 
 
 @role_required(Role.PATIENT, Role.DOCTOR)

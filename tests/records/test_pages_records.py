@@ -86,3 +86,22 @@ def test_dose_page_from_notification_marks_taken(client):
     assert client.post(f"/medication/doses/{dose.pk}/respond/", {"answer": "skipped"}).status_code == 404
     dose.refresh_from_db()
     assert dose.status == "taken"
+
+
+def test_chart_series_orders_kinds_and_keeps_flags():
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from consult.views.records import chart_series
+
+    t0 = timezone.now()
+    obs = [SimpleNamespace(kind="height", effective_at=t0, value=Decimal("170"), value2=None, is_out_of_range=False),
+           SimpleNamespace(kind="blood_pressure", effective_at=t0 + dt.timedelta(days=1), value=Decimal("150"),
+                           value2=Decimal("95"), is_out_of_range=True),
+           SimpleNamespace(kind="blood_pressure", effective_at=t0, value=Decimal("120"), value2=Decimal("80"),
+                           is_out_of_range=False)]
+    series = chart_series(obs)
+    assert list(series) == ["blood_pressure", "height"]
+    assert series["blood_pressure"]["y"] == [120.0, 150.0]
+    assert series["blood_pressure"]["y2"] == [80.0, 95.0]
+    assert series["blood_pressure"]["flag"] == [False, True]

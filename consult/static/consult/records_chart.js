@@ -17,6 +17,8 @@ document.addEventListener("DOMContentLoaded", function () {
         yaxis: "y" + axis, marker: {color: colours}, line: {dash: "dot"}});
     }
     layout["yaxis" + axis] = {title: {text: s.label + " (" + s.unit + ")"}};
+    // one time axis for all subplots, so a single height reading does not get a sub-second axis of its own
+    layout["xaxis" + axis] = i === 0 ? {type: "date"} : {type: "date", matches: "x"};
   });
   Plotly.newPlot(el, traces, layout, {responsive: true, displaylogo: false});
 });
