@@ -69,7 +69,7 @@ def main() -> int:
     n = min(args.cases, 5000)
     root = Path(tempfile.mkdtemp(prefix="bench-federation-"))
     os.environ.setdefault("RARECASES_SWEEP_SECONDS", "2")
-    instances = F.plan(base_port=18301, root=root)
+    instances = F.plan(base_port=18301, root=root, db_suffix="bench")
     a, b, c = instances
     t0 = time.time()
     try:

@@ -96,7 +96,8 @@ def _fernet_key(seed: str) -> str:
 
 
 def plan(*, n: int = 3, base_port: int = 8001, root: Path | None = None, database_url: str | None = None,
-         broker_url: str | None = None, tags: dict[str, list[str]] | None = None) -> list[Instance]:
+         broker_url: str | None = None, tags: dict[str, list[str]] | None = None,
+         db_suffix: str = "fed") -> list[Instance]:
     root = root or BASE_DIR / "var" / "federation"
     database_url = database_url if database_url is not None else os.environ.get("DATABASE_URL", "")
     broker_url = broker_url if broker_url is not None else os.environ.get("CELERY_BROKER_URL", "")
@@ -108,7 +109,7 @@ def plan(*, n: int = 3, base_port: int = 8001, root: Path | None = None, databas
         if database_url.startswith(("postgres://", "postgresql://")):
             parts = urlsplit(database_url)
             base = parts.path.lstrip("/") or "medplatform"
-            db = urlunsplit(parts._replace(path=f"/{base}_fed_{key}"))
+            db = urlunsplit(parts._replace(path=f"/{base}_{db_suffix}_{key}"))
         else:
             # IMMEDIATE: a transaction takes SQLite's write lock when it begins (waiting up to the timeout)
             # instead of failing with "database is locked" when it later upgrades a read lock.

@@ -24,7 +24,8 @@ SECRET = "e2e-shared-secret-between-a-and-b"
 
 @pytest.fixture
 def platform_a(tmp_path):  # type: ignore[no-untyped-def]
-    [a] = F.plan(n=1, base_port=18401, root=tmp_path / "fed")
+    # Its own database name (…_e2e_a), so it can never collide with the federation tests' instances.
+    [a] = F.plan(n=1, base_port=18401, root=tmp_path / "fed", db_suffix="e2e")
     try:
         F.create_databases([a])
         F.start_web(a)
