@@ -3,10 +3,11 @@
 Each CSV record file is COPYed as-is into a temporary text table, checked with one SQL pass (blank or
 padded student numbers, numbers and dates outside the plain formats, unknown students), and moved into
 the period partitions with one `INSERT … SELECT DISTINCT`. Rosters and Excel files go through the Python
-parser. On ANY doubt — a check that finds something, a cast or COPY error — the whole transaction is rolled
-back and the caller runs the Python path, which accepts the messier formats (thousands separators, Excel
-serials, slashes) and writes the exact (file, row, column, reason) report. So both paths store the same
-rows, and a bad import still stores nothing.
+parser. On ANY doubt about a file — a check that finds something, a cast or COPY error — that file's
+savepoint is rolled back and the Python parser redoes it, accepting the messier formats (thousands
+separators, Excel serials, slashes). If the Python parser finds a real error, the whole transaction is
+rolled back and the import is redone by the Python path, which writes the exact (file, row, column,
+reason) report. So both paths store the same rows, and a bad import still stores nothing.
 """
 from __future__ import annotations
 
@@ -88,8 +89,33 @@ def _run(plan: list, hashes: dict[str, str], user: Any, report: Any) -> None:
                                            imported_by=_user(user))
         fr.batch_id, fr.rows_stored, fr.status = batch.id, len(pf.frame), "imported"
     ids = dict(Student.objects.values_list("pseudonym", "id"))
-    for i, (name, body, _data, header, encoding, source) in enumerate(records):
-        _record_file(i, name, body, header, encoding, source, hashes[name], ids, user, report)
+    for i, (name, body, data, header, encoding, source) in enumerate(records):
+        try:
+            with transaction.atomic():   # savepoint: a file the SQL checks cannot vouch for is redone below
+                _record_file(i, name, body, header, encoding, source, hashes[name], ids, user, report)
+        except (Fallback, DatabaseError):
+            _python_file(name, data, hashes[name], ids, user, report)
+
+
+def _python_file(name: str, data: bytes, sha: str, ids: dict[str, int], user: Any, report: Any) -> None:
+    """One messy file through the Python parser (thousands separators, Excel serials …); an error in it
+    makes the whole import fall back, so the complete report comes from the Python path."""
+    from .imports import ImportReport, _records_frame, parse_file, write_records
+
+    local = ImportReport()
+    pf = parse_file(name, data, local, sha256=sha, known_students=set(ids))
+    if pf is None or not local.ok:
+        raise Fallback
+    fr = pf.report
+    batch = ImportBatch.objects.create(source=fr.source, file_name=fr.name[:255], sha256=sha,
+                                       schema_version=SCHEMA_VERSION, rows_read=fr.rows_read,
+                                       duplicates_dropped=fr.duplicates, missing_values=fr.missing_values,
+                                       encoding=fr.encoding, imported_by=_user(user))
+    fr.rows_stored = write_records(_records_frame(pf, batch.id, ids))
+    batch.rows_stored = fr.rows_stored
+    batch.save(update_fields=["rows_stored"])
+    fr.batch_id, fr.status = batch.id, "imported"
+    report.files.append(fr)
 
 
 def _user(user: Any) -> Any:

@@ -153,3 +153,17 @@ def test_postgres_fast_path_and_its_fallback_store_the_same_rows():
     assert [(str(d), p, v) for d, p, v in rows] == [
         ("2023-02-01", "2023-1", 8.5), ("2023-02-01", "2023-1", 1008.5), ("2023-03-15", "2023-1", 9.0),
         ("2023-08-01", "2023-2", None)]
+
+
+@pytest.mark.postgres
+def test_postgres_fast_path_redoes_only_the_messy_file():
+    from portraits.services import campus_import
+
+    roster = b"student_no,gender,age,province,college,grade,major\nP1,male,20,Hebei,Nursing,2022,Nursing\n"
+    clean = b"student_no,visit_date\nP1,2023-04-01\n"
+    messy = b"student_no,paid_on,amount\nP1,2023/4/2,\"1,200\"\n"
+    report = campus_import(files=[("roster.csv", roster), ("hospital.csv", clean), ("research.csv", messy)])
+    assert report.ok
+    assert [(f.name, f.encoding, f.rows_stored) for f in report.files] == [
+        ("roster.csv", "utf-8", 1), ("hospital.csv", "utf8", 1), ("research.csv", "utf-8", 1)]
+    assert sorted(Record.objects.values_list("source", "value")) == [("hospital", None), ("research", 1200.0)]
