@@ -303,9 +303,13 @@ def _plan_of(*, item_id: int, patient: User) -> tuple[ReminderPlan, Prescription
     return plan, plan.item
 
 
-def _drop_future(plan: ReminderPlan, now: dt.datetime) -> int:
-    # Only doses not yet sent: history (sent, taken, skipped, missed) is kept for adherence.
-    deleted, _d = DoseReminder.objects.filter(plan=plan, status=DoseStatus.SCHEDULED, scheduled_at__gt=now).delete()
+def _drop_unsent(plan: ReminderPlan, now: dt.datetime, *, including_due: bool) -> int:
+    # Only doses not yet sent: history (sent, taken, skipped, missed) is kept for adherence. Pausing also drops a
+    # dose that is due but not yet picked up by the sender, so nothing is sent after the patient paused.
+    qs = DoseReminder.objects.filter(plan=plan, status=DoseStatus.SCHEDULED)
+    if not including_due:
+        qs = qs.filter(scheduled_at__gt=now)
+    deleted, _d = qs.delete()
     return deleted
 
 
@@ -319,7 +323,7 @@ def reminder_plan_pause(*, item_id: int, patient: User, paused: bool, now: dt.da
     plan.is_paused, plan.paused_at = paused, (now if paused else None)
     plan.save(update_fields=["is_paused", "paused_at", "updated_at"])
     if paused:
-        _drop_future(plan, now)
+        _drop_unsent(plan, now, including_due=True)
     elif item.prescription.status != PrescriptionStatus.CANCELLED:
         _generate(plan, item, not_before=now)
     return plan
@@ -341,16 +345,13 @@ def reminder_plan_change_times(*, item_id: int, patient: User, times_of_day: lis
     plan.times_of_day = [t.strftime("%H:%M") for t in times]
     plan.time_zone = plan.patient.time_zone or plan.time_zone
     plan.save(update_fields=["times_of_day", "time_zone", "updated_at"])
-    _drop_future(plan, now)
+    _drop_unsent(plan, now, including_due=False)
     if not plan.is_paused and item.prescription.status != PrescriptionStatus.CANCELLED:
         _generate(plan, item, not_before=now + dt.timedelta(seconds=1))
     return plan
 
 
-def reminders_stop_for_prescription(*, prescription_id: int, now: dt.datetime | None = None) -> int:
-    """A cancelled prescription sends no more reminders (future doses removed). Returns how many removed."""
-    now = now or timezone.now()
-    deleted, _d = DoseReminder.objects.filter(
-        item__prescription_id=prescription_id, status=DoseStatus.SCHEDULED, scheduled_at__gt=now
-    ).delete()
+def reminders_stop_for_prescription(*, prescription_id: int) -> int:
+    """A cancelled prescription sends no more reminders (every unsent dose removed). Returns how many removed."""
+    deleted, _d = DoseReminder.objects.filter(item__prescription_id=prescription_id, status=DoseStatus.SCHEDULED).delete()
     return deleted

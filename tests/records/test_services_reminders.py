@@ -197,3 +197,13 @@ def test_two_workers_concurrently_send_each_dose_once(rx_item):
     assert DoseReminder.objects.filter(status="sent").count() == 10
     keys = list(Notification.objects.filter(kind="dose_reminder").values_list("dedupe_key", flat=True))
     assert len(keys) == len(set(keys)) == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pausing_stops_a_due_but_unsent_dose(rx_item):
+    patient = rx_item.prescription.patient
+    (due,) = _due(rx_item, 1)
+    reminders.reminder_plan_pause(item_id=rx_item.pk, patient=patient, paused=True)
+    assert reminders_send_due() == 0
+    assert not DoseReminder.objects.filter(pk=due.pk).exists()
+    assert Notification.objects.filter(kind="dose_reminder").count() == 0
