@@ -105,3 +105,12 @@ def test_chart_series_orders_kinds_and_keeps_flags():
     assert series["blood_pressure"]["y"] == [120.0, 150.0]
     assert series["blood_pressure"]["y2"] == [80.0, 95.0]
     assert series["blood_pressure"]["flag"] == [False, True]
+
+
+def test_medication_page_in_simplified_chinese(client):
+    enc = EncounterFactory()
+    _prescribe(enc, 1)
+    client.force_login(enc.patient)
+    html = client.get("/medication/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "依从性" in html
+    assert "暂停提醒" in html
