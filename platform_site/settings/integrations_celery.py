@@ -9,6 +9,8 @@ from .env import BASE_DIR, env
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 _queue_dir = Path(env("CELERY_FS_DIR", default=str(BASE_DIR / "var" / "celery")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _sub in ("out", "processed", "control"):
+        (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     # kombu's filesystem transport fails on a missing folder (a fresh clone has no var/celery yet).
     for _sub in ("out", "processed"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
@@ -16,6 +18,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue_dir / "out"),
         "data_folder_out": str(_queue_dir / "out"),
         "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
 else:
