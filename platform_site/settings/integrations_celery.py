@@ -9,10 +9,8 @@ from .env import BASE_DIR, env
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 _queue_dir = Path(env("CELERY_FS_DIR", default=str(BASE_DIR / "var" / "celery")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("out", "processed", "control"):
-        (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     # kombu's filesystem transport fails on a missing folder (a fresh clone has no var/celery yet).
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "out"),
