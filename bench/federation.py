@@ -19,6 +19,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -72,6 +73,7 @@ def main() -> int:
     instances = F.plan(base_port=18301, root=root, db_suffix="bench")
     a, b, c = instances
     t0 = time.time()
+    keepalive = threading.Event()
     try:
         F.create_databases(instances)
         F.start_web(a)
@@ -79,6 +81,7 @@ def main() -> int:
         for peer in (b, c):
             F.start_web(peer, workers=2, threads=4)
             F.start_worker(peer, concurrency=2)
+        F.keep_workers_alive(instances, keepalive, concurrency=args.concurrency)
         for inst in instances:
             F.wait_ready(inst)
         F.configure(instances)
@@ -118,9 +121,12 @@ def main() -> int:
         }, indent=2))
         return 0
     finally:
-        F.stop_all(instances)
+        F.stop_all(instances, keepalive)
         F.drop_databases(instances)
 
 
 if __name__ == "__main__":
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run `finally` (stop the instances) on SIGTERM
     sys.exit(main())

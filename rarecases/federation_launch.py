@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -244,6 +245,22 @@ def start_worker(inst: Instance, *, concurrency: int = 4) -> None:
         env=inst.env(), cwd=BASE_DIR, stdout=out, stderr=subprocess.STDOUT)
 
 
+def keep_workers_alive(instances: list[Instance], stop: threading.Event, *, concurrency: int = 4) -> threading.Thread:
+    """Restart a Celery worker that exited. kombu's filesystem transport can crash a consumer that reads a
+    message file while another process is still writing it ("Unrecoverable error: JSONDecodeError", seen
+    under load); nothing is lost because every delivery is an outbox row the sweeper picks up again."""
+    def watch() -> None:
+        while not stop.wait(1.0):
+            for inst in instances:
+                if inst.worker is not None and inst.worker.poll() is not None:
+                    print(f"{inst.instance_id}: worker exited ({inst.worker.returncode}); restarting", file=sys.stderr)
+                    start_worker(inst, concurrency=concurrency)
+
+    thread = threading.Thread(target=watch, name="federation-keepalive", daemon=True)
+    thread.start()
+    return thread
+
+
 def wait_ready(inst: Instance, timeout: float = 180) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -274,7 +291,9 @@ def stop_web(inst: Instance) -> None:
     inst.web = None
 
 
-def stop_all(instances: list[Instance]) -> None:
+def stop_all(instances: list[Instance], keepalive: threading.Event | None = None) -> None:
+    if keepalive is not None:
+        keepalive.set()
     for inst in instances:
         _stop(inst.web)
         _stop(inst.worker)
@@ -297,7 +316,9 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    keepalive = threading.Event()
     try:
+        keep_workers_alive(instances, keepalive)
         for inst in instances:
             wait_ready(inst)
         configure(instances)
@@ -309,10 +330,10 @@ def main() -> int:
         print("  platform demo log-ins (doctor@demo.medplatform.test …); password demo-pass-2026.")
         print("  Watch a case travel: on A, `DATABASE_URL=… python manage.py rarecases_synth --cases 1 --share`, or confirm")
         print("  one from a rare-case candidate page; it appears on B and C within seconds (chapter E).\n", flush=True)
-        while not stopping and all(p.poll() is None for i in instances for p in (i.web, i.worker) if p):
+        while not stopping and all(i.web.poll() is None for i in instances if i.web):
             time.sleep(0.5)
     finally:
-        stop_all(instances)
+        stop_all(instances, keepalive)
     return 0 if stopping else 1
 
 

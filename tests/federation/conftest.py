@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -22,17 +23,19 @@ BASE_PORT = int(os.environ.get("FEDERATION_TEST_BASE_PORT", "18201"))
 def federation(tmp_path_factory) -> Iterator[list[F.Instance]]:  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("federation")
     instances = F.plan(base_port=BASE_PORT, root=root)
+    keepalive = threading.Event()
     try:
         F.create_databases(instances)
         for inst in instances:
             F.start_web(inst)
             F.start_worker(inst, concurrency=4)
+        F.keep_workers_alive(instances, keepalive)
         for inst in instances:
             F.wait_ready(inst)
         F.configure(instances)
         yield instances
     finally:
-        F.stop_all(instances)
+        F.stop_all(instances, keepalive)
         F.drop_databases(instances)
 
 
