@@ -326,8 +326,7 @@ class ScheduleApi(APIView):
     @extend_schema(responses=ScheduleOut(many=True))
     def get(self, request):  # type: ignore[no-untyped-def]
         _require(request.user, Role.DOCTOR)
-        return Response(ScheduleOut(WeeklySchedule.objects.filter(doctor=request.user, is_active=True),
-                                    many=True).data)
+        return Response(ScheduleOut(sel.schedules_of(request.user), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: ScheduleOut})
     def post(self, request):  # type: ignore[no-untyped-def]

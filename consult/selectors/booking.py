@@ -12,11 +12,14 @@ from accounts.selectors import patients_actable_by
 from ..models import (
     Appointment,
     Department,
+    Encounter,
     FollowUpProposal,
     FollowUpStatus,
+    ScheduleException,
     Slot,
     WaitlistEntry,
     WaitlistStatus,
+    WeeklySchedule,
 )
 
 INACTIVE = ["cancelled", "no_show"]
@@ -118,3 +121,16 @@ def follow_ups_of(user: User) -> QuerySet[FollowUpProposal]:
 
 def follow_ups_open_of(user: User) -> QuerySet[FollowUpProposal]:
     return follow_ups_of(user).filter(status=FollowUpStatus.PROPOSED)
+
+
+def schedules_of(doctor: User) -> QuerySet[WeeklySchedule]:
+    return WeeklySchedule.objects.filter(doctor=doctor, is_active=True).order_by("weekday", "start_time")
+
+
+def leave_days_of(doctor: User, *, limit: int = 20) -> QuerySet[ScheduleException]:
+    return ScheduleException.objects.filter(doctor=doctor).order_by("-date")[:limit]
+
+
+def encounter_of(appointment: Appointment) -> Encounter | None:
+    """The encounter of an appointment the caller already may see (for a link; reading it is audited)."""
+    return Encounter.objects.filter(appointment=appointment).only("pk").first()

@@ -14,7 +14,6 @@ from accounts.pages import flash_error, paginate, role_required
 from accounts.selectors import patients_actable_by
 
 from ..forms_booking import BookingForm, LeaveForm, ScheduleForm
-from ..models import ScheduleException, WeeklySchedule
 from ..selectors import booking as sel
 from ..services import booking as svc
 from ..services import schedules as sched
@@ -139,6 +138,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
         reschedule_slots = list(sel.doctor_slots_free(doctor_id=appointment.doctor_id, for_patient=appointment.patient)[:30])
     return render(request, "consult/appointment_detail.html", {
         "appointment": appointment, "reschedule_slots": reschedule_slots,
+        "encounter": sel.encounter_of(appointment),
         "can_change": appointment.status == "booked" and request.user.role == Role.PATIENT,
     })
 
@@ -205,6 +205,5 @@ def schedule(request: HttpRequest) -> HttpResponse:
             flash_error(request, exc)
     return render(request, "consult/schedule.html", {
         "form": form, "leave_form": leave_form,
-        "schedules": WeeklySchedule.objects.filter(doctor=request.user, is_active=True),
-        "leave_days": ScheduleException.objects.filter(doctor=request.user).order_by("-date")[:20],
+        "schedules": sel.schedules_of(request.user), "leave_days": sel.leave_days_of(request.user),
     })

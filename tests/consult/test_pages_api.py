@@ -246,3 +246,28 @@ def test_message_post_through_service_then_api_read_audited(api_client, patient,
     before = AuditEvent.objects.filter(action="read", object_type="consultation").count()
     api_client.get(reverse("api-consult-thread", args=[appointment.pk]))
     assert AuditEvent.objects.filter(action="read", object_type="consultation").count() == before + 1
+
+
+def test_schedule_page_adds_hours_and_patient_sees_encounter_link(client, doc, patient):
+    client.force_login(doc)
+    r = client.post(reverse("consult:schedule"), {"form": "schedule", "weekday": 2, "start_time": "09:00",
+                                                  "end_time": "10:00", "slot_minutes": 30, "kind": "online"})
+    assert r.status_code == 302
+    assert doc.weekly_schedules.count() == 1
+    assert doc.slots.count() >= 8  # 2 a Wednesday, 4 or 5 Wednesdays ahead
+    page = client.get(reverse("consult:schedule"))
+    assert page.status_code == 200
+    assert "09:00" in page.content.decode()
+
+    ICD10CodeFactory()
+    appointment = AppointmentFactory(patient=patient, booked_by=patient, slot=SlotFactory(doctor=doc))
+    from consult.services.encounters import encounter_record
+
+    encounter = encounter_record(doctor=doc, appointment_id=appointment.pk, notes={"plan": "rest"},
+                                 diagnoses=["J06.9"])
+    client.force_login(patient)
+    detail = client.get(reverse("consult:appointment_detail", args=[appointment.pk]))
+    assert reverse("consult:encounter_detail", args=[encounter.pk]) in detail.content.decode()
+    shown = client.get(reverse("consult:encounter_detail", args=[encounter.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "急性上呼吸道感染" in shown.content.decode()
+    assert AuditEvent.objects.filter(action="read", object_type="encounter", actor=patient).count() == 1
