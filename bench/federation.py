@@ -70,7 +70,7 @@ def main() -> int:
     n = min(args.cases, 5000)
     root = Path(tempfile.mkdtemp(prefix="bench-federation-"))
     os.environ.setdefault("RARECASES_SWEEP_SECONDS", "2")
-    instances = F.plan(base_port=18301, root=root, db_suffix="bench")
+    instances = F.plan(base_port=F.free_base_port(3, 18301), root=root, db_suffix="bench")
     a, b, c = instances
     t0 = time.time()
     keepalive = threading.Event()

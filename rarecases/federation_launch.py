@@ -88,6 +88,26 @@ class Instance:
         return env
 
 
+def free_base_port(n: int = 3, start: int = 18201, tries: int = 200) -> int:
+    """The first port p ≥ start with p … p+n−1 all free on loopback (several test runs may share a machine)."""
+    import socket
+
+    for base in range(start, start + tries * n, n):
+        socks = []
+        try:
+            for port in range(base, base + n):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError(f"no {n} consecutive free ports from {start}")
+
+
 def _fernet_key(seed: str) -> str:
     import base64
     import hashlib

@@ -25,7 +25,7 @@ SECRET = "e2e-shared-secret-between-a-and-b"
 @pytest.fixture
 def platform_a(tmp_path):  # type: ignore[no-untyped-def]
     # Its own database name (…_e2e_a), so it can never collide with the federation tests' instances.
-    [a] = F.plan(n=1, base_port=18401, root=tmp_path / "fed", db_suffix="e2e")
+    [a] = F.plan(n=1, base_port=F.free_base_port(1, 18401), root=tmp_path / "fed", db_suffix="e2e")
     try:
         F.create_databases([a])
         F.start_web(a)

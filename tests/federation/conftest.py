@@ -16,13 +16,13 @@ import pytest
 
 from rarecases import federation_launch as F
 
-BASE_PORT = int(os.environ.get("FEDERATION_TEST_BASE_PORT", "18201"))
+BASE_PORT = int(os.environ.get("FEDERATION_TEST_BASE_PORT", "0"))
 
 
 @pytest.fixture(scope="session")
 def federation(tmp_path_factory) -> Iterator[list[F.Instance]]:  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("federation")
-    instances = F.plan(base_port=BASE_PORT, root=root)
+    instances = F.plan(base_port=BASE_PORT or F.free_base_port(3, 18201), root=root)
     keepalive = threading.Event()
     try:
         F.create_databases(instances)
