@@ -142,3 +142,22 @@ def test_disabled_rules_do_not_fire():
     fired = rules.evaluate(_rule_frame(), {"low_borrowing": {"max_per_month": 1.0}},
                            semesters=["2022-2", "2023-1", "2023-2"], end=dt.date(2023, 12, 31))
     assert fired == []
+
+
+def test_migration_matrix_compares_labels_of_common_students():
+    from portraits.analysis.compare import migration_matrix
+
+    before = pd.Series({1: "good", 2: "good", 3: "poor", 4: "average"})
+    after = pd.Series({1: "good", 2: "poor", 3: "poor", 5: "good"})
+    m = migration_matrix(before, after, ["good", "average", "poor"])
+    assert m["n"] == 3
+    assert m["matrix"] == [[1, 0, 1], [0, 0, 0], [0, 0, 1]]
+    assert m["migration_rate"] == pytest.approx(1 / 3)
+
+
+def test_cluster_alignment_ignores_arbitrary_numbering():
+    from portraits.analysis.compare import align_clusters
+
+    a = np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]])
+    b = np.array([[5.1, 4.9], [0.1, 0.0], [0.9, 1.1]])   # the same clusters, numbered differently
+    assert align_clusters(a, b) == {0: 2, 1: 0, 2: 1}
