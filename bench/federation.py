@@ -66,6 +66,9 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=1000)
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--concurrency", type=int, default=8, help="delivery threads of A's worker")
+    ap.add_argument("--queue-first", action="store_true",
+                    help="make and share every case with A's worker stopped, then start it: measures the pure "
+                         "delivery time of a 2,000-row backlog (delays then include the wait in the queue)")
     args = ap.parse_args()
     n = min(args.cases, 5000)
     root = Path(tempfile.mkdtemp(prefix="bench-federation-"))
@@ -77,11 +80,12 @@ def main() -> int:
     try:
         F.create_databases(instances)
         F.start_web(a)
-        F.start_worker(a, concurrency=args.concurrency)
+        if not args.queue_first:
+            F.start_worker(a, concurrency=args.concurrency)
         for peer in (b, c):
             F.start_web(peer, workers=2, threads=4)
             F.start_worker(peer, concurrency=2)
-        F.keep_workers_alive(instances, keepalive, concurrency=args.concurrency)
+        F.keep_workers_alive([b, c] if args.queue_first else instances, keepalive, concurrency=args.concurrency)
         for inst in instances:
             F.wait_ready(inst)
         F.configure(instances)
@@ -91,6 +95,10 @@ def main() -> int:
         out = F._run(["rarecases_synth", "--cases", str(n), "--code", "E70.0", "--share-after"], a, timeout=1800).stdout
         print(f"{n} cases made and shared on A in {time.time() - made:.1f} s ({json.loads(out.strip().splitlines()[-1])['seconds']} s inside)",
               flush=True)
+        worker_started = None
+        if args.queue_first:
+            worker_started = time.time()
+            F.start_worker(a, concurrency=args.concurrency)
         deadline = time.time() + args.timeout
         while time.time() < deadline:
             got = [_status(p)["cases"]["received_by_origin"].get("platform-a", 0) for p in (b, c)]
@@ -118,6 +126,7 @@ def main() -> int:
             "delay_max_s": round(max(delays), 2), "outbox_on_a": outbox,
             "database": a.database_url.split(":")[0], "broker": a.broker_url.split(":")[0],
             "a_worker_threads": args.concurrency,
+            **({"worker_start_to_last_visible_s": round(last - worker_started, 1)} if worker_started else {}),
         }, indent=2))
         return 0
     finally:
