@@ -23,7 +23,8 @@ def commands(port: str) -> list[list[str]]:
     """The processes `make run` starts: the web server and ONE worker with the embedded beat scheduler."""
     bin_dir = os.path.dirname(sys.executable)
     web = [os.path.join(bin_dir, "gunicorn"), "platform_site.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", "2", "--threads", "4", "--access-logfile", "-", "--log-level", "warning"]
+           "--workers", "2", "--threads", "4", "--graceful-timeout", "5", "--access-logfile", "-",
+           "--log-level", "warning"]
     worker = [sys.executable, "-m", "celery", "-A", "platform_site", "worker", "-B", "--loglevel", "INFO",
               "--concurrency", "2", "--schedule", os.path.join("var", "celerybeat-schedule")]
     return [web, worker]
@@ -33,17 +34,6 @@ def main() -> int:
     port = os.environ.get("PORT", "8000")
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.local")
-    procs = [subprocess.Popen(argv, env=env) for argv in commands(port)]
-    broker = env.get("CELERY_BROKER_URL") or "filesystem:// (embedded, var/celery)"
-    from platform_site.settings.env import env as cfg
-
-    mfa = "required for staff" if cfg.bool("REQUIRE_STAFF_MFA", default=False) else "off for the local demo"
-    print(f"\n  MedPlatform is running at http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
-    print(f"  Celery worker + beat on {broker}; staff MFA {mfa}")
-    print("  Demo log-ins (password: demo-pass-2026):")
-    for role, email in DEMO_ROLES:
-        print(f"    {role:<11} {email}")
-    print()
     stopping = False
 
     def stop(*_args: object) -> None:
@@ -52,19 +42,42 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    # Each child leads its own process group, so Ctrl-C reaches only this launcher, which then stops the
+    # children gracefully with one SIGTERM. (When the terminal's SIGINT also hit gunicorn's workers
+    # directly, a gthread worker could hang on exit and be orphaned once its master was killed.)
+    procs = [subprocess.Popen(argv, env=env, start_new_session=True) for argv in commands(port)]
     try:
+        broker = env.get("CELERY_BROKER_URL") or "filesystem:// (embedded, var/celery)"
+        from platform_site.settings.env import env as cfg
+
+        mfa = "required for staff" if cfg.bool("REQUIRE_STAFF_MFA", default=False) else "off for the local demo"
+        print(f"\n  MedPlatform is running at http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
+        print(f"  Celery worker + beat on {broker}; staff MFA {mfa}")
+        print("  Demo log-ins (password: demo-pass-2026):")
+        for role, email in DEMO_ROLES:
+            print(f"    {role:<11} {email}")
+        print(flush=True)
         while not stopping and all(p.poll() is None for p in procs):
             time.sleep(0.5)
     finally:
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
-        deadline = time.time() + 10
+        deadline = time.time() + 15
         for p in procs:
             try:
                 p.wait(timeout=max(0.1, deadline - time.time()))
             except subprocess.TimeoutExpired:
-                p.kill()
+                pass
+        for p in procs:
+            # Whatever is left in a child's group (a stuck worker, an orphan) is killed, not left running.
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            if p.poll() is None:
+                p.wait(timeout=5)
+        print("  stopped: web server, worker and beat", flush=True)
     return 0 if stopping else 1
 
 
