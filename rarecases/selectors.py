@@ -206,11 +206,13 @@ def safe_float(value: float | None) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-def appointments_for_doctor(doctor: User, limit: int = 30) -> QuerySet[Any]:
-    """The doctor's own consultations, newest first (to cite a case in)."""
+def appointments_for_doctor(doctor: User, days: int = 90) -> QuerySet[Any]:
+    """The doctor's own consultations of the last `days` days, newest first (to cite a case in). Not sliced:
+    the cite form validates the chosen one against this queryset."""
     from consult.models import Appointment
 
-    return Appointment.objects.filter(doctor=doctor).select_related("patient").order_by("-start")[:limit]
+    since = timezone.now() - timedelta(days=days)
+    return Appointment.objects.filter(doctor=doctor, start__gte=since).select_related("patient").order_by("-start")
 
 
 def case_references(case: Case) -> QuerySet[CaseReference]:

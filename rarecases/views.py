@@ -102,7 +102,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
             services.case_unfollow(user=request.user, case=case)
             messages.success(request, _("You no longer follow this case."))
         elif action == "cite":
-            form = CiteForm(request.POST, appointments=selectors.appointments_for_doctor(request.user, limit=500))
+            form = CiteForm(request.POST, appointments=selectors.appointments_for_doctor(request.user))
             if not form.is_valid():
                 raise ApplicationError(_("Choose one of your consultations."))
             services.case_cite(doctor=request.user, case=case, appointment_id=form.cleaned_data["appointment"].pk,

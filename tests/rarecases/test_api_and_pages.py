@@ -131,3 +131,17 @@ def test_demo_seed_is_idempotent(doc) -> None:  # type: ignore[no-untyped-def]
     assert RarecasesSettings.objects.get().rare_rate == 0.05
     demo.seed()
     assert (Case.objects.count(), CaseEvent.objects.count(), TrendModel.objects.count()) == counts
+
+
+def test_cite_page_form_cites_in_own_consultation_only(client, doc) -> None:  # type: ignore[no-untyped-def]
+    from rarecases.services import rare_case_confirm
+
+    enc = encounter(doctor=doc)
+    case = rare_case_confirm(doctor=doc, encounter=enc)
+    mine, other = _appointment(doc, enc.patient), _appointment(DoctorFactory(), enc.patient)
+    client.force_login(doc)
+    resp = client.post(f"/rarecases/cases/{case.pk}/cite/", {"appointment": other.pk})
+    assert resp.status_code == 302
+    assert CaseCitation.objects.count() == 0
+    client.post(f"/rarecases/cases/{case.pk}/cite/", {"appointment": mine.pk, "note": "similar presentation"})
+    assert list(CaseCitation.objects.values_list("appointment_id", "note")) == [(mine.pk, "similar presentation")]
