@@ -1,6 +1,7 @@
 """REST API for doctors (/api/rarecases/): the same capabilities and permission rules as the pages."""
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -141,7 +142,7 @@ class CaseForwardApi(APIView):
         if recipient is None:
             from accounts.errors import NotFound
 
-            raise NotFound("No such doctor.")
+            raise NotFound(_("No doctor with that e-mail address."))
         event = services.case_forward(sender=request.user, case=case, recipient=recipient)
         return Response({"event": str(event.event_uuid)}, status=status.HTTP_201_CREATED)
 
