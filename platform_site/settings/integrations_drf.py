@@ -21,7 +21,34 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Enum-naming collisions between apps ("status", "kind") are cosmetic warnings that would make
-    # `check --deploy` noisy; schema *errors* are caught by tests/accounts/test_api_schema.py instead.
-    "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # Several apps have fields named "status", "kind" or "category": name each choice set after its class,
+    # so the schema is unambiguous and `check --deploy` (which generates it) stays clean.
+    "ENUM_NAME_OVERRIDES": {
+        f"{path.rsplit('.', 1)[1]}Enum": path
+        for path in (
+            "consult.models.appointments.AppointmentStatus",
+            "consult.models.appointments.SlotKind",
+            "consult.models.appointments.ReminderKind",
+            "consult.models.consultations.ThreadStatus",
+            "consult.models.prescriptions.PrescriptionStatus",
+            "consult.models.records.AllergyCategory",
+            "consult.models.records.AllergyStatus",
+            "consult.models.records.ProblemStatus",
+            "consult.models.records.ObservationKind",
+            "consult.models.records.HealthDocumentKind",
+            "consult.models.reminders.DoseStatus",
+            "consult.models.waitlist.WaitlistStatus",
+            "consult.models.waitlist.FollowUpStatus",
+            "pharmacy.models.DrugCategory",
+            "pharmacy.models.OrderStatus",
+            "pharmacy.models.PaymentStatus",
+            "pharmacy.models.StockMovementKind",
+            "portraits.models.RunStatus",
+            "portraits.models.RunKind",
+            "portraits.models.RuleKind",
+            "portraits.models.AlertState",
+            "rarecases.models.EventKind",
+            "rarecases.models.OutboxStatus",
+        )
+    },
 }
