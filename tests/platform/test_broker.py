@@ -99,7 +99,13 @@ def test_with_the_broker_down_sign_up_still_answers_and_a_later_sweep_sends_the_
     assert User.objects.filter(email="outage@example.test").count() == 1
     assert sorted(OutboundEmail.objects.values_list("to", "status", "attempts")) == [
         (["first.outage@example.test"], EmailStatus.PENDING, 0), (["outage@example.test"], EmailStatus.PENDING, 0)]
-    assert web.log().count("could not queue accounts.tasks.email_deliver") == 2
+    # each of the two e-mails was refused by the broker, or skipped because a web worker had just seen it
+    # down (platform_site.tasking's short circuit breaker); never queued, never an error page
+    log = web.log()
+    tried = log.count("could not queue accounts.tasks.email_deliver")
+    skipped = log.count("broker marked down; not queueing accounts.tasks.email_deliver")
+    assert tried >= 1
+    assert tried + skipped == 2
 
     # When the broker is back and beat's sweep runs (every second here)
     worker = stack.start_worker(sweep_seconds=1)
