@@ -348,8 +348,10 @@ def main() -> int:
             print(f"    {inst.instance_id}: {inst.url}/   tags {', '.join(inst.tags)}   db {inst.database_url}")
         print("  Log in on any of them as doctor@fed.medplatform.test or admin@fed.medplatform.test, or with the")
         print("  platform demo log-ins (doctor@demo.medplatform.test …); password demo-pass-2026.")
-        print("  Watch a case travel: on A, `DATABASE_URL=… python manage.py rarecases_synth --cases 1 --share`, or confirm")
-        print("  one from a rare-case candidate page; it appears on B and C within seconds (chapter E).\n", flush=True)
+        print(f"  Watch a case travel: log in on A ({instances[0].url}/rarecases/candidates/) as doctor@demo.medplatform.test,")
+        print("  confirm the E75.2 candidate, press “Share with related peer platforms”: it appears on B and C within")
+        print("  seconds (chapter E); a chapter-G case goes to B only. Cite it on B and A's propagation index grows.\n",
+              flush=True)
         while not stopping and all(i.web.poll() is None for i in instances if i.web):
             time.sleep(0.5)
     finally:
