@@ -137,6 +137,9 @@ else:
 REQUIRE_STAFF_MFA = env("REQUIRE_STAFF_MFA")
 # Keyed pseudonyms for campus data (portraits) and other HMACs; from the environment in production.
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", default="")
+# Fernet keys (comma-separated, newest first) encrypting federation peers' secrets at rest (rarecases.crypto);
+# locally a key is derived from SECRET_KEY, production requires them.
+RARECASES_PEER_KEYS = env("RARECASES_PEER_KEYS", default="")
 
 # `manage.py seed_demo` runs these modules' seed() in this order (dependencies first).
 DEMO_SEED_MODULES = [

@@ -11,6 +11,8 @@ if not SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F405
     raise ImproperlyConfigured("SECRET_KEY must be set (50+ random characters) in production.")
 if not PSEUDONYM_KEY:  # noqa: F405
     raise ImproperlyConfigured("PSEUDONYM_KEY must be set in production.")
+if not RARECASES_PEER_KEYS:  # noqa: F405
+    raise ImproperlyConfigured("RARECASES_PEER_KEYS (Fernet keys for peer secrets) must be set in production.")
 REQUIRE_STAFF_MFA = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "PSEUDONYM_KEY", "DEBUG"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "PSEUDONYM_KEY", "RARECASES_PEER_KEYS", "DEBUG"))}
     env.update({"DJANGO_SETTINGS_MODULE": "platform_site.settings.production",
                 "ALLOWED_HOSTS": "medplatform.example.test", **env_overrides})
     env = {k: v for k, v in env.items() if v != ""}
@@ -21,7 +23,8 @@ def _manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess[str
 
 def _check_deploy(*extra: str) -> subprocess.CompletedProcess[str]:
     return _manage("check", "--deploy", "--fail-level", "WARNING", *extra,
-                   SECRET_KEY=secrets.token_urlsafe(64), PSEUDONYM_KEY=secrets.token_urlsafe(32))
+                   SECRET_KEY=secrets.token_urlsafe(64), PSEUDONYM_KEY=secrets.token_urlsafe(32),
+                   RARECASES_PEER_KEYS=Fernet.generate_key().decode())
 
 
 def test_check_deploy_security_checks_are_clean_in_production_mode():
@@ -43,3 +46,9 @@ def test_production_refuses_to_start_without_a_long_secret_key():
     result = _manage("check", SECRET_KEY="too-short", PSEUDONYM_KEY=secrets.token_urlsafe(32))
     assert result.returncode != 0
     assert "SECRET_KEY must be set (50+ random characters) in production." in result.stderr
+
+
+def test_production_refuses_to_start_without_peer_keys():
+    result = _manage("check", SECRET_KEY=secrets.token_urlsafe(64), PSEUDONYM_KEY=secrets.token_urlsafe(32))
+    assert result.returncode != 0
+    assert "RARECASES_PEER_KEYS (Fernet keys for peer secrets) must be set in production." in result.stderr
