@@ -170,10 +170,12 @@ def _seed_history(patient: User) -> None:
              (10, AppointmentStatus.BOOKED, SlotKind.ONLINE, "Rash on the arms"),
              (120, AppointmentStatus.BOOKED, SlotKind.IN_PERSON, "Annual check-up")]
     others = [_user(e) for e, *_ in QUEUE_PATIENTS]
+    # Anchor the queue at "now", moved just enough that the whole span (-60 … +120 minutes, 9-minute slots)
+    # stays inside today: near midnight the entries keep their order and never share a slot.
+    day_start = datetime.combine(today, time.min, tzinfo=tz)
+    earliest, latest = day_start + timedelta(minutes=60), day_start + timedelta(days=1) - timedelta(minutes=130)
+    anchor = min(max(now.replace(second=0, microsecond=0), earliest), latest)
     for i, (minutes, status, kind, reason) in enumerate(queue):
-        start = (now + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
-        if start.astimezone(tz).date() != today:
-            start = datetime.combine(today, time(23, 0) if minutes > 0 else time(0, 30), tzinfo=tz) + \
-                timedelta(minutes=i)
+        start = anchor + timedelta(minutes=minutes)
         who = others[i % len(others)] if i < 4 else patient
         _appointment(_slot(lin, start, 9, kind), who, who, reason, status)

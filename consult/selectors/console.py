@@ -10,7 +10,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
@@ -27,30 +41,49 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def queue_group(row: dict[str, Any], now: datetime) -> str:
-    status = row["status"]
-    if status == AppointmentStatus.IN_PROGRESS:
-        return "in_consultation"
-    if status == AppointmentStatus.CHECKED_IN:
-        return "checked_in"
-    if status == AppointmentStatus.BOOKED:
-        if row["kind"] == SlotKind.ONLINE and row["thread_status"] == "open" \
-                and now >= row["start"] - WAITING_ONLINE_FROM:
-            return "waiting_online"
-        return "upcoming"
-    return "done"
-
-
-def console_queue(*, doctor: User, day: date | None = None, now: datetime | None = None
-                  ) -> dict[str, list[dict[str, Any]]]:
-    """The doctor's appointments of one local day as rows, grouped for the queue (one query)."""
-    now = now or timezone.now()
+def _grouped(*, doctor: User, day: date | None, now: datetime) -> QuerySet[Appointment]:
+    """The doctor's appointments of one local day, each annotated with its queue group (in SQL)."""
     start, end = day_bounds(day or timezone.localdate())
-    rows = (
+    booked = Q(status=AppointmentStatus.BOOKED)
+    return (
         Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
-        .order_by("start", "pk")
+        .annotate(queue_group=Case(
+            When(status=AppointmentStatus.IN_PROGRESS, then=Value("in_consultation")),
+            When(status=AppointmentStatus.CHECKED_IN, then=Value("checked_in")),
+            # An online patient is "waiting" once their thread opens (15 minutes before the start).
+            When(booked & Q(kind=SlotKind.ONLINE, thread__status="open", start__lte=now + WAITING_ONLINE_FROM),
+                 then=Value("waiting_online")),
+            When(booked, then=Value("upcoming")),
+            default=Value("done"),
+            output_field=CharField(),
+        ))
+    )
+
+
+def console_queue_counts(*, doctor: User, day: date | None = None, now: datetime | None = None) -> dict[str, int]:
+    """How many appointments each queue group holds (one GROUP BY query)."""
+    rows = (_grouped(doctor=doctor, day=day, now=now or timezone.now())
+            .order_by().values("queue_group").annotate(n=Count("pk")).values_list("queue_group", "n"))
+    counts = dict.fromkeys(QUEUE_GROUPS, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def console_queue(*, doctor: User, day: date | None = None, now: datetime | None = None,
+                  limit: int | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The doctor's appointments of one local day as rows, grouped for the queue (one query).
+
+    With `limit`, each group holds only its first `limit` rows (a window function in the same query), so a
+    day of a thousand appointments does not build a thousand rows for a page that shows fifty per group.
+    """
+    qs = _grouped(doctor=doctor, day=day, now=now or timezone.now())
+    if limit is not None:
+        qs = qs.annotate(rank=Window(RowNumber(), partition_by=[F("queue_group")], order_by=[F("start"), F("pk")]))
+        qs = qs.filter(rank__lte=limit)
+    rows = (
+        qs.order_by("start", "pk")
         .values("pk", "start", "end", "kind", "status", "reason", "patient_id", "patient__full_name",
-                "patient__email", "thread__status")
+                "patient__email", "thread__status", "queue_group")
         .annotate(has_encounter=Exists(Encounter.objects.filter(appointment=OuterRef("pk"))))
     )
     tz = timezone.get_current_timezone()
@@ -64,7 +97,7 @@ def console_queue(*, doctor: User, day: date | None = None, now: datetime | None
         row["status_label"] = status_label[row["status"]]
         row["kind_label"] = kind_label[row["kind"]]
         row["time"] = row["start"].astimezone(tz).strftime("%H:%M")
-        groups[queue_group(row, now)].append(row)
+        groups[row.pop("queue_group")].append(row)
     return groups
 
 

@@ -97,6 +97,51 @@ def test_console_is_bounded_and_shows_summary(client, doc, django_assert_max_num
     assert 'data-testid="selected-patient"' in summary.content.decode()
 
 
+def test_console_groups_in_sql_and_pages_each_group(client, doc, django_assert_max_num_queries):
+    # Given a day (two days ahead, 09:00 local) with 60 upcoming appointments, one checked in, one in
+    # consultation, one cancelled, and an online one with an open thread starting 5 minutes after "now"
+    from consult.models import ConsultationThread
+    from consult.selectors.console import console_queue, console_queue_counts
+
+    day = timezone.localdate() + timedelta(days=2)
+    nine = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time())) + timedelta(hours=9)
+    made = [
+        AppointmentFactory(slot=SlotFactory(doctor=doc, start=nine + timedelta(hours=1, minutes=i),
+                                            end=nine + timedelta(hours=1, minutes=i, seconds=50)))
+        for i in range(63)
+    ]
+    Appointment.objects.filter(pk=made[60].pk).update(status="checked_in")
+    Appointment.objects.filter(pk=made[61].pk).update(status="in_progress")
+    Appointment.objects.filter(pk=made[62].pk).update(status="cancelled")
+    soon = AppointmentFactory(slot=SlotFactory(doctor=doc, start=nine + timedelta(minutes=5),
+                                               end=nine + timedelta(minutes=15)))
+    ConsultationThread.objects.create(appointment=soon, status="open")
+
+    # When the queue is read at 09:00 that day, with and without a per-group limit
+    counts = console_queue_counts(doctor=doc, day=day, now=nine)
+    limited = console_queue(doctor=doc, day=day, now=nine, limit=50)
+    full = console_queue(doctor=doc, day=day, now=nine)
+
+    # Then the counts are the whole day's, and the limited rows stop at 50 per group in start order
+    assert counts == {"in_consultation": 1, "checked_in": 1, "waiting_online": 1, "upcoming": 60, "done": 1}
+    assert {k: len(v) for k, v in full.items()} == counts
+    assert [r["pk"] for r in limited["upcoming"]] == [a.pk for a in made[:50]]
+    assert [r["pk"] for r in limited["waiting_online"]] == [soon.pk]
+    assert [r["pk"] for r in limited["checked_in"]] == [made[60].pk]
+    assert [r["pk"] for r in limited["done"]] == [made[62].pk]
+    # And the page (read now, two days before: nobody is waiting yet) shows 50 upcoming rows but the true
+    # totals, in a bounded number of queries; ?all=1 shows every row
+    client.force_login(doc)
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("consult:console"), {"day": day.isoformat()})
+    groups = {key: (rows, n) for key, rows, n in response.context["groups"]}
+    assert len(groups["upcoming"][0]) == 50
+    assert groups["upcoming"][1] == 61
+    assert response.context["total"] == 64
+    response = client.get(reverse("consult:console"), {"day": day.isoformat(), "all": "1"})
+    assert len({key: rows for key, rows, _n in response.context["groups"]}["upcoming"]) == 61
+
+
 def test_book_via_api_and_errors_in_users_language(api_client, patient):
     api_client.force_authenticate(patient)
     slot = SlotFactory()
