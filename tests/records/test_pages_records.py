@@ -49,7 +49,7 @@ def test_summary_include_shows_allergies_active_problems_and_visits():
     html = render_to_string("consult/records/summary.html", {"patient": enc.patient})
     assert "sulfonamide" in html
     assert "J02.9" in html
-    assert enc.occurred_at.strftime("%Y-%m-%d") in html
+    assert timezone.localtime(enc.occurred_at).strftime("%Y-%m-%d") in html
 
 
 def test_notify_many_skips_existing_keys_and_mails_once():
