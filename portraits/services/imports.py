@@ -25,7 +25,7 @@ from ..schema import SCHEMA_VERSION, SCHEMAS, FileSchema, column_lookup, header_
 from .pseudonym import pseudonym
 
 MAX_REPORTED_ERRORS = 200
-RECORD_COLUMNS = ["batch_id", "student_id", "source", "occurred_on", "period", "value", "weight", "category"]
+RECORD_COLUMNS = ["id", "batch_id", "student_id", "source", "occurred_on", "period", "value", "weight", "category"]
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -295,11 +295,18 @@ def _roster_upsert(parsed: ParsedFile) -> tuple[int, int]:
     return len(create), len(update)
 
 
+def record_ids(batch_id: int, start: int, count: int) -> np.ndarray:
+    """Ids of a batch's records: batch id × 2³² + row number — unique by construction, so the PostgreSQL
+    table needs neither a sequence call per row nor a primary-key index (migration 0003)."""
+    return (np.int64(batch_id) << np.int64(32)) + np.arange(start, start + count, dtype=np.int64)
+
+
 def _records_frame(parsed: ParsedFile, batch_id: int, student_ids: dict[str, int]) -> pd.DataFrame:
     f = parsed.frame
     targets = {c.maps_to: c.name for c in parsed.schema.columns if c.maps_to}
     dates = f[targets["occurred_on"]]
     return pd.DataFrame({
+        "id": record_ids(batch_id, 0, len(f)),
         "batch_id": batch_id,
         "student_id": f["pseudonym"].map(student_ids).astype("int64"),
         "source": parsed.report.source,
@@ -346,9 +353,9 @@ def _copy_text_chunks(frame: pd.DataFrame, rows: int = 200_000):  # type: ignore
     for start in range(0, len(frame), rows):
         part = frame.iloc[start:start + rows]
         yield "".join(
-            f"{b}\t{s}\t{src}\t{d}\t{p}\t{v}\t{w}\t{c}\n"
-            for b, s, src, d, p, v, w, c in zip(
-                part["batch_id"].tolist(), part["student_id"].tolist(), _copy_escape(part["source"]),
+            f"{i}\t{b}\t{s}\t{src}\t{d}\t{p}\t{v}\t{w}\t{c}\n"
+            for i, b, s, src, d, p, v, w, c in zip(
+                part["id"].tolist(), part["batch_id"].tolist(), part["student_id"].tolist(), _copy_escape(part["source"]),
                 part["occurred_on"].tolist(), part["period"].tolist(), _floats(part["value"]),
                 _floats(part["weight"]), _copy_escape(part["category"]), strict=True)
         )

@@ -1,48 +1,82 @@
-"""PostgreSQL fast path of the import: PostgreSQL parses, checks and casts; Python only orchestrates.
+"""PostgreSQL fast path of the import: Arrow parses and checks, PostgreSQL only stores (binary COPY).
 
-Each CSV record file is COPYed as-is into a temporary text table, checked with one SQL pass (blank or
-padded student numbers, numbers and dates outside the plain formats, unknown students), and moved into
-the period partitions with one `INSERT … SELECT DISTINCT`. Rosters and Excel files go through the Python
-parser. On ANY doubt about a file — a check that finds something, a cast or COPY error — that file's
-savepoint is rolled back and the Python parser redoes it, accepting the messier formats (thousands
-separators, Excel serials, slashes). If the Python parser finds a real error, the whole transaction is
+A producer thread takes the record files one by one (smallest first): exact duplicate lines are found
+with a C-level dict over the file's lines, pyarrow's C++ CSV reader parses and type-checks the whole file,
+student numbers are mapped to roster ids (one HMAC per distinct number), and numpy encodes the rows
+straight into PostgreSQL's binary COPY format (no text parsing on the server). The main thread COPYs each
+prepared file inside its own savepoint while the producer prepares the next one, so on two cores parsing
+and storing overlap.
+
+A file is checked completely before any of it is sent. On ANY doubt — a cell that is not in the plain
+format, a blank or padded or unknown student number, blank lines between records, a quoted line break,
+a "nan" or "inf" — the Python parser (imports.parse_file) does that file instead, accepting the messier
+formats (thousands separators, Excel serials, slashes); a database error during a file's COPY rolls back
+its savepoint and sends it the same way. If the Python parser finds a real error the whole transaction is
 rolled back and the import is redone by the Python path, which writes the exact (file, row, column,
 reason) report. So both paths store the same rows, and a bad import still stores nothing.
+
+Record ids are batch id × 2³² + row number (imports.record_ids: unique by construction, no sequence call
+per row); the records table has no index (migration 0003), so COPY does no index upkeep.
 """
 from __future__ import annotations
 
 import csv
 import io
+import logging
+import os
+import queue
+import re
+import signal
+import threading
+import traceback
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 from django.db import DatabaseError, connection, transaction
 
 from ..models import ImportBatch, Source, Student
 from ..schema import SCHEMA_VERSION, SCHEMAS, column_lookup, header_key
 from .pseudonym import pseudonym
 
-PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
-# A cheap, anchored prefix test; the cast in the INSERT checks the rest (an invalid date or time there is a
-# cast error → this file goes to the Python parser).
-PLAIN_DATE = r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]"
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 100_000
+_line_hash = hash                 # tests swap in a colliding hash
+USE_FORK = True                   # tests switch it off to exercise the thread producer
+PG_EPOCH_DAYS = 10_957            # 2000-01-01 − 1970-01-01: PostgreSQL counts dates from 2000
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
+COPY_TRAILER = b"\xff\xff"
+ARROW_TYPES = {"num": pa.float64(), "int": pa.int64(), "date": pa.timestamp("s"), "text": pa.string(),
+               "id": pa.string()}
 
 
 class Fallback(Exception):
-    """The fast path cannot vouch for this import; use the Python path."""
+    """The fast path cannot vouch for this file; use the Python parser."""
 
 
-def _header_and_encoding(data: bytes) -> tuple[list[str], bytes, str]:
+class NeedPartitions(Exception):
+    """The file has rows for periods without a partition yet (created, then the file is redone)."""
+
+    def __init__(self, periods: set[str]) -> None:
+        super().__init__(sorted(periods))
+        self.periods = periods
+
+
+def _utf8(data: bytes) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes (BOM dropped, GB18030/GBK transcoded) and the encoding it came in."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         data.decode("utf-8")
-        encoding = "UTF8"
+        return data, "utf8"
     except UnicodeDecodeError:
-        encoding = "GB18030"
-    first = data.split(b"\n", 1)[0].decode("utf-8" if encoding == "UTF8" else "gb18030")
-    header = next(csv.reader(io.StringIO(first)))
-    # Trailing blank lines are export noise; COPY would reject them.
-    return header, data.rstrip(b"\r\n\t ") + b"\n", encoding
+        return data.decode("gb18030").encode("utf-8"), "gb18030"
 
 
 def fast_import(fresh: list[tuple[str, bytes]], hashes: dict[str, str], user: Any) -> Any:
@@ -53,33 +87,44 @@ def fast_import(fresh: list[tuple[str, bytes]], hashes: dict[str, str], user: An
     for name, data in fresh:
         if not name.lower().endswith(".csv"):
             return None
-        header, body, encoding = _header_and_encoding(data)
+        try:
+            text, encoding = _utf8(data)
+        except UnicodeDecodeError:
+            return None
+        first, _, body = text.partition(b"\n")
+        header = next(csv.reader(io.StringIO(first.decode("utf-8").rstrip("\r"))), [])
         source = detect_source(name, header)
         if source is None:
             return None
-        plan.append((name, body, data, header, encoding, source))
+        plan.append(_Plan(name=name, data=data, header=header, body=body, encoding=encoding, source=source))
     report = ImportReport()
     try:
         with transaction.atomic():
-            with connection.cursor() as cur:
-                # DISTINCT over a file's rows as an in-memory hash aggregate instead of an on-disk sort
-                # with locale-aware text comparisons (this transaction only).
-                cur.execute("SET LOCAL work_mem = '256MB'")
             _run(plan, hashes, user, report)
-    except (Fallback, DatabaseError, UnicodeDecodeError):
+    except (Fallback, DatabaseError):
         return None
     return report
 
 
-def _run(plan: list, hashes: dict[str, str], user: Any, report: Any) -> None:
+@dataclass
+class _Plan:
+    name: str
+    data: bytes
+    header: list[str]
+    body: bytes
+    encoding: str
+    source: str
+
+
+def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> None:
     from .imports import _roster_upsert, parse_file
 
-    rosters = [p for p in plan if p[5] == Source.ROSTER]
-    records = [p for p in plan if p[5] != Source.ROSTER]
+    rosters = [p for p in plan if p.source == Source.ROSTER]
+    records = [p for p in plan if p.source != Source.ROSTER]
     known = set(Student.objects.values_list("pseudonym", flat=True))
     parsed = []
-    for name, _body, data, _h, _e, _s in rosters:
-        pf = parse_file(name, data, report, sha256=hashes[name], known_students=known)
+    for p in rosters:
+        pf = parse_file(p.name, p.data, report, sha256=hashes[p.name], known_students=known)
         if pf is None or not report.ok:
             raise Fallback
         parsed.append(pf)
@@ -95,12 +140,169 @@ def _run(plan: list, hashes: dict[str, str], user: Any, report: Any) -> None:
                                            imported_by=_user(user))
         fr.batch_id, fr.rows_stored, fr.status = batch.id, len(pf.frame), "imported"
     ids = dict(Student.objects.values_list("pseudonym", "id"))
-    for i, (name, body, data, header, encoding, source) in enumerate(records):
+    _store_records(records, hashes, ids, user, report)
+
+
+def _store_records(records: list[_Plan], hashes: dict[str, str], ids: dict[str, int], user: Any,
+                   report: Any) -> None:
+    """A producer checks and encodes the files (smallest first, so the COPY starts early) while this
+    thread COPYs what is ready, so parsing one file overlaps with storing the previous one. The producer
+    is a forked child process where the platform has fork (its long C calls would otherwise hold the GIL
+    this thread needs to feed the socket), else a thread."""
+    if not records:
+        return
+    records = sorted(records, key=lambda p: len(p.body))
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence('portraits_importbatch', 'id')) "
+                    "FROM generate_series(1, %s)", [len(records)])
+        batch_ids = [r[0] for r in cur.fetchall()]
+    partitions = _existing_partitions()
+    with _producer(records, batch_ids, ids) as receive:
+        while (message := receive())[0] != "done":
+            kind = message[0]
+            if kind == "error":
+                logger.error("portraits import: the fast path's producer failed:\n%s", message[1])
+                raise Fallback
+            plan = records[message[1]]
+            if kind == "fallback":
+                _python_file(plan.name, plan.data, hashes[plan.name], ids, user, report)
+            else:
+                _copy_file(plan, message[2], receive, partitions, hashes, ids, user, report)
+
+
+@contextmanager
+def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int]):  # type: ignore[no-untyped-def]
+    if USE_FORK and hasattr(os, "fork"):
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:   # the child: no database, no Django I/O; always leaves through os._exit
+            code = 0
+            try:
+                os.close(read_fd)
+                outbox = Connection(write_fd, readable=False)
+                _produce(records, batch_ids, ids, outbox.send)
+                outbox.close()
+            except BaseException:  # noqa: BLE001 - reported to the parent, which falls back
+                code = 1
+                with suppress(BaseException):
+                    outbox.send(("error", traceback.format_exc()))
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        inbox = Connection(read_fd, writable=False)
+
+        def receive() -> tuple:
+            try:
+                return inbox.recv()
+            except EOFError:
+                return ("error", "the producer process ended early")
         try:
-            with transaction.atomic():   # savepoint: a file the SQL checks cannot vouch for is redone below
-                _record_file(i, name, body, header, encoding, source, hashes[name], ids, user, report)
-        except (Fallback, DatabaseError):
-            _python_file(name, data, hashes[name], ids, user, report)
+            yield receive
+        finally:
+            inbox.close()
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        return
+    box: queue.Queue = queue.Queue(maxsize=6)
+    stop = threading.Event()
+
+    def send(message: tuple) -> None:
+        if stop.is_set():
+            raise SystemExit
+        box.put(message)
+
+    def run() -> None:
+        try:
+            _produce(records, batch_ids, ids, send)
+        except SystemExit:
+            pass
+        except BaseException:  # noqa: BLE001 - reported to the consumer, which falls back
+            box.put(("error", traceback.format_exc()))
+
+    thread = threading.Thread(target=run, name="portraits-import", daemon=True)
+    thread.start()
+    try:
+        yield box.get
+    finally:
+        stop.set()
+        while thread.is_alive():   # unblock a producer waiting on a full queue
+            with suppress(queue.Empty):
+                box.get(timeout=0.1)
+        thread.join()
+
+
+def _produce(records: list[_Plan], batch_ids: list[int], ids: dict[str, int], send: Any) -> None:
+    """Messages: ("file", i, meta) ("data", payload)… ("end",) | ("fallback", i) …, then ("done",)."""
+    numbers: dict[str, int] = {}   # student number → roster id, one HMAC per number for the whole import
+    for i, (p, batch_id) in enumerate(zip(records, batch_ids, strict=True)):
+        try:
+            prepared = _prepare(p, batch_id, ids, numbers)
+        except Fallback:
+            send(("fallback", i))
+            continue
+        send(("file", i, _Meta(batch_id=batch_id, counts=prepared.counts, periods=prepared.periods)))
+        for payload in prepared.payloads():
+            send(("data", payload))
+        send(("end",))
+    send(("done",))
+
+
+@dataclass
+class _Meta:
+    batch_id: int
+    counts: _Counts
+    periods: list[str]
+
+
+def _copy_file(plan: _Plan, prepared: _Meta, receive: Any, partitions: set[str],
+               hashes: dict[str, str], ids: dict[str, int], user: Any, report: Any) -> None:
+    """COPY one prepared file inside a savepoint; a database error there sends the file to the Python path."""
+    from .imports import FileReport
+
+    _ensure_partitions(set(prepared.periods) - partitions, partitions)
+    cols = "id, batch_id, student_id, source, occurred_on, period, value, weight, category"
+    failed = False
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            with cur.cursor.copy(f"COPY portraits_record ({cols}) FROM STDIN (FORMAT binary)") as copy:
+                copy.write(COPY_HEADER)
+                while (message := receive())[0] == "data":
+                    copy.write(message[1])
+                if message[0] != "end":
+                    raise Fallback
+                copy.write(COPY_TRAILER)
+            c = prepared.counts
+            ImportBatch.objects.create(id=prepared.batch_id, source=plan.source, file_name=plan.name[:255],
+                                       sha256=hashes[plan.name], schema_version=SCHEMA_VERSION,
+                                       rows_read=c.rows_read, rows_stored=c.stored,
+                                       duplicates_dropped=c.rows_read - c.stored, missing_values=c.missing,
+                                       encoding=plan.encoding, imported_by=_user(user))
+    except DatabaseError:
+        failed = True
+    if failed:
+        while message[0] == "data":   # the rest of this file's payloads
+            message = receive()
+        _python_file(plan.name, plan.data, hashes[plan.name], ids, user, report)
+        return
+    report.files.append(FileReport(name=plan.name, source=plan.source, status="imported", encoding=plan.encoding,
+                                   rows_read=c.rows_read, rows_stored=c.stored, duplicates=c.rows_read - c.stored,
+                                   missing_values=c.missing, batch_id=prepared.batch_id))
+
+
+def _existing_partitions() -> set[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "WHERE i.inhparent = 'portraits_record'::regclass")
+        names = [r[0] for r in cur.fetchall()]
+    return {m.group(1) + "-" + m.group(2) for n in names if (m := re.fullmatch(r"portraits_record_p(\d{4})_([12])", n))}
+
+
+def _ensure_partitions(periods: set[str], existing: set[str]) -> None:
+    from .imports import ensure_partitions
+
+    ensure_partitions(sorted(periods))
+    existing |= periods
 
 
 def _python_file(name: str, data: bytes, sha: str, ids: dict[str, int], user: Any, report: Any) -> None:
@@ -128,14 +330,24 @@ def _user(user: Any) -> Any:
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def _record_file(i: int, name: str, body: bytes, header: list[str], encoding: str, source: str, sha: str,
-                 ids: dict[str, int], user: Any, report: Any) -> None:
-    from .imports import FileReport, ensure_partitions
+# --- one record file: checked and encoded off the main thread --------------------------------------------
 
-    schema = SCHEMAS[source]
+@dataclass
+class _Layout:
+    """Where the schema's columns are in the file and how Arrow should read them."""
+
+    names: list[str]                     # c0, c1 … (the file's header may be Chinese or repeat a name)
+    types: dict[str, pa.DataType]
+    kinds: dict[str, str]                # column name in the file → schema kind
+    maps: dict[str, str]                 # occurred_on / value / weight / category → column name
+    sid: str
+
+
+def _layout(p: _Plan) -> _Layout:
+    schema = SCHEMAS[p.source]
     lookup = column_lookup(schema)
     where: dict[str, int] = {}
-    for j, h in enumerate(header):
+    for j, h in enumerate(p.header):
         target = lookup.get(header_key(h))
         if target is not None:
             if target in where:
@@ -143,67 +355,194 @@ def _record_file(i: int, name: str, body: bytes, header: list[str], encoding: st
             where[target] = j
     if any(c not in where for c in schema.required):
         raise Fallback
-    stage = f"portraits_stage_{i}"
-    cols = [f"c{j}" for j in range(len(header))]
-    maps = {c.maps_to: f"c{where[c.name]}" for c in schema.columns if c.maps_to and c.name in where}
-    kinds = {f"c{where[c.name]}": c.kind for c in schema.columns if c.name in where}
-    sid = f"c{where['student_no']}"
-    not_blank = "NOT (" + " AND ".join(f"{c} IS NULL" for c in cols) + ")"
-    with connection.cursor() as cur:
-        cur.execute(f"CREATE TEMP TABLE {stage} ({', '.join(f'{c} text' for c in cols)}) ON COMMIT DROP")
-        with cur.cursor.copy(f"COPY {stage} FROM STDIN (FORMAT csv, HEADER true, ENCODING '{encoding}')") as copy:
-            view = memoryview(body)
-            for start in range(0, len(view), 1 << 20):
-                copy.write(view[start:start + (1 << 20)])
-        problems = [f"count(*) FILTER (WHERE {sid} IS NULL OR {sid} <> btrim({sid}) OR {sid} = '')"]
-        missing = []
-        for col, kind in kinds.items():
-            if kind in ("num", "int"):
-                extra = f" OR ({col} ~ '[.eE]' AND {col}::numeric % 1 <> 0)" if kind == "int" else ""
-                problems.append(f"count(*) FILTER (WHERE {col} IS NOT NULL AND ({col} !~ '{PLAIN_NUMBER}'{extra}))")
-                missing.append(f"count(*) FILTER (WHERE {col} IS NULL)")
-            elif kind == "date":
-                problems.append(f"count(*) FILTER (WHERE {col} IS NULL OR {col} !~ '{PLAIN_DATE}')")
-            elif kind == "text":
-                missing.append(f"count(*) FILTER (WHERE {col} IS NULL OR btrim({col}) = '')")
-        cur.execute(f"SELECT count(*), {' + '.join(problems)}, {' + '.join(missing) or '0'} "
-                    f"FROM {stage} WHERE {not_blank}")
-        rows_read, bad, n_missing = cur.fetchone()
-        if bad:
+    cols = {c.name: f"c{where[c.name]}" for c in schema.columns if c.name in where and c.kind != "drop"}
+    kinds = {cols[c.name]: c.kind for c in schema.columns if c.name in cols}
+    return _Layout(names=[f"c{j}" for j in range(len(p.header))],
+                   types={col: ARROW_TYPES[kind] for col, kind in kinds.items()}, kinds=kinds,
+                   maps={c.maps_to: cols[c.name] for c in schema.columns if c.maps_to and c.name in cols},
+                   sid=cols["student_no"])
+
+
+@dataclass
+class _Counts:
+    rows_read: int = 0
+    stored: int = 0
+    missing: int = 0
+
+
+def _distinct_rows(lines: list[bytes]) -> np.ndarray | None:
+    """Line numbers of each distinct line's first occurrence, or None when no line repeats.
+
+    Lines are compared by their 64-bit hash (C-level `map(hash)`, sorted by numpy); only lines whose hash
+    repeats are compared byte for byte, so two different lines that happen to share a hash are both kept."""
+    n = len(lines)
+    hashes = np.fromiter(map(_line_hash, lines), dtype=np.int64, count=n)
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    repeats = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if not len(repeats):
+        return None
+    drop = []
+    starts = repeats[np.r_[True, repeats[1:] != repeats[:-1] + 1]]   # first pair of each run of equal hashes
+    for start in starts.tolist():
+        stop = start + 1
+        while stop < n and ordered[stop] == ordered[start]:
+            stop += 1
+        seen: set[bytes] = set()
+        for row in order[start:stop].tolist():   # ascending line numbers (stable sort)
+            if lines[row] in seen:
+                drop.append(row)
+            else:
+                seen.add(lines[row])
+    if not drop:
+        return None
+    keep = np.ones(n, dtype=bool)
+    keep[drop] = False
+    return np.flatnonzero(keep)
+
+
+def _dictionary(column: pa.ChunkedArray) -> tuple[list[Any], np.ndarray]:
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
+
+
+def _floats(column: pa.ChunkedArray | None, n: int) -> np.ndarray:
+    """Float64 values with NaN for a blank cell; a "nan" or "inf" written in the file is not plain."""
+    if column is None:
+        return np.full(n, np.nan)
+    values = column.cast(pa.float64()).to_numpy()   # nulls → NaN
+    if int(np.isnan(values).sum()) != column.null_count or np.isinf(values).any():
+        raise Fallback
+    return values
+
+
+def _prepare(p: _Plan, batch_id: int, ids: dict[str, int], known: dict[str, int]) -> _Prepared:
+    """Check one record file completely and turn it into the columns of its records (no database)."""
+    layout = _layout(p)
+    body = p.body.rstrip(b"\r\n")
+    if not body or b"\n\n" in body or b"\n\r\n" in body:
+        raise Fallback   # blank lines between records: the Python parser skips them and keeps row numbers
+    lines = body.split(b"\n")
+    if b'"' in body and any(line.count(b'"') % 2 for line in lines if b'"' in line):
+        raise Fallback   # a quoted line break: one record spans lines, line-based de-duplication is unsafe
+    keep = _distinct_rows(lines)
+    counts = _Counts(rows_read=len(lines))
+    del lines
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pcsv.ReadOptions(column_names=layout.names, use_threads=False, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(newlines_in_values=False),
+            convert_options=pcsv.ConvertOptions(column_types=layout.types, include_columns=list(layout.types),
+                                                null_values=[""], strings_can_be_null=False,
+                                                timestamp_parsers=[pcsv.ISO8601]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise Fallback from None
+    if table.num_rows != counts.rows_read:
+        raise Fallback
+    if keep is not None:
+        table = table.take(pa.array(keep))
+    n = counts.stored = table.num_rows
+    for col, kind in layout.kinds.items():
+        column = table.column(col)
+        if kind == "date" and column.null_count:
             raise Fallback
-        cur.execute(f"SELECT DISTINCT {sid} FROM {stage} WHERE {not_blank}")
-        numbers = [r[0] for r in cur.fetchall()]
-        mapping = {}
-        for number in numbers:
-            student_id = ids.get(pseudonym(number))
-            if student_id is None:
-                raise Fallback   # unknown student: the Python path reports the rows
-            mapping[number] = student_id
-        cur.execute(f"CREATE TEMP TABLE {stage}_map (no text PRIMARY KEY, sid bigint) ON COMMIT DROP")
-        with cur.cursor.copy(f"COPY {stage}_map FROM STDIN") as copy:
-            for number, student_id in mapping.items():
-                copy.write_row((number, student_id))
-        d = maps["occurred_on"]
-        cur.execute(f"SELECT DISTINCT left({d}, 4) || CASE WHEN substring({d}, 6, 2)::int <= 6 THEN '-1' "
-                    f"ELSE '-2' END FROM {stage} WHERE {not_blank}")
-        ensure_partitions([r[0] for r in cur.fetchall()])
-        batch = ImportBatch.objects.create(source=source, file_name=name[:255], sha256=sha,
-                                           schema_version=SCHEMA_VERSION, rows_read=rows_read,
-                                           missing_values=n_missing, encoding=encoding.lower(),
-                                           imported_by=_user(user))
-        value = f"s.{maps['value']}::float8" if "value" in maps else "NULL"
-        weight = f"s.{maps['weight']}::float8" if "weight" in maps else "NULL"
-        category = f"coalesce(left(btrim(s.{maps['category']}), 64), '')" if "category" in maps else "''"
-        cur.execute(
-            "INSERT INTO portraits_record (batch_id, student_id, source, occurred_on, period, value, weight, "
-            f"category) SELECT %s, m.sid, %s, s.{d}::timestamp::date, left(s.{d}, 4) || CASE WHEN "
-            f"substring(s.{d}, 6, 2)::int <= 6 THEN '-1' ELSE '-2' END, {value}, {weight}, {category} "
-            f"FROM (SELECT DISTINCT {', '.join(cols)} FROM {stage} WHERE {not_blank}) s "
-            f"JOIN {stage}_map m ON m.no = s.{sid}", [batch.id, source])
-        stored = cur.rowcount
-        cur.execute(f"DROP TABLE {stage}; DROP TABLE {stage}_map")
-    batch.rows_stored, batch.duplicates_dropped = stored, rows_read - stored
-    batch.save(update_fields=["rows_stored", "duplicates_dropped"])
-    report.files.append(FileReport(name=name, source=source, status="imported", encoding=encoding.lower(),
-                                   rows_read=rows_read, rows_stored=stored, duplicates=rows_read - stored,
-                                   missing_values=n_missing, batch_id=batch.id))
+        if kind in ("num", "int"):
+            counts.missing += column.null_count
+            if kind == "num":
+                _floats(column, n)
+        elif kind == "text":
+            words, index = _dictionary(column)
+            blank = np.array([w.strip() == "" for w in words], dtype=bool)
+            counts.missing += int(np.bincount(index, minlength=len(words))[blank].sum()) if len(words) else 0
+
+    numbers, index = _dictionary(table.column(layout.sid))
+    students = np.empty(len(numbers), dtype=np.int64)
+    for i, number in enumerate(numbers):
+        if number not in known:
+            student = ids.get(pseudonym(number)) if number and number == number.strip() else None
+            if student is None:
+                raise Fallback   # blank, padded or unknown student number: the Python path reports the rows
+            known[number] = student
+        students[i] = known[number]
+
+    days = table.column(layout.maps["occurred_on"]).cast(pa.int64()).to_numpy() // 86_400
+    dates = days.astype("datetime64[D]")
+    years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
+    if years.min() < 1000 or years.max() > 9999:
+        raise Fallback
+    code = (years - years.min()) * 2 + (dates.astype("datetime64[M]").astype(np.int64) % 12 >= 6)
+    present = np.flatnonzero(np.bincount(code))
+    periods = [f"{int(years.min()) + c // 2}-{c % 2 + 1}" for c in present.tolist()]
+    slot = np.zeros(int(code.max()) + 1, dtype=np.int64)
+    slot[present] = np.arange(len(present))
+
+    def numbers_of(target: str) -> np.ndarray:
+        col = layout.maps.get(target)
+        return _floats(table.column(col) if col else None, n)
+
+    if "category" in layout.maps:
+        words, word_index = _dictionary(table.column(layout.maps["category"]))
+        words = [w.strip()[:64].encode("utf-8") for w in words] or [b""]
+    else:
+        words, word_index = [b""], np.zeros(n, dtype=np.int64)
+    return _Prepared(batch_id=batch_id, counts=counts, periods=periods, source=p.source.encode(),
+                     students=students[index], days=days - PG_EPOCH_DAYS,
+                     period_names=np.array([q.encode() for q in periods], dtype="S6"), period_index=slot[code],
+                     value=numbers_of("value"), weight=numbers_of("weight"), words=words, word_index=word_index)
+
+
+@dataclass
+class _Prepared:
+    batch_id: int
+    counts: _Counts
+    periods: list[str]
+    source: bytes
+    students: np.ndarray
+    days: np.ndarray
+    period_names: np.ndarray
+    period_index: np.ndarray
+    value: np.ndarray
+    weight: np.ndarray
+    words: list[bytes]
+    word_index: np.ndarray
+
+    def payloads(self, rows: int = CHUNK_ROWS):  # type: ignore[no-untyped-def]
+        """The rows in COPY BINARY tuple format, `rows` at a time. A tuple's layout depends on which numbers
+        are NULL and on the category's byte length, so rows are grouped by that shape and each group is one
+        numpy structured array (fixed-width big-endian fields) — no per-row Python."""
+        lengths = np.array([len(w) for w in self.words], dtype=np.int64)
+        fixed = np.array(self.words, dtype=f"S{max(1, int(lengths.max()))}")
+        shape = lengths[self.word_index] * 4 + np.isnan(self.value) * 2 + np.isnan(self.weight)
+        for start in range(0, len(shape), rows):
+            part = shape[start:start + rows]
+            for k in np.flatnonzero(np.bincount(part)).tolist():
+                at = start + np.flatnonzero(part == k)
+                yield self._group(at, k // 4, bool(k & 2), bool(k & 1), fixed)
+
+    def _group(self, rows: np.ndarray, length: int, v_null: bool, w_null: bool, fixed: np.ndarray) -> bytes:
+        fields = [("nf", ">i2"), ("l0", ">i4"), ("id", ">i8"), ("l1", ">i4"), ("batch", ">i8"), ("l2", ">i4"),
+                  ("student", ">i8"), ("l3", ">i4"), ("source", f"S{len(self.source)}"), ("l4", ">i4"),
+                  ("day", ">i4"), ("l5", ">i4"), ("period", "S6"), ("l6", ">i4")]
+        fields += [] if v_null else [("value", ">f8")]
+        fields += [("l7", ">i4")] + ([] if w_null else [("weight", ">f8")])
+        fields += [("l8", ">i4")] + ([("category", f"S{length}")] if length else [])
+        template = np.zeros(1, dtype=fields)
+        constants = {"nf": 9, "l0": 8, "l1": 8, "batch": self.batch_id, "l2": 8, "l3": len(self.source),
+                     "source": self.source, "l4": 4, "l5": 6, "l6": -1 if v_null else 8, "l7": -1 if w_null else 8,
+                     "l8": length}
+        for name, value in constants.items():
+            template[name] = value
+        out = np.empty(len(rows), dtype=template.dtype)
+        out[:] = template[0]
+        out["id"] = (np.int64(self.batch_id) << np.int64(32)) + rows   # as imports.record_ids
+        out["student"] = self.students[rows]
+        out["day"] = self.days[rows]
+        out["period"] = self.period_names[self.period_index[rows]]
+        if not v_null:
+            out["value"] = self.value[rows]
+        if not w_null:
+            out["weight"] = self.weight[rows]
+        if length:
+            out["category"] = fixed[self.word_index[rows]]
+        return out.tobytes()

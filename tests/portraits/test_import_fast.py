@@ -1,0 +1,166 @@
+"""The PostgreSQL fast path (Arrow → binary COPY) stores exactly what the Python path stores, falls back on
+anything it cannot vouch for, and de-duplicates exactly."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from portraits.models import ImportBatch, Record, Student
+from portraits.services import campus_import, imports_pg
+from portraits.services.imports import campus_import_paths
+from portraits.synth import generate
+
+pytestmark = pytest.mark.django_db
+
+ROSTER = ("student_no,name,gender,age,province,college,grade,major\n"
+          "T001,Synthetic A,female,19,Shandong,Clinical Medicine,2024,Clinical Medicine\n"
+          "T002,Synthetic B,male,20,Hebei,Clinical Medicine,2024,Clinical Medicine\n")
+
+
+def _stored() -> tuple[Counter, list[tuple]]:
+    rows = Counter(Record.objects.values_list("student__pseudonym", "source", "occurred_on", "period", "value",
+                                              "weight", "category"))
+    batches = sorted(ImportBatch.objects.values_list("file_name", "source", "rows_read", "rows_stored",
+                                                     "duplicates_dropped", "missing_values"))
+    return rows, batches
+
+
+def _wipe() -> None:
+    Record.objects.all().delete()
+    ImportBatch.objects.all().delete()
+    Student.objects.all().delete()
+
+
+def _python_path_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(imports_pg, "fast_import", lambda *args, **kwargs: None)
+
+
+@pytest.fixture(scope="module")
+def synth_dir(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("synth")
+    generate(out, students=30, records=25000, seed=11, duplicates=0.02, missing=0.03)
+    return out
+
+
+def _spy(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """Names of the files the fast path handed to the Python parser."""
+    slow: list[str] = []
+    original = imports_pg._python_file
+
+    def spy(name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        slow.append(name)
+        return original(name, *args, **kwargs)
+    monkeypatch.setattr(imports_pg, "_python_file", spy)
+    return slow
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("use_fork", [True, False], ids=["forked-producer", "thread-producer"])
+def test_fast_path_stores_exactly_what_the_python_path_stores(synth_dir, monkeypatch, use_fork):
+    monkeypatch.setattr(imports_pg, "USE_FORK", use_fork)
+    slow = _spy(monkeypatch)
+    report = campus_import_paths([synth_dir])
+    assert report.ok, report.errors
+    # Only research.csv (thousands separators, by design of the synthetic data) needs the Python parser.
+    assert slow == ["research.csv"]
+    fast_rows, fast_batches = _stored()
+    assert sum(b[3] for b in fast_batches if b[1] != "roster") == sum(fast_rows.values())
+    assert sum(b[4] for b in fast_batches) > 0
+    assert sum(b[5] for b in fast_batches) > 0
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*), count(DISTINCT id) FROM portraits_record")
+        total, distinct = cur.fetchone()
+    assert total == distinct == sum(fast_rows.values())
+
+    _wipe()
+    _python_path_only(monkeypatch)
+    assert campus_import_paths([synth_dir]).ok
+    assert _stored() == (fast_rows, fast_batches)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("records", "reason"), [
+    ("student_no,paid_at,amount,place\nT001,2023-03-01,5,\"canteen\n2\"\nT002,2023-09-02,8,shop\n", "quoted line break"),
+    ("student_no,paid_at,amount,place\nT001,2023-03-01,5,canteen\n\nT002,2023-09-02,8,shop\n", "blank line inside"),
+    ("student_no,paid_at,amount,place\n T001,2023-03-01,5,canteen\nT002,2023-09-02,8,shop\n", "padded number"),
+    ("student_no,paid_at,amount,place\nT001,2023/03/01,5,canteen\nT002,45171,8,shop\n", "slashes, Excel serial"),
+])
+def test_files_the_fast_path_cannot_vouch_for_go_through_the_python_parser(monkeypatch, records, reason):
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    slow = _spy(monkeypatch)
+    report = campus_import(files=[("logistics.csv", records.encode())])
+    assert report.ok, (reason, report.errors)
+    assert slow == ["logistics.csv"], reason
+    fast = _stored()
+    _wipe()
+    _python_path_only(monkeypatch)
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    assert campus_import(files=[("logistics.csv", records.encode())]).ok
+    assert _stored() == fast
+
+
+@pytest.mark.postgres
+def test_plain_file_with_duplicates_crlf_bom_and_new_periods_takes_the_fast_path(monkeypatch):
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    slow = _spy(monkeypatch)
+    body = ("\ufeffstudent_no,paid_at,amount,place\r\n" "T001,2021-03-01 12:00,5.5,canteen 2\r\n"
+            "T002,2025-11-30,,\r\n" "T001,2021-03-01 12:00,5.5,canteen 2\r\n" "T002,2021-07-01,7,  食堂  \r\n\r\n")
+    report = campus_import(files=[("logistics.csv", body.encode())])
+    assert report.ok, report.errors
+    assert slow == []
+    (f,) = report.files
+    assert (f.rows_read, f.rows_stored, f.duplicates, f.missing_values) == (4, 3, 1, 2)
+    assert sorted(Record.objects.values_list("period", "value", "category")) == [
+        ("2021-1", 5.5, "canteen 2"), ("2021-2", 7.0, "食堂"), ("2025-2", None, "")]
+    with connection.cursor() as cur:
+        cur.execute("SELECT tableoid::regclass::text, count(*) FROM portraits_record GROUP BY 1 ORDER BY 1")
+        assert cur.fetchall() == [("portraits_record_p2021_1", 1), ("portraits_record_p2021_2", 1),
+                                  ("portraits_record_p2025_2", 1)]
+
+
+@pytest.mark.postgres
+def test_a_nan_written_out_is_not_taken_for_a_blank():
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    before = _stored()
+    report = campus_import(files=[("logistics.csv", b"student_no,paid_at,amount\nT001,2023-03-01,nan\n")])
+    assert report.errors == [{"file": "logistics.csv", "row": 2, "column": "amount", "reason": "not a number: nan"}]
+    assert _stored() == before
+
+
+@pytest.mark.postgres
+def test_an_unknown_student_rejects_the_whole_import_with_the_row(monkeypatch):
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    before = _stored()
+    good = "student_no,entered_at,venue\nT001,2023-03-01 08:00,pool\n"
+    bad = "student_no,paid_at,amount,place\nT001,2023-03-01,5,canteen\nT999,2023-03-02,6,shop\n"
+    report = campus_import(files=[("exercise.csv", good.encode()), ("logistics.csv", bad.encode())])
+    assert not report.ok
+    assert {"file": "logistics.csv", "row": 3, "column": "student_no",
+            "reason": "unknown student: not in the roster"} in report.errors
+    assert _stored() == before
+
+
+def _first_occurrences(lines: list[bytes]) -> list[int]:
+    seen: set[bytes] = set()
+    keep = []
+    for i, line in enumerate(lines):
+        if line not in seen:
+            seen.add(line)
+            keep.append(i)
+    return keep
+
+
+@pytest.mark.parametrize("hasher", [hash, len], ids=["python-hash", "colliding-hash"])
+def test_distinct_rows_keeps_each_first_occurrence_even_when_hashes_collide(hasher, monkeypatch):
+    rng = random.Random(5)
+    lines = [f"S{rng.randrange(60)},2023-01-{rng.randrange(1, 29):02d},{rng.randrange(9)}".encode()
+             for _ in range(3000)]
+    monkeypatch.setattr(imports_pg, "_line_hash", hasher)
+    keep = imports_pg._distinct_rows(lines)
+    assert keep is not None
+    assert keep.tolist() == _first_occurrences(lines)
+    assert imports_pg._distinct_rows(list(dict.fromkeys(lines))) is None
