@@ -22,14 +22,13 @@ import argparse
 import http.client
 import json
 import os
-import queue
+import re
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -120,8 +119,15 @@ def main() -> None:
     server = None
     try:
         data = seed(args)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        # The backend's parent is the postmaster: its children are the processes whose CPU is counted.
+        args.postmaster_pid = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        args.db_name = test_name
         connection.close()
         server = start_server(args, test_name)
+        args.server_pid = server.pid
         results = run_phases(args, data)
         results.append(run_pgbench(args, test_name, data))
         report(args, results)
@@ -220,49 +226,118 @@ def start_server(args: argparse.Namespace, db_name: str) -> subprocess.Popen:
     raise SystemExit("the server did not come up")
 
 
+def _request_bytes(method: str, path: str, body: str | None, headers: dict[str, str], port: int) -> bytes:
+    """One HTTP/1.1 request, built before the clock starts (the client does no formatting while timed)."""
+    payload = (body or "").encode()
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    if body is not None:
+        lines.append(f"Content-Length: {len(payload)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+
 def _load(args: argparse.Namespace, name: str, make_request: Any, count: int) -> dict[str, Any]:
-    """`count` requests from `args.clients` threads; each make_request(i) -> (method, path, body, headers)."""
-    work: queue.Queue[int] = queue.Queue()
-    for i in range(count):
-        work.put(i)
+    """`count` requests from `args.clients` concurrent connections; make_request(i) -> (method, path, body, headers).
+
+    One asyncio loop in this process, raw non-blocking sockets, request bytes prepared beforehand: the client
+    spends as little of the 2 shared cores as possible, and measures every phase (API, bare view, console)
+    the same way. A new TCP connection per request (gunicorn's sync workers close it after each answer).
+    """
+    import asyncio
+    import socket
+
+    payloads = [_request_bytes(*make_request(i), port=args.port) for i in range(count)]
     latencies: list[float] = []
     errors: dict[int, int] = {}
-    lock = threading.Lock()
-    stop_at = time.perf_counter() + args.max_seconds
+    next_index = iter(range(count))
 
-    def client() -> None:
-        mine: list[float] = []
-        bad: dict[int, int] = {}
-        while time.perf_counter() < stop_at:
-            try:
-                i = work.get_nowait()
-            except queue.Empty:
+    async def one(loop: asyncio.AbstractEventLoop, payload: bytes) -> int:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, ("127.0.0.1", args.port))
+            await loop.sock_sendall(sock, payload)
+            chunks = []
+            while True:
+                chunk = await loop.sock_recv(sock, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            sock.close()
+        head = b"".join(chunks[:1])[:16]
+        return int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 599
+
+    async def client(loop: asyncio.AbstractEventLoop, stop_at: float) -> None:
+        for i in next_index:
+            if time.perf_counter() >= stop_at:
                 break
-            method, path, body, headers = make_request(i)
             t = time.perf_counter()
-            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            conn.close()
-            mine.append(time.perf_counter() - t)
-            if response.status >= 300:
-                bad[response.status] = bad.get(response.status, 0) + 1
-        with lock:
-            latencies.extend(mine)
-            for k, v in bad.items():
-                errors[k] = errors.get(k, 0) + v
+            try:
+                status = await asyncio.wait_for(one(loop, payloads[i]), timeout=30)
+            except (TimeoutError, OSError):
+                status = 599
+            latencies.append(time.perf_counter() - t)
+            if status >= 300:
+                errors[status] = errors.get(status, 0) + 1
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(args.clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    async def run() -> float:
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        await asyncio.gather(*(client(loop, started + args.max_seconds) for _ in range(args.clients)))
+        return time.perf_counter() - started
+
+    cpu = _cpu_snapshot(args)
+    elapsed = asyncio.run(run())
     result = _summary(name, latencies, elapsed, errors)
     result["raw"] = (latencies, elapsed)
+    result["cpu"] = _cpu_delta(cpu, _cpu_snapshot(args))
     return result
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _cpu_snapshot(args: argparse.Namespace) -> dict[str, float]:
+    """CPU seconds used so far by the client (this process), gunicorn (master + workers) and the PostgreSQL
+    backends serving the bench database (all of them under the postmaster, incl. the WAL writer: commits)."""
+    snap = {"client": _proc_cpu(os.getpid())}
+    server = getattr(args, "server_pid", None)
+    if server:
+        snap["gunicorn"] = _proc_cpu(server) + sum(_proc_cpu(p) for p in _children(server))
+    postmaster = getattr(args, "postmaster_pid", None)
+    if postmaster:
+        snap["postgres"] = sum(_proc_cpu(p) for p in _children(postmaster) if _ours(p, args.db_name))
+    return snap
+
+
+def _ours(pid: int, db_name: str) -> bool:
+    """A backend of the bench database, or an auxiliary process (WAL writer, checkpointer…) — not another
+    engineer's backend on the shared cluster."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    return f" {db_name} " in title or not re.search(r"\d+\.\d+\.\d+\.\d+\(|\[local\]", title)
+
+
+def _cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: after[k] - before.get(k, 0.0) for k in after}
 
 
 def _merge(name: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -272,7 +347,9 @@ def _merge(name: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
     for p in parts:
         for k, v in p["errors"].items():
             errors[k] = errors.get(k, 0) + v
-    return _summary(name, latencies, elapsed, errors)
+    result = _summary(name, latencies, elapsed, errors)
+    result["cpu"] = {k: sum(p["cpu"].get(k, 0.0) for p in parts) for k in parts[0]["cpu"]}
+    return result
 
 
 def _summary(name: str, latencies: list[float], elapsed: float, errors: dict[int, int]) -> dict[str, Any]:
@@ -385,6 +462,11 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
     print(f"booking API / bare view throughput: {api['rps'] / bare['rps']:.2f}  (target ≥ 0.70)")
     print(f"bare view / pgbench throughput:     {bare['rps'] / pg['rps']:.2f}")
     print(f"booking API p99 {api['p99']:.1f} ms (target ≤ 50); console page p99 {page['p99']:.1f} ms (target ≤ 100)")
+    print("CPU per request (ms; the 2 cores are shared by all three):")
+    for r in results[:4]:
+        cpu = r.get("cpu") or {}
+        parts = "  ".join(f"{k} {v / max(r['n'], 1) * 1000:5.2f}" for k, v in cpu.items())
+        print(f"  {r['name']:<40} {parts}  total {sum(cpu.values()) / max(r['n'], 1) * 1000:5.2f}")
 
 
 if __name__ == "__main__":

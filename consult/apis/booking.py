@@ -35,6 +35,8 @@ from ..services import followups as fu
 from ..services import schedules as sched
 from ..services import waitlist as wl
 
+CONSOLE_MAX_LIMIT = 200
+
 
 class DepartmentOut(serializers.ModelSerializer):
     class Meta:
@@ -364,38 +366,56 @@ class LeaveApi(APIView):
         return Response(self.OutputSerializer(leave).data, status=201)
 
 
-class ConsoleApi(APIView):
-    """Today's queue of the calling doctor, grouped (plain rows: a day can hold a thousand appointments)."""
+class ConsoleRowOut(serializers.Serializer):
+    """One appointment of the doctor's queue (plain values, see consult.selectors.console)."""
 
-    class RowOut(serializers.Serializer):
-        pk = serializers.IntegerField()
-        start = serializers.DateTimeField()
-        end = serializers.DateTimeField()
-        kind = serializers.CharField()
-        kind_label = serializers.CharField()
-        status = serializers.CharField()
-        status_label = serializers.CharField()
-        reason = serializers.CharField()
-        patient_id = serializers.IntegerField()
-        patient_name = serializers.CharField()
-        thread_status = serializers.CharField(allow_null=True)
-        has_encounter = serializers.BooleanField()
+    pk = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    time = serializers.CharField(help_text="Start, HH:MM in the platform's time zone.")
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    reason = serializers.CharField()
+    patient_id = serializers.IntegerField()
+    patient_name = serializers.CharField()
+    thread_status = serializers.CharField(allow_null=True)
+    has_encounter = serializers.BooleanField()
+
+
+class ConsoleApi(APIView):
+    """The calling doctor's queue of one day (default today), grouped, `limit` rows per group from `offset`
+    (like the console page: a day can hold a thousand appointments), with every group's full count."""
+
+    class QueryIn(serializers.Serializer):
+        day = serializers.DateField(required=False, help_text="YYYY-MM-DD; default today (platform time zone).")
+        limit = serializers.IntegerField(required=False, default=50, min_value=1, max_value=CONSOLE_MAX_LIMIT,
+                                         help_text="Rows per group.")
+        offset = serializers.IntegerField(required=False, default=0, min_value=0,
+                                          help_text="Rows skipped in each group (next page: offset + limit).")
+        group = serializers.ChoiceField(choices=console_sel.QUEUE_GROUPS, required=False,
+                                        help_text="Only this group.")
 
     class OutputSerializer(serializers.Serializer):
         day = serializers.DateField()
-        groups = serializers.DictField(child=serializers.ListField())
+        limit = serializers.IntegerField()
+        offset = serializers.IntegerField()
+        counts = serializers.DictField(child=serializers.IntegerField(), help_text="Appointments in each group.")
+        groups = serializers.DictField(child=serializers.ListField(child=ConsoleRowOut()))
 
-    @extend_schema(responses=OutputSerializer)
+    @extend_schema(parameters=[QueryIn], responses=OutputSerializer)
     def get(self, request):  # type: ignore[no-untyped-def]
-        from datetime import date
-
         from django.utils import timezone
 
         _require(request.user, Role.DOCTOR)
-        try:
-            day = date.fromisoformat(request.query_params["day"]) if request.query_params.get("day") else None
-        except ValueError:
-            day = None
-        day = day or timezone.localdate()
-        # Rows are already plain values (see RowOut for their shape); the JSON renderer writes them as is.
-        return Response({"day": day, "groups": console_sel.console_queue(doctor=request.user, day=day)})
+        query = self.QueryIn(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        day = q.get("day") or timezone.localdate()
+        groups, counts = console_sel.console_day(doctor=request.user, day=day, limit=q["limit"], offset=q["offset"],
+                                                 group=q.get("group"))
+        if q.get("group"):
+            groups = {q["group"]: groups[q["group"]]}
+        # Rows are already plain values (see ConsoleRowOut for their shape); the JSON renderer writes them as is.
+        return Response({"day": day, "limit": q["limit"], "offset": q["offset"], "counts": counts, "groups": groups})

@@ -1,7 +1,8 @@
 """The doctor console: today's queue and the summary of the selected patient (bounded queries).
 
-The queue is read as plain rows (values()), not model instances: a day can hold a thousand
-appointments and the console must answer in well under 100 ms (bench/booking.py).
+The queue is read as plain rows in one SQL query (groups, per-group ranks and totals computed by the
+database), not model instances: a day can hold a thousand appointments and the console must answer in well
+under 100 ms (bench/booking.py).
 """
 from __future__ import annotations
 
@@ -10,26 +11,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Value,
-    When,
-    Window,
-)
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.models import User
 
-from ..models import Appointment, AppointmentStatus, Encounter, EncounterDiagnosis, SlotKind
+from ..models import (
+    Appointment,
+    AppointmentStatus,
+    ConsultationThread,
+    Encounter,
+    EncounterDiagnosis,
+    SlotKind,
+    ThreadStatus,
+)
+from ..rawsql import column, convert, converters, db_datetime, fast_datetimes, qn, table
 
 QUEUE_GROUPS = ("in_consultation", "checked_in", "waiting_online", "upcoming", "done")
 WAITING_ONLINE_FROM = timedelta(minutes=15)
@@ -41,64 +38,85 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _grouped(*, doctor: User, day: date | None, now: datetime) -> QuerySet[Appointment]:
-    """The doctor's appointments of one local day, each annotated with its queue group (in SQL)."""
-    start, end = day_bounds(day or timezone.localdate())
-    booked = Q(status=AppointmentStatus.BOOKED)
-    return (
-        Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
-        .annotate(queue_group=Case(
-            When(status=AppointmentStatus.IN_PROGRESS, then=Value("in_consultation")),
-            When(status=AppointmentStatus.CHECKED_IN, then=Value("checked_in")),
-            # An online patient is "waiting" once their thread opens (15 minutes before the start).
-            When(booked & Q(kind=SlotKind.ONLINE, thread__status="open", start__lte=now + WAITING_ONLINE_FROM),
-                 then=Value("waiting_online")),
-            When(booked, then=Value("upcoming")),
-            default=Value("done"),
-            output_field=CharField(),
-        ))
-    )
-
-
 def console_queue_counts(*, doctor: User, day: date | None = None, now: datetime | None = None) -> dict[str, int]:
-    """How many appointments each queue group holds (one GROUP BY query)."""
-    rows = (_grouped(doctor=doctor, day=day, now=now or timezone.now())
-            .order_by().values("queue_group").annotate(n=Count("pk")).values_list("queue_group", "n"))
-    counts = dict.fromkeys(QUEUE_GROUPS, 0)
-    counts.update(dict(rows))
-    return counts
+    """How many appointments each queue group holds (the same query, one row per group kept)."""
+    return console_day(doctor=doctor, day=day, now=now, limit=1)[1]
 
 
-def console_queue(*, doctor: User, day: date | None = None, now: datetime | None = None,
-                  limit: int | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The doctor's appointments of one local day as rows, grouped for the queue (one query).
+def console_day(*, doctor: User, day: date | None = None, now: datetime | None = None, limit: int | None = None,
+                offset: int = 0, group: str | None = None) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """The doctor's queue of one local day: (rows per group, how many each group holds), in one query.
 
-    With `limit`, each group holds only its first `limit` rows (a window function in the same query), so a
-    day of a thousand appointments does not build a thousand rows for a page that shows fifty per group.
+    With `limit`, each group holds its rows `offset`+1 … `offset`+`limit` in start order (so a day of a thousand
+    appointments builds the fifty rows per group a page shows); `group` keeps one group only. The counts are
+    always the whole day's (a window COUNT over each group), for every group with at least one row.
+
+    Hand-written SQL (see consult/rawsql.py): the ranking runs on the appointments and their threads only,
+    and the patients' names are joined for the rows that are kept, not for the whole day.
     """
-    qs = _grouped(doctor=doctor, day=day, now=now or timezone.now())
-    if limit is not None:
-        qs = qs.annotate(rank=Window(RowNumber(), partition_by=[F("queue_group")], order_by=[F("start"), F("pk")]))
-        qs = qs.filter(rank__lte=limit)
-    rows = (
-        qs.order_by("start", "pk")
-        .values("pk", "start", "end", "kind", "status", "reason", "patient_id", "patient__full_name",
-                "patient__email", "thread__status", "queue_group")
-        .annotate(has_encounter=Exists(Encounter.objects.filter(appointment=OuterRef("pk"))))
+    start, end = day_bounds(day or timezone.localdate())
+    now = now or timezone.now()
+    a_status, a_kind, a_start = (f"a.{column(Appointment, f)}" for f in ("status", "kind", "start"))
+    inner = (
+        f"SELECT a.{qn('id')} AS id, {a_start} AS start, a.{column(Appointment, 'end')} AS finish, {a_kind} AS kind, "
+        f"{a_status} AS status, a.{column(Appointment, 'reason')} AS reason, "
+        f"a.{column(Appointment, 'patient')} AS patient_id, t.{column(ConsultationThread, 'status')} AS thread_status, "
+        f"CASE WHEN {a_status} = %s THEN %s WHEN {a_status} = %s THEN %s "
+        # An online patient is "waiting" once their thread opens (15 minutes before the start).
+        f"WHEN {a_status} = %s AND {a_kind} = %s AND t.{column(ConsultationThread, 'status')} = %s "
+        f"AND {a_start} <= %s THEN %s WHEN {a_status} = %s THEN %s ELSE %s END AS grp "
+        f"FROM {table(Appointment)} a LEFT JOIN {table(ConsultationThread)} t "
+        f"ON t.{column(ConsultationThread, 'appointment')} = a.{qn('id')} "
+        f"WHERE a.{column(Appointment, 'doctor')} = %s AND {a_start} >= %s AND {a_start} < %s"
     )
+    params: list[Any] = [
+        AppointmentStatus.IN_PROGRESS.value, "in_consultation", AppointmentStatus.CHECKED_IN.value, "checked_in",
+        AppointmentStatus.BOOKED.value, SlotKind.ONLINE.value, ThreadStatus.OPEN.value,
+        db_datetime(now + WAITING_ONLINE_FROM), "waiting_online", AppointmentStatus.BOOKED.value, "upcoming", "done",
+        doctor.pk, db_datetime(start), db_datetime(end),
+    ]
+    ranked = (f"SELECT i.*, ROW_NUMBER() OVER (PARTITION BY i.grp ORDER BY i.start, i.id) AS rn, "
+              f"COUNT(*) OVER (PARTITION BY i.grp) AS total FROM ({inner}) i")
+    where = []
+    if limit is not None:
+        where.append("m.rn > %s AND m.rn <= %s")
+        params += [offset, offset + limit]
+    if group is not None:
+        where.append("m.grp = %s")
+        params.append(group)
+    sql = (
+        f"SELECT m.id, m.start, m.finish, m.kind, m.status, m.reason, m.patient_id, u.{column(User, 'full_name')}, "
+        f"u.{column(User, 'email')}, m.thread_status, m.grp, m.total, EXISTS(SELECT 1 FROM {table(Encounter)} e "
+        f"WHERE e.{column(Encounter, 'appointment')} = m.id) "
+        f"FROM ({ranked}) m JOIN {table(User)} u ON u.{qn('id')} = m.patient_id "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY m.start, m.id"
+    )
+    with connection.cursor() as cursor:
+        fast_datetimes(cursor)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    start_conv, end_conv = converters(Appointment, ["start", "end"])
     tz = timezone.get_current_timezone()
     status_label = {value: str(label) for value, label in AppointmentStatus.choices}
     kind_label = {value: str(label) for value, label in SlotKind.choices}
     groups: dict[str, list[dict[str, Any]]] = {g: [] for g in QUEUE_GROUPS}
-    for row in rows:
-        row["thread_status"] = row.pop("thread__status")
-        row["patient_name"] = row.pop("patient__full_name") or row.pop("patient__email") or f"#{row['patient_id']}"
-        row.pop("patient__email", None)
-        row["status_label"] = status_label[row["status"]]
-        row["kind_label"] = kind_label[row["kind"]]
-        row["time"] = row["start"].astimezone(tz).strftime("%H:%M")
-        groups[row.pop("queue_group")].append(row)
-    return groups
+    counts = dict.fromkeys(QUEUE_GROUPS, 0)
+    for pk, a_start_v, a_end_v, kind, status, reason, patient_id, full_name, email, thread, grp, total, enc in rows:
+        a_start_v = convert(a_start_v, start_conv)
+        groups[grp].append({
+            "pk": pk, "start": a_start_v, "end": convert(a_end_v, end_conv), "kind": kind, "status": status,
+            "reason": reason, "patient_id": patient_id, "patient_name": full_name or email or f"#{patient_id}",
+            "thread_status": thread, "has_encounter": bool(enc), "status_label": status_label[status],
+            "kind_label": kind_label[kind], "time": a_start_v.astimezone(tz).strftime("%H:%M"),
+        })
+        counts[grp] = total
+    return groups, counts
+
+
+def console_queue(*, doctor: User, day: date | None = None, now: datetime | None = None,
+                  limit: int | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The doctor's appointments of one local day as rows, grouped for the queue (see console_day)."""
+    return console_day(doctor=doctor, day=day, now=now, limit=limit)[0]
 
 
 def console_selected(*, doctor: User, appointment_id: str | int | None) -> Appointment | None:
@@ -107,6 +125,8 @@ def console_selected(*, doctor: User, appointment_id: str | int | None) -> Appoi
         pk = int(appointment_id or 0)
     except ValueError:
         return None
+    if pk <= 0:
+        return None  # nothing picked: no query
     return (Appointment.objects.filter(doctor=doctor, pk=pk)
             .select_related("patient__patient_profile", "thread", "encounter").first())
 

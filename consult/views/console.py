@@ -30,13 +30,12 @@ def console(request: HttpRequest) -> HttpResponse:
         day = timezone.localdate()
     show_all = request.GET.get("all") == "1"
     # Each group shows its first QUEUE_PAGE rows unless ?all=1: a long day stays a fast page.
-    groups = sel.console_queue(doctor=request.user, day=day, limit=None if show_all else QUEUE_PAGE)
-    counts = sel.console_queue_counts(doctor=request.user, day=day)
+    groups, counts = sel.console_day(doctor=request.user, day=day, limit=None if show_all else QUEUE_PAGE)
     selected = sel.console_selected(doctor=request.user, appointment_id=request.GET.get("a"))
     encounters = sel.recent_encounters(patient_id=selected.patient_id) if selected else []
     return render(request, "consult/console.html", {
         "groups": [(key, groups[key], counts[key]) for key in sel.QUEUE_GROUPS],
-        "show_all": show_all, "day": day, "selected": selected,
+        "show_all": show_all, "day": day, "selected": selected, "selected_pk": selected.pk if selected else None,
         "recent_encounters": encounters, "total": sum(counts.values()),
         "day_param": f"&day={day.isoformat()}" if request.GET.get("day") else "",
     })
