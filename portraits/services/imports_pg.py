@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 import os
 import queue
@@ -35,6 +36,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
@@ -159,15 +161,21 @@ def _store_records(records: list[_Plan], hashes: dict[str, str], ids: dict[str, 
     partitions = _existing_partitions()
     with _producer(records, batch_ids, ids) as receive:
         while (message := receive())[0] != "done":
-            kind = message[0]
-            if kind == "error":
+            if message[0] == "error":
                 logger.error("portraits import: the fast path's producer failed:\n%s", message[1])
                 raise Fallback
-            plan = records[message[1]]
-            if kind == "fallback":
+            plan, batch_id = records[message[1]], batch_ids[message[1]]
+            if message[0] == "fallback":
                 _python_file(plan.name, plan.data, hashes[plan.name], ids, user, report)
-            else:
-                _copy_file(plan, message[2], receive, partitions, hashes, ids, user, report)
+                continue
+
+            def from_producer() -> Any:
+                while True:
+                    item = receive()
+                    yield item
+                    if item[0] != "data":
+                        return
+            _store_file(plan, batch_id, from_producer(), partitions, hashes, ids, user, report)
 
 
 @contextmanager
@@ -233,61 +241,81 @@ def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int]): 
 
 
 def _produce(records: list[_Plan], batch_ids: list[int], ids: dict[str, int], send: Any) -> None:
-    """Messages: ("file", i, meta) ("data", payload)… ("end",) | ("fallback", i) …, then ("done",)."""
-    numbers: dict[str, int] = {}   # student number → roster id, one HMAC per number for the whole import
+    """Per file: ("fallback", i) or ("file", i), ("data", payload, periods)…, then ("end", counts) or
+    ("fallback", i) if a later block is not plain; finally ("done",)."""
+    known: dict[str, int] = {}   # student number → roster id, one HMAC per number for the whole import
     for i, (p, batch_id) in enumerate(zip(records, batch_ids, strict=True)):
+        stream = _FileStream(p, batch_id, ids, known)
         try:
-            prepared = _prepare(p, batch_id, ids, numbers)
+            stream.scan()
         except Fallback:
             send(("fallback", i))
             continue
-        send(("file", i, _Meta(batch_id=batch_id, counts=prepared.counts, periods=prepared.periods)))
-        for payload in prepared.payloads():
-            send(("data", payload))
-        send(("end",))
+        send(("file", i))
+        for message in stream.messages():
+            send(message)
     send(("done",))
 
 
-@dataclass
-class _Meta:
-    batch_id: int
-    counts: _Counts
-    periods: list[str]
-
-
-def _copy_file(plan: _Plan, prepared: _Meta, receive: Any, partitions: set[str],
-               hashes: dict[str, str], ids: dict[str, int], user: Any, report: Any) -> None:
-    """COPY one prepared file inside a savepoint; a database error there sends the file to the Python path."""
+def _store_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str], hashes: dict[str, str],
+                ids: dict[str, int], user: Any, report: Any) -> None:
+    """Store one file from its messages. A block with a half-year that has no partition yet aborts the COPY
+    (partitions cannot be created during it): the partitions are created and this thread redoes the file."""
     from .imports import FileReport
 
-    _ensure_partitions(set(prepared.periods) - partitions, partitions)
-    cols = "id, batch_id, student_id, source, occurred_on, period, value, weight, category"
-    failed = False
-    try:
-        with transaction.atomic(), connection.cursor() as cur:
-            with cur.cursor.copy(f"COPY portraits_record ({cols}) FROM STDIN (FORMAT binary)") as copy:
-                copy.write(COPY_HEADER)
-                while (message := receive())[0] == "data":
-                    copy.write(message[1])
-                if message[0] != "end":
-                    raise Fallback
-                copy.write(COPY_TRAILER)
-            c = prepared.counts
-            ImportBatch.objects.create(id=prepared.batch_id, source=plan.source, file_name=plan.name[:255],
-                                       sha256=hashes[plan.name], schema_version=SCHEMA_VERSION,
-                                       rows_read=c.rows_read, rows_stored=c.stored,
-                                       duplicates_dropped=c.rows_read - c.stored, missing_values=c.missing,
-                                       encoding=plan.encoding, imported_by=_user(user))
-    except DatabaseError:
-        failed = True
-    if failed:
-        while message[0] == "data":   # the rest of this file's payloads
-            message = receive()
-        _python_file(plan.name, plan.data, hashes[plan.name], ids, user, report)
+    def drop(messages: Any) -> None:
+        for _rest in messages:   # the producer's remaining messages for this file, or a local stream's
+            if local:
+                messages.close()
+
+    local = False
+    for _attempt in range(4):
+        try:
+            counts = _copy_file(plan, batch_id, messages, partitions, hashes, user)
+        except NeedPartitions as need:
+            drop(messages)
+            _ensure_partitions(need.periods, partitions)
+            stream, local = _FileStream(plan, batch_id, ids, {}), True
+            try:
+                stream.scan()
+            except Fallback:
+                break
+            messages = stream.messages()
+            continue
+        except (Fallback, DatabaseError):
+            drop(messages)
+            break
+        report.files.append(FileReport(
+            name=plan.name, source=plan.source, status="imported", encoding=plan.encoding,
+            rows_read=counts.rows_read, rows_stored=counts.stored, duplicates=counts.rows_read - counts.stored,
+            missing_values=counts.missing, batch_id=batch_id))
         return
-    report.files.append(FileReport(name=plan.name, source=plan.source, status="imported", encoding=plan.encoding,
-                                   rows_read=c.rows_read, rows_stored=c.stored, duplicates=c.rows_read - c.stored,
-                                   missing_values=c.missing, batch_id=prepared.batch_id))
+    _python_file(plan.name, plan.data, hashes[plan.name], ids, user, report)
+
+
+def _copy_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str], hashes: dict[str, str],
+               user: Any) -> _Counts:
+    """COPY one file's payloads inside a savepoint, then its ImportBatch row (its id was reserved)."""
+    cols = "id, batch_id, student_id, source, occurred_on, period, value, weight, category"
+    with transaction.atomic(), connection.cursor() as cur:
+        with cur.cursor.copy(f"COPY portraits_record ({cols}) FROM STDIN (FORMAT binary)") as copy:
+            copy.write(COPY_HEADER)
+            for message in messages:
+                if message[0] != "data":
+                    break
+                if new := set(message[2]) - partitions:
+                    raise NeedPartitions(new)
+                copy.write(message[1])
+            if message[0] != "end":
+                raise Fallback
+            copy.write(COPY_TRAILER)
+        counts = message[1]
+        ImportBatch.objects.create(id=batch_id, source=plan.source, file_name=plan.name[:255],
+                                   sha256=hashes[plan.name], schema_version=SCHEMA_VERSION,
+                                   rows_read=counts.rows_read, rows_stored=counts.stored,
+                                   duplicates_dropped=counts.rows_read - counts.stored, missing_values=counts.missing,
+                                   encoding=plan.encoding, imported_by=_user(user))
+    return counts
 
 
 def _existing_partitions() -> set[str]:
@@ -373,27 +401,22 @@ class _Counts:
 def _distinct_rows(lines: list[bytes]) -> np.ndarray | None:
     """Line numbers of each distinct line's first occurrence, or None when no line repeats.
 
-    Lines are compared by their 64-bit hash (C-level `map(hash)`, sorted by numpy); only lines whose hash
-    repeats are compared byte for byte, so two different lines that happen to share a hash are both kept."""
+    Lines are compared by their 64-bit hash (C-level `map(hash)`, repeats found with pandas' hash table);
+    only lines whose hash repeats are compared byte for byte, so two different lines that happen to share
+    a hash are both kept."""
     n = len(lines)
     hashes = np.fromiter(map(_line_hash, lines), dtype=np.int64, count=n)
-    order = np.argsort(hashes, kind="stable")
-    ordered = hashes[order]
-    repeats = np.flatnonzero(ordered[1:] == ordered[:-1])
-    if not len(repeats):
+    repeated = pd.Series(hashes).duplicated().to_numpy()
+    if not repeated.any():
         return None
     drop = []
-    starts = repeats[np.r_[True, repeats[1:] != repeats[:-1] + 1]]   # first pair of each run of equal hashes
-    for start in starts.tolist():
-        stop = start + 1
-        while stop < n and ordered[stop] == ordered[start]:
-            stop += 1
-        seen: set[bytes] = set()
-        for row in order[start:stop].tolist():   # ascending line numbers (stable sort)
-            if lines[row] in seen:
-                drop.append(row)
-            else:
-                seen.add(lines[row])
+    groups: dict[int, set[bytes]] = {}
+    for row in np.flatnonzero(np.isin(hashes, np.unique(hashes[repeated]))).tolist():   # ascending
+        seen = groups.setdefault(int(hashes[row]), set())
+        if lines[row] in seen:
+            drop.append(row)
+        else:
+            seen.add(lines[row])
     if not drop:
         return None
     keep = np.ones(n, dtype=bool)
@@ -416,109 +439,139 @@ def _floats(column: pa.ChunkedArray | None, n: int) -> np.ndarray:
     return values
 
 
-def _prepare(p: _Plan, batch_id: int, ids: dict[str, int], known: dict[str, int]) -> _Prepared:
-    """Check one record file completely and turn it into the columns of its records (no database)."""
-    layout = _layout(p)
-    body = p.body.rstrip(b"\r\n")
-    if not body or b"\n\n" in body or b"\n\r\n" in body:
-        raise Fallback   # blank lines between records: the Python parser skips them and keeps row numbers
-    lines = body.split(b"\n")
-    if b'"' in body and any(line.count(b'"') % 2 for line in lines if b'"' in line):
-        raise Fallback   # a quoted line break: one record spans lines, line-based de-duplication is unsafe
-    keep = _distinct_rows(lines)
-    counts = _Counts(rows_read=len(lines))
-    del lines
-    try:
-        table = pcsv.read_csv(
-            pa.py_buffer(body),
-            read_options=pcsv.ReadOptions(column_names=layout.names, use_threads=False, block_size=1 << 24),
-            parse_options=pcsv.ParseOptions(newlines_in_values=False),
-            convert_options=pcsv.ConvertOptions(column_types=layout.types, include_columns=list(layout.types),
-                                                null_values=[""], strings_can_be_null=False,
-                                                timestamp_parsers=[pcsv.ISO8601]))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise Fallback from None
-    if table.num_rows != counts.rows_read:
-        raise Fallback
-    if keep is not None:
-        table = table.take(pa.array(keep))
-    n = counts.stored = table.num_rows
-    for col, kind in layout.kinds.items():
-        column = table.column(col)
-        if kind == "date" and column.null_count:
+class _FileStream:
+    """One record file, checked and encoded block by block (no database): `scan` looks at the whole file
+    (blank lines, quoted line breaks, duplicate lines), `messages` parses CHUNK_ROWS lines at a time."""
+
+    def __init__(self, plan: _Plan, batch_id: int, ids: dict[str, int], known: dict[str, int]) -> None:
+        self.plan, self.batch_id, self.ids, self.known = plan, batch_id, ids, known
+        self.counts = _Counts()
+
+    def scan(self) -> None:
+        self.layout = _layout(self.plan)
+        body = self.body = self.plan.body.rstrip(b"\r\n")
+        if not body or b"\n\n" in body or b"\n\r\n" in body:
+            raise Fallback   # blank lines between records: the Python parser skips them and keeps row numbers
+        lines = body.split(b"\n")
+        if b'"' in body and any(line.count(b'"') % 2 for line in lines if b'"' in line):
+            raise Fallback   # a quoted line break: one record spans lines, line-based de-duplication is unsafe
+        keep = _distinct_rows(lines)
+        self.keep = None if keep is None else np.zeros(len(lines), dtype=bool)
+        if keep is not None:
+            self.keep[keep] = True
+        self.counts.rows_read = len(lines)
+        del lines
+        # Blocks of CHUNK_ROWS lines, cut just after every CHUNK_ROWS-th line break.
+        breaks = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)
+        self.bounds = [0, *(breaks[CHUNK_ROWS - 1::CHUNK_ROWS] + 1).tolist()]
+        if self.bounds[-1] < len(body) + 1:
+            self.bounds.append(len(body) + 1)
+
+    def messages(self):  # type: ignore[no-untyped-def]
+        row = 0
+        read = pcsv.ReadOptions(column_names=self.layout.names, use_threads=False, block_size=1 << 24)
+        parse = pcsv.ParseOptions(newlines_in_values=False)
+        convert = pcsv.ConvertOptions(column_types=self.layout.types, include_columns=list(self.layout.types),
+                                      null_values=[""], strings_can_be_null=False, timestamp_parsers=[pcsv.ISO8601])
+        view = memoryview(self.body)
+        try:
+            for start, stop in itertools.pairwise(self.bounds):
+                table = pcsv.read_csv(pa.py_buffer(view[start:stop - 1]), read_options=read,
+                                      parse_options=parse, convert_options=convert)
+                n = table.num_rows
+                if n != min(CHUNK_ROWS, self.counts.rows_read - row):
+                    raise Fallback
+                if self.keep is not None:
+                    keep = self.keep[row:row + n]
+                    if not keep.all():
+                        table = table.filter(pa.array(keep))
+                row += n
+                if table.num_rows == 0:
+                    continue
+                payload, periods = self._block(table)
+                yield ("data", payload, periods)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, Fallback):
+            yield ("fallback",)
+            return
+        yield ("end", self.counts)
+
+    def _block(self, table: pa.Table) -> tuple[bytes, list[str]]:
+        layout, counts = self.layout, self.counts
+        n = table.num_rows
+        for col, kind in layout.kinds.items():
+            column = table.column(col)
+            if kind == "date" and column.null_count:
+                raise Fallback
+            if kind in ("num", "int"):
+                counts.missing += column.null_count
+                if kind == "num":
+                    _floats(column, n)
+            elif kind == "text":
+                words, index = _dictionary(column)
+                blank = np.array([w.strip() == "" for w in words], dtype=bool)
+                counts.missing += int(np.bincount(index, minlength=len(words))[blank].sum()) if len(words) else 0
+
+        numbers, index = _dictionary(table.column(layout.sid))
+        students = np.empty(len(numbers), dtype=np.int64)
+        for i, number in enumerate(numbers):
+            if number not in self.known:
+                student = self.ids.get(pseudonym(number)) if number and number == number.strip() else None
+                if student is None:
+                    raise Fallback   # blank, padded or unknown student number: the Python path reports the rows
+                self.known[number] = student
+            students[i] = self.known[number]
+
+        days = table.column(layout.maps["occurred_on"]).cast(pa.int64()).to_numpy() // 86_400
+        dates = days.astype("datetime64[D]")
+        years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
+        if years.min() < 1000 or years.max() > 9999:
             raise Fallback
-        if kind in ("num", "int"):
-            counts.missing += column.null_count
-            if kind == "num":
-                _floats(column, n)
-        elif kind == "text":
-            words, index = _dictionary(column)
-            blank = np.array([w.strip() == "" for w in words], dtype=bool)
-            counts.missing += int(np.bincount(index, minlength=len(words))[blank].sum()) if len(words) else 0
+        code = (years - years.min()) * 2 + (dates.astype("datetime64[M]").astype(np.int64) % 12 >= 6)
+        present = np.flatnonzero(np.bincount(code))
+        periods = [f"{int(years.min()) + c // 2}-{c % 2 + 1}" for c in present.tolist()]
+        slot = np.zeros(int(code.max()) + 1, dtype=np.int64)
+        slot[present] = np.arange(len(present))
 
-    numbers, index = _dictionary(table.column(layout.sid))
-    students = np.empty(len(numbers), dtype=np.int64)
-    for i, number in enumerate(numbers):
-        if number not in known:
-            student = ids.get(pseudonym(number)) if number and number == number.strip() else None
-            if student is None:
-                raise Fallback   # blank, padded or unknown student number: the Python path reports the rows
-            known[number] = student
-        students[i] = known[number]
+        def numbers_of(target: str) -> np.ndarray:
+            col = layout.maps.get(target)
+            return _floats(table.column(col) if col else None, n)
 
-    days = table.column(layout.maps["occurred_on"]).cast(pa.int64()).to_numpy() // 86_400
-    dates = days.astype("datetime64[D]")
-    years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
-    if years.min() < 1000 or years.max() > 9999:
-        raise Fallback
-    code = (years - years.min()) * 2 + (dates.astype("datetime64[M]").astype(np.int64) % 12 >= 6)
-    present = np.flatnonzero(np.bincount(code))
-    periods = [f"{int(years.min()) + c // 2}-{c % 2 + 1}" for c in present.tolist()]
-    slot = np.zeros(int(code.max()) + 1, dtype=np.int64)
-    slot[present] = np.arange(len(present))
-
-    def numbers_of(target: str) -> np.ndarray:
-        col = layout.maps.get(target)
-        return _floats(table.column(col) if col else None, n)
-
-    if "category" in layout.maps:
-        words, word_index = _dictionary(table.column(layout.maps["category"]))
-        words = [w.strip()[:64].encode("utf-8") for w in words] or [b""]
-    else:
-        words, word_index = [b""], np.zeros(n, dtype=np.int64)
-    return _Prepared(batch_id=batch_id, counts=counts, periods=periods, source=p.source.encode(),
-                     students=students[index], days=days - PG_EPOCH_DAYS,
-                     period_names=np.array([q.encode() for q in periods], dtype="S6"), period_index=slot[code],
+        if "category" in layout.maps:
+            words, word_index = _dictionary(table.column(layout.maps["category"]))
+            words = [w.strip()[:64].encode("utf-8") for w in words] or [b""]
+        else:
+            words, word_index = [b""], np.zeros(n, dtype=np.int64)
+        rows = _Rows(ids=(np.int64(self.batch_id) << np.int64(32)) + counts.stored + np.arange(n),   # record_ids
+                     batch_id=self.batch_id, source=self.plan.source.encode(), students=students[index],
+                     days=days - PG_EPOCH_DAYS, periods=np.array([q.encode() for q in periods], dtype="S6")[slot[code]],
                      value=numbers_of("value"), weight=numbers_of("weight"), words=words, word_index=word_index)
+        counts.stored += n
+        return rows.binary(), periods
 
 
 @dataclass
-class _Prepared:
+class _Rows:
+    ids: np.ndarray
     batch_id: int
-    counts: _Counts
-    periods: list[str]
     source: bytes
     students: np.ndarray
     days: np.ndarray
-    period_names: np.ndarray
-    period_index: np.ndarray
+    periods: np.ndarray
     value: np.ndarray
     weight: np.ndarray
     words: list[bytes]
     word_index: np.ndarray
 
-    def payloads(self, rows: int = CHUNK_ROWS):  # type: ignore[no-untyped-def]
-        """The rows in COPY BINARY tuple format, `rows` at a time. A tuple's layout depends on which numbers
-        are NULL and on the category's byte length, so rows are grouped by that shape and each group is one
-        numpy structured array (fixed-width big-endian fields) — no per-row Python."""
+    def binary(self) -> bytes:
+        """The rows in COPY BINARY tuple format. A tuple's layout depends on which numbers are NULL and on the
+        category's byte length, so rows are grouped by that shape and each group is one numpy structured
+        array (fixed-width big-endian fields) — no per-row Python."""
         lengths = np.array([len(w) for w in self.words], dtype=np.int64)
         fixed = np.array(self.words, dtype=f"S{max(1, int(lengths.max()))}")
         shape = lengths[self.word_index] * 4 + np.isnan(self.value) * 2 + np.isnan(self.weight)
-        for start in range(0, len(shape), rows):
-            part = shape[start:start + rows]
-            for k in np.flatnonzero(np.bincount(part)).tolist():
-                at = start + np.flatnonzero(part == k)
-                yield self._group(at, k // 4, bool(k & 2), bool(k & 1), fixed)
+        parts = [self._group(np.flatnonzero(shape == k), k // 4, bool(k & 2), bool(k & 1), fixed)
+                 for k in np.flatnonzero(np.bincount(shape)).tolist()]
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def _group(self, rows: np.ndarray, length: int, v_null: bool, w_null: bool, fixed: np.ndarray) -> bytes:
         fields = [("nf", ">i2"), ("l0", ">i4"), ("id", ">i8"), ("l1", ">i4"), ("batch", ">i8"), ("l2", ">i4"),
@@ -535,10 +588,10 @@ class _Prepared:
             template[name] = value
         out = np.empty(len(rows), dtype=template.dtype)
         out[:] = template[0]
-        out["id"] = (np.int64(self.batch_id) << np.int64(32)) + rows   # as imports.record_ids
+        out["id"] = self.ids[rows]
         out["student"] = self.students[rows]
         out["day"] = self.days[rows]
-        out["period"] = self.period_names[self.period_index[rows]]
+        out["period"] = self.periods[rows]
         if not v_null:
             out["value"] = self.value[rows]
         if not w_null:
