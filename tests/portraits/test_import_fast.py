@@ -164,3 +164,47 @@ def test_distinct_rows_keeps_each_first_occurrence_even_when_hashes_collide(hash
     assert keep is not None
     assert keep.tolist() == _first_occurrences(lines)
     assert imports_pg._distinct_rows(list(dict.fromkeys(lines))) is None
+
+
+CHRONOLOGICAL = ("student_no,paid_at,amount,place\n"
+                 "T001,2024-01-05,5,canteen\nT002,2024-02-05,6,canteen\nT001,2024-03-05,7,shop\n"
+                 "T002,2024-07-05,8,shop\nT001,2024-08-05,9,canteen\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("use_fork", [True, False], ids=["forked-producer", "thread-producer"])
+def test_a_half_year_first_seen_in_a_later_block_gets_its_partition_and_the_file_is_redone(monkeypatch, use_fork):
+    monkeypatch.setattr(imports_pg, "USE_FORK", use_fork)
+    monkeypatch.setattr(imports_pg, "CHUNK_ROWS", 2)   # blocks: Jan–Feb | Mar–Jul | Aug
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    slow = _spy(monkeypatch)
+    report = campus_import(files=[("logistics.csv", CHRONOLOGICAL.encode())])
+    assert report.ok, report.errors
+    assert slow == []
+    assert sorted(Record.objects.values_list("period", "value")) == [
+        ("2024-1", 5.0), ("2024-1", 6.0), ("2024-1", 7.0), ("2024-2", 8.0), ("2024-2", 9.0)]
+    assert ImportBatch.objects.get(source="logistics").rows_stored == 5
+
+
+@pytest.mark.postgres
+def test_a_messy_cell_in_a_later_block_sends_the_file_to_the_python_parser(monkeypatch):
+    monkeypatch.setattr(imports_pg, "CHUNK_ROWS", 2)
+    messy = CHRONOLOGICAL.replace("T001,2024-08-05,9,canteen", 'T001,2024-08-05,"1,009",canteen')
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    slow = _spy(monkeypatch)
+    assert campus_import(files=[("logistics.csv", messy.encode())]).ok
+    assert slow == ["logistics.csv"]
+    assert sorted(Record.objects.values_list("value", flat=True)) == [5.0, 6.0, 7.0, 8.0, 1009.0]
+    assert Record.objects.count() == ImportBatch.objects.get(source="logistics").rows_stored == 5
+
+
+@pytest.mark.postgres
+def test_a_crashing_producer_leaves_the_import_to_the_python_path(monkeypatch, caplog):
+    def boom(self):  # type: ignore[no-untyped-def]
+        raise RuntimeError("simulated bug in the producer")
+    monkeypatch.setattr(imports_pg._FileStream, "scan", boom)
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    report = campus_import(files=[("logistics.csv", CHRONOLOGICAL.encode())])
+    assert report.ok, report.errors
+    assert Record.objects.count() == 5
+    assert "simulated bug in the producer" in caplog.text
