@@ -11,6 +11,8 @@ processes run one after the other, each reporting time and its own peak RSS:
            → run (features by GROUP BY in PostgreSQL → clean/normalise/weight/K-means/k curves/stability/
            ANOVA → results, alerts stored); "stored records → stored labels" is the run stage.
   copy     raw psycopg COPY of the same files (FORMAT csv, HEADER) into bare text tables: the ingest ceiling.
+Then --import-rounds rounds alternate a raw COPY and our import alone (into emptied tables), so the
+import ratio compares runs seconds apart under the same background load; the median is printed.
   memory   pandas read_csv of the same files + vectorised groupby features + the same analysis function
            (analysis.pipeline.run_pipeline), nothing stored: the in-memory equivalent.
 Each child is killed after --max-seconds.
@@ -21,6 +23,7 @@ import argparse
 import multiprocessing as mp
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -61,8 +64,11 @@ def child_ours(db_url: str, data: str, out: Any) -> None:
     if not report.ok:
         out.put({"error": report.errors[:3]})
         return
+    from portraits.services import imports_pg
+
     out.put({"stage": "import", "seconds": t_import, "rows": sum(f.rows_read for f in report.files),
-             "stored": report.records_stored, "rss_mb": rss_mb()})
+             "stored": report.records_stored, "rss_mb": rss_mb(),
+             "producer_rss_mb": imports_pg.last_producer_peak_mb})
     marks: dict[str, float] = {}
     original = runs._progress
 
@@ -84,6 +90,22 @@ def child_ours(db_url: str, data: str, out: Any) -> None:
              "features_s": marks.get("cleaning", t1) - t1,
              "analysis_s": marks.get("explaining", t1) - marks.get("cleaning", t1),
              "store_s": t1 + t_run - marks.get("explaining", t1), "rss_mb": rss_mb()})
+
+
+def child_import_only(db_url: str, data: str, out: Any) -> None:
+    """Our import alone into empty tables (for the alternating import/COPY rounds)."""
+    _django(db_url)
+    from django.db import connection
+
+    from portraits.services import campus_import_paths
+
+    with connection.cursor() as c:
+        c.execute("TRUNCATE portraits_record, portraits_importbatch, portraits_student, portraits_run, "
+                  "portraits_result, portraits_alert CASCADE")
+    t0 = time.perf_counter()
+    report = campus_import_paths([Path(data)])
+    out.put({"stage": "import", "seconds": time.perf_counter() - t0, "ok": report.ok,
+             "rows": sum(f.rows_read for f in report.files)})
 
 
 def child_copy(db_url: str, data: str, out: Any) -> None:
@@ -172,6 +194,8 @@ def main() -> None:
     ap.add_argument("--students", type=int, default=None)
     ap.add_argument("--max-seconds", type=float, default=1200)
     ap.add_argument("--skip", nargs="*", default=[], choices=["ours", "copy", "memory"])
+    ap.add_argument("--import-rounds", type=int, default=3,
+                    help="extra rounds alternating raw COPY and our import alone; the median ratio is printed")
     args = ap.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
@@ -205,6 +229,17 @@ def main() -> None:
                 if "memory" not in args.skip:
                     res["memory"] = run_child(child_memory, (tmp,), args.max_seconds)
                 report(res)
+                ratios = []
+                for i in range(args.import_rounds):
+                    cp = run_child(child_copy, (db_url, tmp), args.max_seconds)[-1]
+                    imp = run_child(child_import_only, (db_url, tmp), args.max_seconds)[-1]
+                    if "rows" in cp and imp.get("ok"):
+                        ratios.append((imp["rows"] / imp["seconds"]) / (cp["rows"] / cp["seconds"]))
+                        print(f"  round {i + 1}: raw COPY {cp['seconds']:.2f} s, our import {imp['seconds']:.2f} s "
+                              f"→ {100 * ratios[-1]:.0f} %  (load average {os.getloadavg()[0]:.1f})")
+                if ratios:
+                    print(f"  import / raw COPY rows/s, median of {len(ratios)} alternating rounds: "
+                          f"{100 * statistics.median(ratios):.0f} % (target ≥ 70 %)")
             with psycopg.connect(db_url, autocommit=True) as c:   # next scale starts empty
                 c.execute("TRUNCATE portraits_record, portraits_importbatch, portraits_student, portraits_run, "
                           "portraits_result, portraits_alert CASCADE")

@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 100_000
 _line_hash = hash                 # tests swap in a colliding hash
+last_producer_peak_mb: float | None = None
 USE_FORK = True                   # tests switch it off to exercise the thread producer
 PG_EPOCH_DAYS = 10_957            # 2000-01-01 − 1970-01-01: PostgreSQL counts dates from 2000
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
@@ -176,6 +177,8 @@ def _store_records(records: list[_Plan], hashes: dict[str, str], ids: dict[str, 
                     if item[0] != "data":
                         return
             _store_file(plan, batch_id, from_producer(), partitions, hashes, ids, user, report)
+        global last_producer_peak_mb   # noqa: PLW0603 - a measurement for bench/portraits.py only
+        last_producer_peak_mb = message[1]
 
 
 @contextmanager
@@ -254,7 +257,16 @@ def _produce(records: list[_Plan], batch_ids: list[int], ids: dict[str, int], se
         send(("file", i))
         for message in stream.messages():
             send(message)
-    send(("done",))
+    send(("done", _peak_rss_mb()))
+
+
+def _peak_rss_mb() -> float | None:
+    """This process's peak resident set (VmHWM, Linux), reported by the producer for bench/portraits.py."""
+    with suppress(OSError, ValueError, IndexError):
+        for line in open("/proc/self/status").read().splitlines():   # noqa: SIM115 - tiny procfs file
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
 
 
 def _store_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str], hashes: dict[str, str],
