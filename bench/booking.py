@@ -76,9 +76,9 @@ def __getattr__(name: str) -> Any:
 
         django.setup()
         settings.ROOT_URLCONF = "bench.booking"
-        from django.core.wsgi import get_wsgi_application
+        # The platform's own WSGI module (same start-up as in production), serving this URLconf.
+        from platform_site.wsgi import application as app
 
-        app = get_wsgi_application()
         globals()["application"] = app
         return app
     raise AttributeError(name)
@@ -120,6 +120,8 @@ def main() -> None:
     try:
         data = seed(args)
         with connection.cursor() as cursor:
+            # Table statistics, as autovacuum keeps them on a live database (a fresh one has none yet).
+            cursor.execute("ANALYZE")
             cursor.execute("SELECT pg_backend_pid()")
             backend = cursor.fetchone()[0]
         # The backend's parent is the postmaster: its children are the processes whose CPU is counted.

@@ -69,11 +69,14 @@ def console_day(*, doctor: User, day: date | None = None, now: datetime | None =
         f"ON t.{column(ConsultationThread, 'appointment')} = a.{qn('id')} "
         f"WHERE a.{column(Appointment, 'doctor')} = %s AND {a_start} >= %s AND {a_start} < %s"
     )
+    # Groups are numbered (their index in QUEUE_GROUPS): the database sorts 1,000 integers in half the time it
+    # takes to sort 1,000 collated strings.
+    g = {name: i for i, name in enumerate(QUEUE_GROUPS)}
     params: list[Any] = [
-        AppointmentStatus.IN_PROGRESS.value, "in_consultation", AppointmentStatus.CHECKED_IN.value, "checked_in",
+        AppointmentStatus.IN_PROGRESS.value, g["in_consultation"], AppointmentStatus.CHECKED_IN.value, g["checked_in"],
         AppointmentStatus.BOOKED.value, SlotKind.ONLINE.value, ThreadStatus.OPEN.value,
-        db_datetime(now + WAITING_ONLINE_FROM), "waiting_online", AppointmentStatus.BOOKED.value, "upcoming", "done",
-        doctor.pk, db_datetime(start), db_datetime(end),
+        db_datetime(now + WAITING_ONLINE_FROM), g["waiting_online"], AppointmentStatus.BOOKED.value, g["upcoming"],
+        g["done"], doctor.pk, db_datetime(start), db_datetime(end),
     ]
     ranked = (f"SELECT i.*, ROW_NUMBER() OVER (PARTITION BY i.grp ORDER BY i.start, i.id) AS rn, "
               f"COUNT(*) OVER (PARTITION BY i.grp) AS total FROM ({inner}) i")
@@ -83,7 +86,7 @@ def console_day(*, doctor: User, day: date | None = None, now: datetime | None =
         params += [offset, offset + limit]
     if group is not None:
         where.append("m.grp = %s")
-        params.append(group)
+        params.append(g[group])
     sql = (
         f"SELECT m.id, m.start, m.finish, m.kind, m.status, m.reason, m.patient_id, u.{column(User, 'full_name')}, "
         f"u.{column(User, 'email')}, m.thread_status, m.grp, m.total, EXISTS(SELECT 1 FROM {table(Encounter)} e "
@@ -103,6 +106,7 @@ def console_day(*, doctor: User, day: date | None = None, now: datetime | None =
     counts = dict.fromkeys(QUEUE_GROUPS, 0)
     for pk, a_start_v, a_end_v, kind, status, reason, patient_id, full_name, email, thread, grp, total, enc in rows:
         a_start_v = convert(a_start_v, start_conv)
+        grp = QUEUE_GROUPS[grp]
         groups[grp].append({
             "pk": pk, "start": a_start_v, "end": convert(a_end_v, end_conv), "kind": kind, "status": status,
             "reason": reason, "patient_id": patient_id, "patient_name": full_name or email or f"#{patient_id}",
