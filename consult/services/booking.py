@@ -124,7 +124,32 @@ def _book_locked(*, booked_by: User, patient: User, slot_id: int, reason: str, s
         slot.held_for = None
         slot.held_until = None
         slot.save(update_fields=["held_for", "held_until"])
+    _notify_booked(appointment, doctor=slot.doctor)
     return appointment
+
+
+def _notify_booked(appointment: Appointment, *, doctor: User) -> None:
+    """Confirm the booking to who booked it, and to the patient when that is someone else with a log-in.
+
+    Written in the booking's own transaction: the notification exists if and only if the booking committed,
+    and its e-mail leaves the outbox after the commit (accounts.mail). The dedupe key makes it once per person.
+    """
+    recipients = [appointment.booked_by]
+    if appointment.patient_id != appointment.booked_by_id and not appointment.patient.is_managed:
+        recipients.append(appointment.patient)
+    url = reverse("consult:appointment_detail", args=[appointment.pk])
+    for person in recipients:
+        with translation.override(person.preferred_language or "en"):
+            notify(
+                user=person, kind="appointment_booked",
+                title=_("Appointment booked: %(when)s with %(doctor)s") % {
+                    "when": timezone.localtime(appointment.start).strftime("%Y-%m-%d %H:%M"),
+                    "doctor": doctor.display_name},
+                body=_("%(patient)s, %(kind)s. Reason: %(reason)s") % {
+                    "patient": appointment.patient.display_name, "kind": appointment.get_kind_display(),
+                    "reason": appointment.reason},
+                url=url, dedupe_key=f"consult:booked:{appointment.pk}:{person.pk}",
+            )
 
 
 # The three reads of the booking transaction are written as SQL: this is the hot path under load
@@ -170,7 +195,10 @@ def _lock_slot_for_booking(slot_id: int) -> Slot:
         raise NotFound(_("This slot does not exist."))
     slot = Slot.from_db(connection.alias, [f.attname for f, _c, _v in fields], _converted(fields, row[:len(fields)]))
     # Only the name is loaded; any other doctor field would be fetched on access (nothing here reads one).
-    doctor = User.from_db(connection.alias, ["id", "full_name", "email"], [slot.doctor_id, *row[len(fields):]])
+    # from_db() takes the loaded values in the model's field order.
+    loaded = {"id": slot.doctor_id, "full_name": row[len(fields)], "email": row[len(fields) + 1]}
+    names = [f.attname for f in User._meta.concrete_fields if f.attname in loaded]
+    doctor = User.from_db(connection.alias, names, [loaded[name] for name in names])
     Slot.doctor.field.set_cached_value(slot, doctor)
     return slot
 

@@ -148,6 +148,8 @@ def test_book_via_api_and_errors_in_users_language(api_client, patient):
     ok = api_client.post(reverse("api-consult-appointments"), {"slot": slot.pk, "reason": "Cough"}, format="json")
     assert ok.status_code == 201
     assert ok.json()["status"] == "booked"
+    assert (ok.json()["doctor"], ok.json()["doctor_name"], ok.json()["patient_name"]) == (
+        slot.doctor_id, slot.doctor.display_name, patient.display_name)
     other = PatientFactory()
     api_client.force_authenticate(other)
     taken = api_client.post(reverse("api-consult-appointments"), {"slot": slot.pk, "reason": "Cough"}, format="json",

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
-from accounts.models import AuditEvent, Notification, Relationship
+from accounts.models import AuditEvent, Notification, OutboundEmail, Relationship
 from accounts.services import family_member_add
 from consult.models import (
     Appointment,
@@ -48,6 +48,38 @@ def test_book_happy_path_writes_appointment_reminders_and_thread(patient):
     assert ConsultationThread.objects.filter(appointment=appointment, status="open").count() == 1
 
 
+def test_booking_is_confirmed_once_in_app_and_by_email(patient, django_capture_on_commit_callbacks, mailoutbox):
+    # Given a slot; when the patient books it (and the transaction commits)
+    slot = SlotFactory(kind=SlotKind.IN_PERSON)
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough")
+
+    # Then exactly one confirmation, to the patient, keyed by appointment and person, and its e-mail leaves
+    note = Notification.objects.get()
+    when = timezone.localtime(slot.start).strftime("%Y-%m-%d %H:%M")
+    assert (note.user, note.kind, note.dedupe_key, note.url) == (
+        patient, "appointment_booked", f"consult:booked:{appointment.pk}:{patient.pk}",
+        f"/appointments/{appointment.pk}/")
+    assert note.title == f"Appointment booked: {when} with {slot.doctor.display_name}"
+    assert note.body == f"{patient.display_name}, In person. Reason: Cough"
+    assert [(m.subject, m.to) for m in mailoutbox] == [(note.title, [patient.email])]
+
+
+def test_family_booking_is_confirmed_to_the_booker_not_the_managed_member(patient):
+    child = family_member_add(principal=patient, full_name="Demo Child", relationship=Relationship.CHILD)
+    appointment = appointment_book(booked_by=patient, patient=child, slot_id=SlotFactory().pk, reason="Fever")
+    assert list(Notification.objects.values_list("user", "dedupe_key")) == [
+        (patient.pk, f"consult:booked:{appointment.pk}:{patient.pk}")]
+    assert Notification.objects.get().body.startswith("Demo Child, ")
+
+
+def test_booking_confirmation_in_the_bookers_language(patient):
+    patient.preferred_language = "zh-hans"
+    patient.save(update_fields=["preferred_language"])
+    appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Cough")
+    assert Notification.objects.get().title.startswith("预约成功")
+
+
 def test_in_person_booking_has_no_thread(patient):
     slot = SlotFactory(kind=SlotKind.IN_PERSON)
     appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Check-up")
@@ -55,7 +87,8 @@ def test_in_person_booking_has_no_thread(patient):
 
 
 def _nothing_written():
-    return (Appointment.objects.count(), AppointmentReminder.objects.count(), ConsultationThread.objects.count())
+    return (Appointment.objects.count(), AppointmentReminder.objects.count(), ConsultationThread.objects.count(),
+            Notification.objects.count(), OutboundEmail.objects.count())
 
 
 def test_taken_slot_is_refused_and_nothing_written(patient):
@@ -72,13 +105,13 @@ def test_past_slot_is_refused(patient):
     with pytest.raises(ApplicationError) as exc:
         appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough")
     assert exc.value.code == "slot_past"
-    assert _nothing_written() == (0, 0, 0)
+    assert _nothing_written() == (0, 0, 0, 0, 0)
 
 
 def test_missing_slot_is_not_found(patient):
     with pytest.raises(NotFound):
         appointment_book(booked_by=patient, patient=patient, slot_id=987654, reason="Cough")
-    assert _nothing_written() == (0, 0, 0)
+    assert _nothing_written() == (0, 0, 0, 0, 0)
 
 
 def test_blocked_slot_and_empty_reason_refused(patient):
@@ -87,7 +120,7 @@ def test_blocked_slot_and_empty_reason_refused(patient):
         appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough")
     with pytest.raises(ApplicationError):
         appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="  ")
-    assert _nothing_written() == (0, 0, 0)
+    assert _nothing_written() == (0, 0, 0, 0, 0)
 
 
 def test_doctor_cannot_book(doctor):
@@ -184,8 +217,7 @@ def test_doctor_cancel_needs_reason_and_tells_patient(patient):
     assert (appointment.status, appointment.cancel_reason, appointment.cancelled_by) == (
         "cancelled", "Called to the ward", doctor)
     assert Slot.objects.get(pk=appointment.slot_id).is_blocked is True
-    note = Notification.objects.get(user=patient)
-    assert note.kind == "appointment_cancelled"
+    note = Notification.objects.get(user=patient, kind="appointment_cancelled")
     assert "Called to the ward" in note.body
 
 
