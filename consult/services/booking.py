@@ -18,6 +18,7 @@ from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeni
 from accounts.models import Role, User
 from accounts.selectors import patients_actable_by
 from accounts.services import audit_denied, notify
+from platform_site.tasking import enqueue_on_commit
 
 from ..models import (
     Appointment,
@@ -30,6 +31,7 @@ from ..models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from ..tasks.booking import appointment_confirm
 
 OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS)
 SLOT_TAKEN = gettext_lazy("This slot was just taken by someone else. Please pick another time.")
@@ -124,32 +126,71 @@ def _book_locked(*, booked_by: User, patient: User, slot_id: int, reason: str, s
         slot.held_for = None
         slot.held_until = None
         slot.save(update_fields=["held_for", "held_until"])
-    _notify_booked(appointment, doctor=slot.doctor)
+    # The confirmation goes out after the commit, from the worker: a booking that rolls back confirms
+    # nothing, and the booking request does not pay for two more inserts and an e-mail. If the broker is
+    # down, appointment_confirmations_sweep sends it on its next run (the appointment is the record).
+    enqueue_on_commit(appointment_confirm, appointment.pk)
     return appointment
 
 
-def _notify_booked(appointment: Appointment, *, doctor: User) -> None:
-    """Confirm the booking to who booked it, and to the patient when that is someone else with a log-in.
+def _confirmation_key(appointment_id: int, person_id: int) -> str:
+    return f"consult:booked:{appointment_id}:{person_id}"
 
-    Written in the booking's own transaction: the notification exists if and only if the booking committed,
-    and its e-mail leaves the outbox after the commit (accounts.mail). The dedupe key makes it once per person.
+
+def appointment_confirm_send(*, appointment_id: int) -> int:
+    """Confirm a booking to who booked it, and to the patient when that is someone else with a log-in
+    (in-app + e-mail, in each person's language); returns how many were sent now.
+
+    Exactly once per person: notify() with a key per appointment and person (a second run sends nothing).
+    Nothing for an appointment that no longer exists or is no longer open (cancelled before the worker ran).
     """
+    appointment = (Appointment.objects.filter(pk=appointment_id, status__in=OPEN_STATUSES)
+                   .select_related("patient", "booked_by", "doctor").first())
+    if appointment is None:
+        return 0
     recipients = [appointment.booked_by]
     if appointment.patient_id != appointment.booked_by_id and not appointment.patient.is_managed:
         recipients.append(appointment.patient)
     url = reverse("consult:appointment_detail", args=[appointment.pk])
+    sent = 0
     for person in recipients:
         with translation.override(person.preferred_language or "en"):
-            notify(
+            result = notify(
                 user=person, kind="appointment_booked",
                 title=_("Appointment booked: %(when)s with %(doctor)s") % {
                     "when": timezone.localtime(appointment.start).strftime("%Y-%m-%d %H:%M"),
-                    "doctor": doctor.display_name},
+                    "doctor": appointment.doctor.display_name},
                 body=_("%(patient)s, %(kind)s. Reason: %(reason)s") % {
                     "patient": appointment.patient.display_name, "kind": appointment.get_kind_display(),
                     "reason": appointment.reason},
-                url=url, dedupe_key=f"consult:booked:{appointment.pk}:{person.pk}",
+                url=url, dedupe_key=_confirmation_key(appointment.pk, person.pk),
             )
+        sent += result is not None
+    return sent
+
+
+def appointment_confirmations_sweep(*, now: datetime | None = None, grace: timedelta = timedelta(minutes=2),
+                                    window: timedelta = timedelta(days=1), limit: int = 200) -> int:
+    """Send the confirmations the queue did not deliver (broker down when the booking committed).
+
+    Candidates: open, still ahead, booked between `window` and `grace` ago (the grace leaves the queued task
+    time to run first), whose booker has no confirmation yet. Returns how many notifications were sent.
+    """
+    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models.functions import Cast, Concat
+
+    from accounts.models import Notification
+
+    now = now or timezone.now()
+    key = Concat(Value("consult:booked:"), Cast(OuterRef("pk"), CharField()), Value(":"),
+                 Cast(OuterRef("booked_by_id"), CharField()), output_field=CharField())
+    missing = (
+        Appointment.objects.filter(status__in=OPEN_STATUSES, start__gt=now, created_at__gte=now - window,
+                                   created_at__lte=now - grace)
+        .filter(~Exists(Notification.objects.filter(dedupe_key=key)))
+        .order_by("created_at").values_list("pk", flat=True)[:limit]
+    )
+    return sum(appointment_confirm_send(appointment_id=pk) for pk in list(missing))
 
 
 # The three reads of the booking transaction are written as SQL: this is the hot path under load

@@ -22,6 +22,8 @@ from consult.models import (
 from consult.services.booking import (
     appointment_book,
     appointment_cancel,
+    appointment_confirm_send,
+    appointment_confirmations_sweep,
     appointment_doctor_cancel,
     appointment_reschedule,
     appointment_set_status,
@@ -65,19 +67,50 @@ def test_booking_is_confirmed_once_in_app_and_by_email(patient, django_capture_o
     assert [(m.subject, m.to) for m in mailoutbox] == [(note.title, [patient.email])]
 
 
-def test_family_booking_is_confirmed_to_the_booker_not_the_managed_member(patient):
+def test_family_booking_is_confirmed_to_the_booker_not_the_managed_member(patient,
+                                                                          django_capture_on_commit_callbacks):
     child = family_member_add(principal=patient, full_name="Demo Child", relationship=Relationship.CHILD)
-    appointment = appointment_book(booked_by=patient, patient=child, slot_id=SlotFactory().pk, reason="Fever")
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = appointment_book(booked_by=patient, patient=child, slot_id=SlotFactory().pk, reason="Fever")
     assert list(Notification.objects.values_list("user", "dedupe_key")) == [
         (patient.pk, f"consult:booked:{appointment.pk}:{patient.pk}")]
     assert Notification.objects.get().body.startswith("Demo Child, ")
 
 
-def test_booking_confirmation_in_the_bookers_language(patient):
+def test_booking_confirmation_in_the_bookers_language(patient, django_capture_on_commit_callbacks):
     patient.preferred_language = "zh-hans"
     patient.save(update_fields=["preferred_language"])
-    appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Cough")
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Cough")
     assert Notification.objects.get().title.startswith("预约成功")
+
+
+def test_confirmation_is_queued_on_commit_and_sent_once(patient, django_capture_on_commit_callbacks):
+    # Given a booking whose transaction has not committed yet: nothing is sent
+    with django_capture_on_commit_callbacks() as callbacks:
+        appointment = appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Cough")
+    assert Notification.objects.count() == 0
+    # When it commits, the queued task confirms; a second run (redelivery) sends nothing more
+    for callback in callbacks:
+        callback()
+    assert appointment_confirm_send(appointment_id=appointment.pk) == 0
+    assert list(Notification.objects.values_list("user", "kind")) == [(patient.pk, "appointment_booked")]
+    assert OutboundEmail.objects.filter(to=[patient.email]).count() == 1
+
+
+def test_sweep_sends_the_confirmations_the_queue_missed_once(patient):
+    # Given two bookings committed while the broker was down (their queued tasks never ran), one then cancelled
+    kept = appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Cough")
+    cancelled = appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Rash")
+    appointment_cancel(user=patient, appointment_id=cancelled.pk)
+    # When the sweeper runs within the grace period, it leaves them to the queue
+    assert appointment_confirmations_sweep() == 0
+    # Then after it, it confirms the open one exactly once, and a second sweep sends nothing
+    later = timezone.now() + timedelta(minutes=3)
+    assert appointment_confirmations_sweep(now=later) == 1
+    assert appointment_confirmations_sweep(now=later) == 0
+    assert list(Notification.objects.values_list("dedupe_key", flat=True)) == [
+        f"consult:booked:{kept.pk}:{patient.pk}"]
 
 
 def test_in_person_booking_has_no_thread(patient):
