@@ -12,9 +12,15 @@ What runs, in one go, on the same data:
   4. console page  GET /doctor/console/ for a doctor with --console-appointments appointments today
   5. console API   GET /api/consult/console/ (same data, JSON)
   6. pgbench       the bare transaction as SQL, -c <clients> : the database's ceiling
-Each HTTP phase: --clients concurrent keep-alive-less clients (threads), --requests requests (console:
---console-requests), capped at --max-seconds. Every booking goes to a distinct free slot, so every answer
-should be 201; any other status is counted and printed as an error.
+Each HTTP phase: --clients concurrent connections from ONE asyncio client (raw sockets, request bytes built
+before the clock starts, a new TCP connection per request, as gunicorn's sync workers close it), --requests
+requests (console: --console-requests), capped at --max-seconds. The same client measures every phase.
+Every booking goes to a distinct free slot, so every answer should be 201; any other status is counted and
+printed as an error. After the figures, the CPU each phase cost per request: the client (this process),
+gunicorn (master + workers) and PostgreSQL (the bench database's backends + the cluster's auxiliary
+processes, e.g. the WAL writer) — on 2 cores, throughput is bounded by their sum.
+The server writes the tasks it queues (booking confirmations) to a temporary filesystem broker, removed at
+the end; no worker runs them during the measurement.
 """
 from __future__ import annotations
 
@@ -137,6 +143,10 @@ def main() -> None:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)
+        if getattr(args, "queue_dir", None):
+            queued = len(list(Path(args.queue_dir, "out").glob("*.msg")))
+            print(f"tasks queued by the server (booking confirmations, not run here): {queued}")
+            shutil.rmtree(args.queue_dir, ignore_errors=True)
         connection.close()
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
@@ -205,7 +215,11 @@ def start_server(args: argparse.Namespace, db_name: str) -> subprocess.Popen:
 
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db_name}"
+    # Tasks queued by the server (booking confirmations) go to a throw-away filesystem broker; nothing consumes
+    # them during the run (no Celery worker: the figures are the web requests' own cost).
+    args.queue_dir = tempfile.mkdtemp(prefix="bench-booking-queue-")
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "platform_site.settings.local",
+           "CELERY_BROKER_URL": "filesystem://", "CELERY_FS_DIR": args.queue_dir,
            "DEBUG": "false", "REQUIRE_STAFF_MFA": "true", "CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING",
            "ALLOWED_HOSTS": "127.0.0.1,localhost",
            # The doctor's session was signed with this process's key; the server must use the same one.
