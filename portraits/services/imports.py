@@ -277,22 +277,22 @@ def _period(dates: pd.Series) -> pd.Series:
 
 
 def _roster_upsert(parsed: ParsedFile) -> tuple[int, int]:
+    """Create new students and update known ones in one INSERT … ON CONFLICT (pseudonym) DO UPDATE per
+    2,000 rows (Django's bulk_update writes a CASE per field and row: 3 s for a 1,245-student roster)."""
     f = parsed.frame
-    existing = dict(Student.objects.filter(pseudonym__in=list(f["pseudonym"])).values_list("pseudonym", "id"))
+    pseudonyms = [str(p) for p in f["pseudonym"].tolist()]
+    known = set(Student.objects.filter(pseudonym__in=pseudonyms).values_list("pseudonym", flat=True))
     fields = ["gender", "age", "province", "college", "grade", "major"]
-    create, update = [], []
-    for row in f.itertuples(index=False):
-        values = {c: getattr(row, c) for c in fields}
+    rows = []
+    for pseudonym_, row in zip(pseudonyms, f[fields].itertuples(index=False), strict=True):
+        values = dict(zip(fields, row, strict=True))
         values["age"] = None if pd.isna(values["age"]) else int(values["age"])
         for c in ("gender", "province", "college", "grade", "major"):
             values[c] = values[c] or "unknown"
-        if row.pseudonym in existing:
-            update.append(Student(id=existing[row.pseudonym], pseudonym=row.pseudonym, **values))
-        else:
-            create.append(Student(pseudonym=row.pseudonym, **values))
-    Student.objects.bulk_create(create, batch_size=2000)
-    Student.objects.bulk_update(update, fields, batch_size=2000)
-    return len(create), len(update)
+        rows.append(Student(pseudonym=pseudonym_, **values))
+    Student.objects.bulk_create(rows, batch_size=2000, update_conflicts=True, unique_fields=["pseudonym"],
+                                update_fields=fields)
+    return len(rows) - len(known), len(known)
 
 
 def record_ids(batch_id: int, start: int, count: int) -> np.ndarray:

@@ -99,3 +99,18 @@ def test_same_file_twice_is_recognised_and_changes_nothing():
     again = campus_import(files=[("library-copy.csv", data)])
     assert [f.status for f in again.files] == ["already_imported"]
     assert _counts() == before
+
+
+def test_a_new_roster_updates_known_students_and_adds_new_ones():
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    a_id = Student.objects.get(pseudonym=pseudonym("T001")).id
+    newer = ("student_no,name,gender,age,province,college,grade,major\n"
+             "T001,Synthetic A,female,20,Shandong,Public Health,2024,Preventive Medicine\n"
+             "T003,Synthetic C,male,18,Hebei,Clinical Medicine,2025,Clinical Medicine\n")
+    report = campus_import(files=[("roster_2025.csv", newer.encode())])
+    assert report.ok, report.errors
+    assert (report.students_created, report.students_updated) == (1, 1)
+    a = Student.objects.get(pseudonym=pseudonym("T001"))
+    assert (a.id, a.age, a.college, a.major) == (a_id, 20, "Public Health", "Preventive Medicine")
+    assert Student.objects.get(pseudonym=pseudonym("T002")).age == 20   # not in the new roster: unchanged
+    assert Student.objects.get(pseudonym=pseudonym("T003")).grade == "2025"
