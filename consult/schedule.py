@@ -8,9 +8,8 @@ BEAT_SCHEDULE: dict = {
     "consult-slots-generate": {"task": "consult.tasks.slots_generate", "schedule": crontab(minute=5)},
     # Reminders are due at exact minutes (start - 1 day, start - 1 hour): check every minute.
     "consult-appointment-reminders": {"task": "consult.tasks.appointment_reminders_send", "schedule": 60.0},
-    # Booking confirmations the queue did not deliver (broker down at commit time).
-    "consult-appointment-confirmations-sweep": {"task": "consult.tasks.appointment_confirmations_sweep",
-                                                "schedule": 120.0},
+    # Booking confirmations, in batches (not written by the booking request itself: see services/booking.py).
+    "consult-appointment-confirmations": {"task": "consult.tasks.appointment_confirmations_send", "schedule": 30.0},
     "consult-waitlist-expire-offers": {"task": "consult.tasks.waitlist_expire_offers", "schedule": 60.0},
     # Medication doses: send what is due every minute (exactly once, SKIP LOCKED); mark unanswered ones missed.
     "consult-dose-reminders-send": {"task": "consult.tasks.dose_reminders_send_due", "schedule": 60.0},

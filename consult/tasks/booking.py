@@ -4,8 +4,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-__all__ = ["slots_generate", "appointment_reminders_send", "waitlist_expire_offers", "appointment_confirm",
-           "appointment_confirmations_sweep"]
+__all__ = ["slots_generate", "appointment_reminders_send", "waitlist_expire_offers", "appointment_confirmations_send"]
 
 
 @shared_task(name="consult.tasks.slots_generate")
@@ -29,16 +28,9 @@ def waitlist_expire_offers() -> int:
     return expire()
 
 
-@shared_task(name="consult.tasks.appointment_confirm", autoretry_for=(OperationalError,), max_retries=3,
+@shared_task(name="consult.tasks.appointment_confirmations_send", autoretry_for=(OperationalError,), max_retries=3,
              retry_backoff=True)
-def appointment_confirm(appointment_id: int) -> int:
-    from consult.services.booking import appointment_confirm_send
+def appointment_confirmations_send() -> int:
+    from consult.services.booking import appointment_confirmations_send as send
 
-    return appointment_confirm_send(appointment_id=appointment_id)
-
-
-@shared_task(name="consult.tasks.appointment_confirmations_sweep")
-def appointment_confirmations_sweep() -> int:
-    from consult.services.booking import appointment_confirmations_sweep as sweep
-
-    return sweep()
+    return send()

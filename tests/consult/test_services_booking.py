@@ -22,8 +22,7 @@ from consult.models import (
 from consult.services.booking import (
     appointment_book,
     appointment_cancel,
-    appointment_confirm_send,
-    appointment_confirmations_sweep,
+    appointment_confirmations_send,
     appointment_doctor_cancel,
     appointment_reschedule,
     appointment_set_status,
@@ -51,12 +50,17 @@ def test_book_happy_path_writes_appointment_reminders_and_thread(patient):
 
 
 def test_booking_is_confirmed_once_in_app_and_by_email(patient, django_capture_on_commit_callbacks, mailoutbox):
-    # Given a slot; when the patient books it (and the transaction commits)
+    # Given a committed booking: the request itself writes no confirmation
     slot = SlotFactory(kind=SlotKind.IN_PERSON)
-    with django_capture_on_commit_callbacks(execute=True):
-        appointment = appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough")
+    appointment = appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough")
+    assert Notification.objects.count() == 0
 
-    # Then exactly one confirmation, to the patient, keyed by appointment and person, and its e-mail leaves
+    # When the periodic sender runs (twice: the second run finds nothing to do)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert appointment_confirmations_send() == 1
+    assert appointment_confirmations_send() == 0
+
+    # Then exactly one confirmation, to the patient, keyed by appointment and person, and its e-mail left
     note = Notification.objects.get()
     when = timezone.localtime(slot.start).strftime("%Y-%m-%d %H:%M")
     assert (note.user, note.kind, note.dedupe_key, note.url) == (
@@ -67,48 +71,36 @@ def test_booking_is_confirmed_once_in_app_and_by_email(patient, django_capture_o
     assert [(m.subject, m.to) for m in mailoutbox] == [(note.title, [patient.email])]
 
 
-def test_family_booking_is_confirmed_to_the_booker_not_the_managed_member(patient,
-                                                                          django_capture_on_commit_callbacks):
+def test_family_booking_is_confirmed_to_the_booker_not_the_managed_member(patient):
     child = family_member_add(principal=patient, full_name="Demo Child", relationship=Relationship.CHILD)
-    with django_capture_on_commit_callbacks(execute=True):
-        appointment = appointment_book(booked_by=patient, patient=child, slot_id=SlotFactory().pk, reason="Fever")
+    appointment = appointment_book(booked_by=patient, patient=child, slot_id=SlotFactory().pk, reason="Fever")
+    assert appointment_confirmations_send() == 1
     assert list(Notification.objects.values_list("user", "dedupe_key")) == [
         (patient.pk, f"consult:booked:{appointment.pk}:{patient.pk}")]
     assert Notification.objects.get().body.startswith("Demo Child, ")
+    assert list(OutboundEmail.objects.values_list("to", flat=True)) == [[patient.email]]
 
 
-def test_booking_confirmation_in_the_bookers_language(patient, django_capture_on_commit_callbacks):
+def test_booking_confirmation_in_the_bookers_language(patient):
     patient.preferred_language = "zh-hans"
     patient.save(update_fields=["preferred_language"])
-    with django_capture_on_commit_callbacks(execute=True):
-        appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Cough")
+    appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Cough")
+    appointment_confirmations_send()
     assert Notification.objects.get().title.startswith("预约成功")
 
 
-def test_confirmation_is_queued_on_commit_and_sent_once(patient, django_capture_on_commit_callbacks):
-    # Given a booking whose transaction has not committed yet: nothing is sent
-    with django_capture_on_commit_callbacks() as callbacks:
-        appointment = appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Cough")
-    assert Notification.objects.count() == 0
-    # When it commits, the queued task confirms; a second run (redelivery) sends nothing more
-    for callback in callbacks:
-        callback()
-    assert appointment_confirm_send(appointment_id=appointment.pk) == 0
-    assert list(Notification.objects.values_list("user", "kind")) == [(patient.pk, "appointment_booked")]
-    assert OutboundEmail.objects.filter(to=[patient.email]).count() == 1
-
-
-def test_sweep_sends_the_confirmations_the_queue_missed_once(patient):
-    # Given two bookings committed while the broker was down (their queued tasks never ran), one then cancelled
-    kept = appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Cough")
+def test_no_confirmation_for_cancelled_past_or_old_bookings(patient):
+    # Given a booking cancelled before the sender ran, one that starts in 3 hours, one in 5 days
     cancelled = appointment_book(booked_by=patient, patient=patient, slot_id=SlotFactory().pk, reason="Rash")
     appointment_cancel(user=patient, appointment_id=cancelled.pk)
-    # When the sweeper runs within the grace period, it leaves them to the queue
-    assert appointment_confirmations_sweep() == 0
-    # Then after it, it confirms the open one exactly once, and a second sweep sends nothing
-    later = timezone.now() + timedelta(minutes=3)
-    assert appointment_confirmations_sweep(now=later) == 1
-    assert appointment_confirmations_sweep(now=later) == 0
+    soon = SlotFactory(start=timezone.now() + timedelta(hours=3))
+    appointment_book(booked_by=patient, patient=patient, slot_id=soon.pk, reason="Cough")
+    later = SlotFactory(start=timezone.now() + timedelta(days=5))
+    kept = appointment_book(booked_by=patient, patient=patient, slot_id=later.pk, reason="Check-up")
+    # When the sender first runs two days later (past its one-day window), nothing is confirmed
+    assert appointment_confirmations_send(now=timezone.now() + timedelta(days=2), window=timedelta(days=1)) == 0
+    # Then run after the 3-hour one started, only the one still ahead is confirmed (never the cancelled one)
+    assert appointment_confirmations_send(now=soon.start + timedelta(minutes=1)) == 1
     assert list(Notification.objects.values_list("dedupe_key", flat=True)) == [
         f"consult:booked:{kept.pk}:{patient.pk}"]
 
