@@ -195,7 +195,14 @@ def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int]): 
             try:
                 os.close(read_fd)
                 outbox = Connection(write_fd, readable=False)
-                _produce(records, batch_ids, ids, outbox.send)
+
+                def send(message: tuple) -> None:
+                    if message[0] == "data":   # the payload as raw bytes, not pickled (one copy less each side)
+                        outbox.send(("data", None, message[2]))
+                        outbox.send_bytes(message[1])
+                    else:
+                        outbox.send(message)
+                _produce(records, batch_ids, ids, send)
                 outbox.close()
             except BaseException:  # noqa: BLE001 - reported to the parent, which falls back
                 code = 1
@@ -208,7 +215,8 @@ def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int]): 
 
         def receive() -> tuple:
             try:
-                return inbox.recv()
+                message = inbox.recv()
+                return ("data", inbox.recv_bytes(), message[2]) if message[0] == "data" else message
             except EOFError:
                 return ("error", "the producer process ended early")
         try:
