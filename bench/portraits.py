@@ -13,7 +13,7 @@ processes run one after the other, each reporting time and its own peak RSS:
   copy     raw psycopg COPY of the same files (FORMAT csv, HEADER) into bare text tables: the ingest ceiling.
 Then --import-rounds rounds alternate a raw COPY and our import alone (into emptied tables), so the
 import ratio compares runs seconds apart under the same background load; the median is printed, with the
-CPU seconds each spent (bench process + the import's forked producer + the PostgreSQL backend, from
+CPU seconds each spent (bench process and its reaped children + the PostgreSQL backend, from
 getrusage and /proc), which do not depend on the background load.
   memory   pandas read_csv of the same files + vectorised groupby features + the same analysis function
            (analysis.pipeline.run_pipeline), nothing stored: the in-memory equivalent.
@@ -66,11 +66,8 @@ def child_ours(db_url: str, data: str, out: Any) -> None:
     if not report.ok:
         out.put({"error": report.errors[:3]})
         return
-    from portraits.services import imports_pg
-
     out.put({"stage": "import", "seconds": t_import, "rows": sum(f.rows_read for f in report.files),
-             "stored": report.records_stored, "rss_mb": rss_mb(),
-             "producer_rss_mb": imports_pg.last_producer_peak_mb})
+             "stored": report.records_stored, "rss_mb": rss_mb()})
     marks: dict[str, float] = {}
     original = runs._progress
 
@@ -95,8 +92,8 @@ def child_ours(db_url: str, data: str, out: Any) -> None:
 
 
 def cpu_seconds(backend_pid: int) -> float:
-    """CPU seconds so far of this process, its reaped children (the import's forked producer) and the
-    PostgreSQL backend serving it (same machine: /proc/<pid>/stat utime + stime)."""
+    """CPU seconds so far of this process (all its threads), its reaped children and the PostgreSQL backend
+    serving it (same machine: /proc/<pid>/stat utime + stime)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     fields = Path(f"/proc/{backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -256,8 +253,8 @@ def main() -> None:
                               f"rows/s  (load average {os.getloadavg()[0]:.1f})")
                 if ratios:
                     print(f"  import / raw COPY rows/s, median of {len(ratios)} alternating rounds: "
-                          f"{100 * statistics.median(ratios):.0f} % (target ≥ 70 %); CPU per row (client + its "
-                          f"children + PostgreSQL backend): raw COPY / ours = {statistics.median(cpu_ratios):.2f}")
+                          f"{100 * statistics.median(ratios):.0f} % (target ≥ 70 %); CPU per row (client + "
+                          f"PostgreSQL backend): raw COPY / ours = {statistics.median(cpu_ratios):.2f}")
             with psycopg.connect(db_url, autocommit=True) as c:   # next scale starts empty
                 c.execute("TRUNCATE portraits_record, portraits_importbatch, portraits_student, portraits_run, "
                           "portraits_result, portraits_alert CASCADE")

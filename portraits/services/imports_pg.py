@@ -24,16 +24,13 @@ import csv
 import io
 import itertools
 import logging
-import os
 import queue
 import re
-import signal
 import threading
 import traceback
 from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
@@ -51,8 +48,6 @@ logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 100_000
 _line_hash = hash                 # tests swap in a colliding hash
-last_producer_peak_mb: float | None = None
-USE_FORK = True                   # tests switch it off to exercise the thread producer
 PG_EPOCH_DAYS = 10_957            # 2000-01-01 − 1970-01-01: PostgreSQL counts dates from 2000
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
 COPY_TRAILER = b"\xff\xff"
@@ -152,10 +147,8 @@ def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> N
 
 def _store_records(records: list[_Plan], hashes: dict[str, str], ids: dict[str, int], user: Any,
                    report: Any) -> None:
-    """A producer checks and encodes the files (smallest first, so the COPY starts early) while this
-    thread COPYs what is ready, so parsing one file overlaps with storing the previous one. The producer
-    is a forked child process where the platform has fork (its long C calls would otherwise hold the GIL
-    this thread needs to feed the socket), else a thread."""
+    """A producer thread checks and encodes the files (smallest first, so the COPY starts early) while this
+    thread COPYs what is ready, so parsing a block overlaps with storing the previous one."""
     if not records:
         return
     records = sorted(records, key=lambda p: len(p.text) - p.start)
@@ -181,52 +174,13 @@ def _store_records(records: list[_Plan], hashes: dict[str, str], ids: dict[str, 
                     if item[0] != "data":
                         return
             _store_file(plan, batch_id, from_producer(), partitions, hashes, ids, user, report)
-        global last_producer_peak_mb   # noqa: PLW0603 - a measurement for bench/portraits.py only
-        last_producer_peak_mb = message[1]
 
 
 @contextmanager
 def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int]):  # type: ignore[no-untyped-def]
-    if USE_FORK and hasattr(os, "fork"):
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:   # the child: no database, no Django I/O; always leaves through os._exit
-            code = 0
-            try:
-                os.close(read_fd)
-                outbox = Connection(write_fd, readable=False)
-
-                def send(message: tuple) -> None:
-                    if message[0] == "data":   # the payload as raw bytes, not pickled (one copy less each side)
-                        outbox.send(("data", None, message[2]))
-                        outbox.send_bytes(message[1])
-                    else:
-                        outbox.send(message)
-                _produce(records, batch_ids, ids, send)
-                outbox.close()
-            except BaseException:  # noqa: BLE001 - reported to the parent, which falls back
-                code = 1
-                with suppress(BaseException):
-                    outbox.send(("error", traceback.format_exc()))
-            finally:
-                os._exit(code)
-        os.close(write_fd)
-        inbox = Connection(read_fd, writable=False)
-
-        def receive() -> tuple:
-            try:
-                message = inbox.recv()
-                return ("data", inbox.recv_bytes(), message[2]) if message[0] == "data" else message
-            except EOFError:
-                return ("error", "the producer process ended early")
-        try:
-            yield receive
-        finally:
-            inbox.close()
-            with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        return
+    """Run `_produce` in a thread; yield the function that receives its messages. (A forked producer process
+    was measured too: copy-on-write faults and the pipe cost more CPU than the threads' GIL hand-offs, whose
+    long holds are short here — Arrow and numpy release the GIL, a block's hashing holds it ~15 ms.)"""
     box: queue.Queue = queue.Queue(maxsize=6)
     stop = threading.Event()
 
@@ -269,16 +223,7 @@ def _produce(records: list[_Plan], batch_ids: list[int], ids: dict[str, int], se
         send(("file", i))
         for message in stream.messages():
             send(message)
-    send(("done", _peak_rss_mb()))
-
-
-def _peak_rss_mb() -> float | None:
-    """This process's peak resident set (VmHWM, Linux), reported by the producer for bench/portraits.py."""
-    with suppress(OSError, ValueError, IndexError):
-        for line in open("/proc/self/status").read().splitlines():   # noqa: SIM115 - tiny procfs file
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
+    send(("done",))
 
 
 def _store_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str], hashes: dict[str, str],

@@ -60,9 +60,7 @@ def _spy(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("use_fork", [True, False], ids=["forked-producer", "thread-producer"])
-def test_fast_path_stores_exactly_what_the_python_path_stores(synth_dir, monkeypatch, use_fork):
-    monkeypatch.setattr(imports_pg, "USE_FORK", use_fork)
+def test_fast_path_stores_exactly_what_the_python_path_stores(synth_dir, monkeypatch):
     slow = _spy(monkeypatch)
     report = campus_import_paths([synth_dir])
     assert report.ok, report.errors
@@ -176,9 +174,7 @@ CHRONOLOGICAL = ("student_no,paid_at,amount,place\n"
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("use_fork", [True, False], ids=["forked-producer", "thread-producer"])
-def test_a_half_year_first_seen_in_a_later_block_gets_its_partition_and_the_file_is_redone(monkeypatch, use_fork):
-    monkeypatch.setattr(imports_pg, "USE_FORK", use_fork)
+def test_a_half_year_first_seen_in_a_later_block_gets_its_partition_and_the_file_is_redone(monkeypatch):
     monkeypatch.setattr(imports_pg, "CHUNK_ROWS", 2)   # blocks: Jan–Feb | Mar–Jul | Aug
     assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
     slow = _spy(monkeypatch)
