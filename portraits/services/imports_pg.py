@@ -119,10 +119,32 @@ class _Plan:
 
 
 def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> None:
+    """The producer starts on the record files at once; the roster is stored meanwhile, and the producer
+    waits for the roster's ids only when it first maps student numbers."""
+    rosters = [p for p in plan if p.source == Source.ROSTER]
+    records = sorted((p for p in plan if p.source != Source.ROSTER), key=lambda p: len(p.text) - p.start)
+    if not records:
+        _store_rosters(rosters, hashes, user, report)
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence('portraits_importbatch', 'id')) "
+                    "FROM generate_series(1, %s)", [len(records)])
+        batch_ids = [r[0] for r in cur.fetchall()]
+    partitions = _existing_partitions()
+    ids: dict[str, int] = {}
+    roster_stored = threading.Event()
+    with _producer(records, batch_ids, ids, roster_stored) as receive:
+        try:
+            _store_rosters(rosters, hashes, user, report)
+            ids.update(Student.objects.values_list("pseudonym", "id"))
+        finally:
+            roster_stored.set()   # on failure the producer finds no ids and falls back; we are leaving anyway
+        _store_records(records, batch_ids, receive, partitions, hashes, ids, user, report)
+
+
+def _store_rosters(rosters: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> None:
     from .imports import _roster_upsert, parse_file
 
-    rosters = [p for p in plan if p.source == Source.ROSTER]
-    records = [p for p in plan if p.source != Source.ROSTER]
     known = set(Student.objects.values_list("pseudonym", flat=True))
     parsed = []
     for p in rosters:
@@ -141,43 +163,33 @@ def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> N
                                            missing_values=fr.missing_values, encoding=fr.encoding,
                                            imported_by=_user(user))
         fr.batch_id, fr.rows_stored, fr.status = batch.id, len(pf.frame), "imported"
-    ids = dict(Student.objects.values_list("pseudonym", "id"))
-    _store_records(records, hashes, ids, user, report)
 
 
-def _store_records(records: list[_Plan], hashes: dict[str, str], ids: dict[str, int], user: Any,
-                   report: Any) -> None:
-    """A producer thread checks and encodes the files (smallest first, so the COPY starts early) while this
+def _store_records(records: list[_Plan], batch_ids: list[int], receive: Any, partitions: set[str],
+                   hashes: dict[str, str], ids: dict[str, int], user: Any, report: Any) -> None:
+    """The producer thread checks and encodes the files (smallest first, so the COPY starts early) while this
     thread COPYs what is ready, so parsing a block overlaps with storing the previous one."""
-    if not records:
-        return
-    records = sorted(records, key=lambda p: len(p.text) - p.start)
-    with connection.cursor() as cur:
-        cur.execute("SELECT nextval(pg_get_serial_sequence('portraits_importbatch', 'id')) "
-                    "FROM generate_series(1, %s)", [len(records)])
-        batch_ids = [r[0] for r in cur.fetchall()]
-    partitions = _existing_partitions()
-    with _producer(records, batch_ids, ids) as receive:
-        while (message := receive())[0] != "done":
-            if message[0] == "error":
-                logger.error("portraits import: the fast path's producer failed:\n%s", message[1])
-                raise Fallback
-            plan, batch_id = records[message[1]], batch_ids[message[1]]
-            if message[0] == "fallback":
-                _python_file(plan.name, plan.data, hashes[plan.name], ids, user, report)
-                continue
+    while (message := receive())[0] != "done":
+        if message[0] == "error":
+            logger.error("portraits import: the fast path's producer failed:\n%s", message[1])
+            raise Fallback
+        plan, batch_id = records[message[1]], batch_ids[message[1]]
+        if message[0] == "fallback":
+            _python_file(plan.name, plan.data, hashes[plan.name], ids, user, report)
+            continue
 
-            def from_producer() -> Any:
-                while True:
-                    item = receive()
-                    yield item
-                    if item[0] != "data":
-                        return
-            _store_file(plan, batch_id, from_producer(), partitions, hashes, ids, user, report)
+        def from_producer() -> Any:
+            while True:
+                item = receive()
+                yield item
+                if item[0] != "data":
+                    return
+        _store_file(plan, batch_id, from_producer(), partitions, hashes, ids, user, report)
 
 
 @contextmanager
-def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int]):  # type: ignore[no-untyped-def]
+def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int],  # type: ignore[no-untyped-def]
+              ids_ready: threading.Event):
     """Run `_produce` in a thread; yield the function that receives its messages. (A forked producer process
     was measured too: copy-on-write faults and the pipe cost more CPU than the threads' GIL hand-offs, whose
     long holds are short here — Arrow and numpy release the GIL, a block's hashing holds it ~15 ms.)"""
@@ -191,7 +203,7 @@ def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int]): 
 
     def run() -> None:
         try:
-            _produce(records, batch_ids, ids, send)
+            _produce(records, batch_ids, ids, ids_ready, send)
         except SystemExit:
             pass
         except BaseException:  # noqa: BLE001 - reported to the consumer, which falls back
@@ -209,12 +221,13 @@ def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int]): 
         thread.join()
 
 
-def _produce(records: list[_Plan], batch_ids: list[int], ids: dict[str, int], send: Any) -> None:
+def _produce(records: list[_Plan], batch_ids: list[int], ids: dict[str, int], ids_ready: threading.Event,
+             send: Any) -> None:
     """Per file: ("fallback", i) or ("file", i), ("data", payload, periods)…, then ("end", counts) or
     ("fallback", i) if a later block is not plain; finally ("done",)."""
     known: dict[str, int] = {}   # student number → roster id, one HMAC per number for the whole import
     for i, (p, batch_id) in enumerate(zip(records, batch_ids, strict=True)):
-        stream = _FileStream(p, batch_id, ids, known)
+        stream = _FileStream(p, batch_id, ids, known, ids_ready)
         try:
             stream.scan()
         except Fallback:
@@ -419,8 +432,9 @@ class _FileStream:
     """One record file, checked and encoded block by block (no database): `scan` looks at the whole file
     (blank lines, quoted line breaks, duplicate lines), `messages` parses CHUNK_ROWS lines at a time."""
 
-    def __init__(self, plan: _Plan, batch_id: int, ids: dict[str, int], known: dict[str, int]) -> None:
-        self.plan, self.batch_id, self.ids, self.known = plan, batch_id, ids, known
+    def __init__(self, plan: _Plan, batch_id: int, ids: dict[str, int], known: dict[str, int],
+                 ids_ready: threading.Event | None = None) -> None:
+        self.plan, self.batch_id, self.ids, self.known, self.ids_ready = plan, batch_id, ids, known, ids_ready
         self.counts = _Counts()
 
     def scan(self) -> None:
@@ -495,6 +509,8 @@ class _FileStream:
                 blank = np.array([w.strip() == "" for w in words], dtype=bool)
                 counts.missing += int(np.bincount(index, minlength=len(words))[blank].sum()) if len(words) else 0
 
+        if self.ids_ready is not None:
+            self.ids_ready.wait()   # the roster of this import is being stored by the main thread
         numbers, index = _dictionary(table.column(layout.sid))
         students = np.empty(len(numbers), dtype=np.int64)
         for i, number in enumerate(numbers):
