@@ -30,6 +30,7 @@ from ..models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from ..rawsql import column, db_datetime, qn, table
 
 OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS)
 SLOT_TAKEN = gettext_lazy("This slot was just taken by someone else. Please pick another time.")
@@ -60,13 +61,44 @@ def _check_patient(*, booked_by: User, patient: User) -> None:
         raise NotFound(_("Patient not found."))
 
 
-def _create_reminders(appointment: Appointment, now: datetime) -> None:
-    rows = []
-    for kind, before in ((ReminderKind.DAY_BEFORE, timedelta(days=1)), (ReminderKind.HOUR_BEFORE, timedelta(hours=1))):
-        due = appointment.start - before
-        if due > now:
-            rows.append(AppointmentReminder(appointment=appointment, kind=kind, due_at=due))
-    AppointmentReminder.objects.bulk_create(rows)
+REMINDERS_BEFORE = ((ReminderKind.DAY_BEFORE, timedelta(days=1)), (ReminderKind.HOUR_BEFORE, timedelta(hours=1)))
+
+
+def _insert_with_reminders(appointment: Appointment, now: datetime) -> None:
+    """INSERT the (validated) appointment and its reminders (the day before, the hour before, those still
+    ahead); sets appointment.pk. On PostgreSQL one statement (the reminders in a data-modifying CTE), else two.
+
+    Values are prepared by each field exactly as Model.save() does (pre_save: created_at/updated_at;
+    get_db_prep_save), in the columns of the model's _meta — see the note on hand-written SQL below.
+    """
+    fields = [f for f in Appointment._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(appointment, True), connection) for f in fields]
+    insert = (f"INSERT INTO {table(Appointment)} ({', '.join(qn(f.column) for f in fields)}) "
+              f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn('id')}")
+    due = [(kind.value, appointment.start - before) for kind, before in REMINDERS_BEFORE
+           if appointment.start - before > now]
+    r_cols = ", ".join(column(AppointmentReminder, f) for f in ("appointment", "kind", "due_at"))
+    with connection.cursor() as cursor:
+        if due and connection.vendor == "postgresql":
+            rows = ", ".join(["(%s::varchar, %s::timestamptz)"] * len(due))
+            cursor.execute(
+                f"WITH a AS ({insert}), r AS (INSERT INTO {table(AppointmentReminder)} ({r_cols}) "
+                f"SELECT a.{qn('id')}, v.kind, v.due FROM a CROSS JOIN (VALUES {rows}) AS v (kind, due)) "
+                f"SELECT {qn('id')} FROM a",
+                [*values, *(x for kind, at in due for x in (kind, db_datetime(at)))],
+            )
+            appointment.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(insert, values)
+            appointment.pk = cursor.fetchone()[0]
+            if due:
+                cursor.execute(
+                    f"INSERT INTO {table(AppointmentReminder)} ({r_cols}) VALUES "
+                    + ", ".join(["(%s, %s, %s)"] * len(due)),
+                    [x for kind, at in due for x in (appointment.pk, kind, db_datetime(at))],
+                )
+    appointment._state.adding = False
+    appointment._state.db = connection.alias
 
 
 def appointment_book(
@@ -105,15 +137,15 @@ def _book_locked(*, booked_by: User, patient: User, slot_id: int, reason: str, s
         raise Conflict(SLOT_TAKEN, code="slot_taken")
     if clashes:
         raise Conflict(_("You already have an appointment at this time."), code="overlap")
+    appointment = Appointment(
+        slot=slot, patient=patient, booked_by=booked_by, doctor=slot.doctor, start=slot.start,
+        end=slot.end, kind=slot.kind, reason=reason[:300], symptoms=symptoms or "", follow_up_of=follow_up_of,
+    )
     try:
         # No savepoint: if the index refuses the row, the whole booking transaction is rolled back anyway.
-        appointment = Appointment.objects.create(
-            slot=slot, patient=patient, booked_by=booked_by, doctor=slot.doctor, start=slot.start,
-            end=slot.end, kind=slot.kind, reason=reason[:300], symptoms=symptoms or "", follow_up_of=follow_up_of,
-        )
+        _insert_with_reminders(appointment, now)
     except IntegrityError:
         raise Conflict(SLOT_TAKEN, code="slot_taken") from None
-    _create_reminders(appointment, now)
     if slot.kind == SlotKind.ONLINE:
         ConsultationThread.objects.create(appointment=appointment)
     if slot.held_for_id:
