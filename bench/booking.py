@@ -329,17 +329,23 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _cpu_snapshot(args: argparse.Namespace) -> dict[str, float]:
-    """CPU seconds used so far by the client (this process), gunicorn (master + workers) and the PostgreSQL
-    backends serving the bench database (all of them under the postmaster, incl. the WAL writer: commits)."""
-    snap = {"client": _proc_cpu(os.getpid())}
+def _cpu_snapshot(args: argparse.Namespace) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far, per process: the client (this process), gunicorn (master + workers) and the
+    PostgreSQL backends serving the bench database (+ the cluster's auxiliary processes, e.g. the WAL writer)."""
+    snap = {"client": {os.getpid(): _proc_cpu(os.getpid())}}
     server = getattr(args, "server_pid", None)
     if server:
-        snap["gunicorn"] = _proc_cpu(server) + sum(_proc_cpu(p) for p in _children(server))
+        snap["gunicorn"] = {p: _proc_cpu(p) for p in [server, *_children(server)]}
     postmaster = getattr(args, "postmaster_pid", None)
     if postmaster:
-        snap["postgres"] = sum(_proc_cpu(p) for p in _children(postmaster) if _ours(p, args.db_name))
+        snap["postgres"] = {p: _proc_cpu(p) for p in _children(postmaster) if _ours(p, args.db_name)}
     return snap
+
+
+def _cpu_delta(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+    """Per group, the CPU its processes used in between (a process that exited meanwhile is not counted: a
+    slight under-count, never a negative figure)."""
+    return {k: sum(cpu - before.get(k, {}).get(pid, 0.0) for pid, cpu in procs.items()) for k, procs in after.items()}
 
 
 def _ours(pid: int, db_name: str) -> bool:

@@ -30,7 +30,7 @@ from ..models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from ..rawsql import column, db_datetime, qn, table
+from ..rawsql import column, convert, converters, db_datetime, qn, table
 
 OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS)
 SLOT_TAKEN = gettext_lazy("This slot was just taken by someone else. Please pick another time.")
@@ -230,28 +230,10 @@ def _confirmations_batch(*, now: datetime, window: timedelta, batch_size: int) -
     return len(appointments)
 
 
-# The three reads of the booking transaction are written as SQL: this is the hot path under load
-# (bench/booking.py), and building the equivalent querysets cost about 3 ms of CPU per booking — more than
-# the database spent on them. Columns come from the models' _meta, values go through the backend's converters
-# (the same ones the ORM applies), so the rows are exactly what the ORM would return, on PostgreSQL and SQLite.
-
-def _converted(fields: list, row: tuple) -> list:
-    values = []
-    for (_field, col, converters), value in zip(fields, row, strict=True):
-        for converter in converters:
-            value = converter(value, col, connection)
-        values.append(value)
-    return values
-
-
-def _select_list(model: type, alias: str) -> tuple[str, list]:
-    qn = connection.ops.quote_name
-    fields = []
-    for field in model._meta.concrete_fields:
-        col = field.get_col(alias)
-        fields.append((field, col, connection.ops.get_db_converters(col) + field.get_db_converters(connection)))
-    return ", ".join(f"{alias}.{qn(f.column)}" for f, _c, _v in fields), fields
-
+# The three reads and the insert of the booking transaction are written as SQL (see consult/rawsql.py): this is
+# the hot path under load (bench/booking.py), and building the equivalent querysets cost about 3 ms of CPU per
+# booking — more than the database spent on them. Columns come from the models' _meta and values go through
+# the backend's converters, so the rows are what the ORM would return, on PostgreSQL and SQLite.
 
 def _lock_slot_for_booking(slot_id: int) -> Slot:
     """The slot, row-locked (see _lock_slot), with its doctor's name for the answer (not locked)."""
@@ -259,24 +241,25 @@ def _lock_slot_for_booking(slot_id: int) -> Slot:
         slot_id = int(slot_id)
     except (ValueError, TypeError):
         raise NotFound(_("This slot does not exist.")) from None
-    qn = connection.ops.quote_name
-    columns, fields = _select_list(Slot, "s")
+    names = [f.attname for f in Slot._meta.concrete_fields]
+    convs = converters(Slot, [f.name for f in Slot._meta.concrete_fields], alias="s")
     lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns}, d.{qn('full_name')}, d.{qn('email')} FROM {qn(Slot._meta.db_table)} s "
-            f"JOIN {qn(User._meta.db_table)} d ON d.{qn('id')} = s.{qn('doctor_id')} WHERE s.{qn('id')} = %s{lock}",
+            f"SELECT {', '.join('s.' + qn(f.column) for f in Slot._meta.concrete_fields)}, "
+            f"d.{column(User, 'full_name')}, d.{column(User, 'email')} FROM {table(Slot)} s "
+            f"JOIN {table(User)} d ON d.{qn('id')} = s.{column(Slot, 'doctor')} WHERE s.{qn('id')} = %s{lock}",
             [slot_id],
         )
         row = cursor.fetchone()
     if row is None:
         raise NotFound(_("This slot does not exist."))
-    slot = Slot.from_db(connection.alias, [f.attname for f, _c, _v in fields], _converted(fields, row[:len(fields)]))
+    slot = Slot.from_db(connection.alias, names, [convert(v, c) for v, c in zip(row, convs, strict=False)])
     # Only the name is loaded; any other doctor field would be fetched on access (nothing here reads one).
     # from_db() takes the loaded values in the model's field order.
-    loaded = {"id": slot.doctor_id, "full_name": row[len(fields)], "email": row[len(fields) + 1]}
-    names = [f.attname for f in User._meta.concrete_fields if f.attname in loaded]
-    doctor = User.from_db(connection.alias, names, [loaded[name] for name in names])
+    loaded = {"id": slot.doctor_id, "full_name": row[len(names)], "email": row[len(names) + 1]}
+    doctor_names = [f.attname for f in User._meta.concrete_fields if f.attname in loaded]
+    doctor = User.from_db(connection.alias, doctor_names, [loaded[name] for name in doctor_names])
     Slot.doctor.field.set_cached_value(slot, doctor)
     return slot
 
@@ -284,21 +267,19 @@ def _lock_slot_for_booking(slot_id: int) -> Slot:
 def _lock_patient_and_find_clashes(*, slot: Slot, patient_id: int) -> list[int]:
     """Lock the patient's row, then return the slot ids that refuse this booking: an active appointment on
     this slot, or one of the patient's open appointments overlapping it (at most two rows)."""
-    qn = connection.ops.quote_name
-    user_table, table = qn(User._meta.db_table), qn(Appointment._meta.db_table)
+    a_slot, a_status = column(Appointment, "slot"), column(Appointment, "status")
     with connection.cursor() as cursor:
         if connection.features.has_select_for_update:
             # Lock the patient's row so two bookings of the same patient (two tabs, two family members' phones)
             # cannot both pass the overlap check below. Lock order: slot (above), then patient.
-            cursor.execute(f"SELECT {qn('id')} FROM {user_table} WHERE {qn('id')} = %s FOR UPDATE", [patient_id])
+            cursor.execute(f"SELECT {qn('id')} FROM {table(User)} WHERE {qn('id')} = %s FOR UPDATE", [patient_id])
         # A new statement, so it sees every booking committed while we waited for the locks.
-        adapt = connection.ops.adapt_datetimefield_value
         cursor.execute(
-            f"SELECT {qn('slot_id')} FROM {table} WHERE ({qn('slot_id')} = %s AND {qn('status')} NOT IN (%s, %s)) "
-            f"OR ({qn('patient_id')} = %s AND {qn('status')} IN (%s, %s, %s) AND {qn('start')} < %s "
-            f"AND {qn('end')} > %s) LIMIT 2",
+            f"SELECT {a_slot} FROM {table(Appointment)} WHERE ({a_slot} = %s AND {a_status} NOT IN (%s, %s)) "
+            f"OR ({column(Appointment, 'patient')} = %s AND {a_status} IN (%s, %s, %s) "
+            f"AND {column(Appointment, 'start')} < %s AND {column(Appointment, 'end')} > %s) LIMIT 2",
             [slot.pk, AppointmentStatus.CANCELLED.value, AppointmentStatus.NO_SHOW.value, patient_id,
-             *(s.value for s in OPEN_STATUSES), adapt(slot.end), adapt(slot.start)],
+             *(s.value for s in OPEN_STATUSES), db_datetime(slot.end), db_datetime(slot.start)],
         )
         return [row[0] for row in cursor.fetchall()]
 
