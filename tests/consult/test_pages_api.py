@@ -142,6 +142,40 @@ def test_console_groups_in_sql_and_pages_each_group(client, doc, django_assert_m
     assert len({key: rows for key, rows, _n in response.context["groups"]}["upcoming"]) == 61
 
 
+def test_console_api_pages_each_group_and_counts_the_whole_day(api_client, doc, django_assert_max_num_queries):
+    # Given a day (two days ahead) with 7 upcoming appointments and 1 checked in
+    day = timezone.localdate() + timedelta(days=2)
+    nine = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time())) + timedelta(hours=9)
+    made = [AppointmentFactory(slot=SlotFactory(doctor=doc, start=nine + timedelta(minutes=10 * i),
+                                                end=nine + timedelta(minutes=10 * i + 5))) for i in range(8)]
+    Appointment.objects.filter(pk=made[7].pk).update(status="checked_in")
+    api_client.force_authenticate(doc)
+    url = reverse("api-consult-console")
+
+    # When the queue is read 3 rows per group, then the next 3, then one group only
+    with django_assert_max_num_queries(3):
+        first = api_client.get(url, {"day": day.isoformat(), "limit": 3}).json()
+    second = api_client.get(url, {"day": day.isoformat(), "limit": 3, "offset": 3}).json()
+    only = api_client.get(url, {"day": day.isoformat(), "limit": 3, "group": "checked_in"}).json()
+
+    # Then each page holds at most `limit` rows per group in start order, and the counts are the whole day's
+    assert (first["limit"], first["offset"], first["day"]) == (3, 0, day.isoformat())
+    assert first["counts"] == {"in_consultation": 0, "checked_in": 1, "waiting_online": 0, "upcoming": 7, "done": 0}
+    assert [r["pk"] for r in first["groups"]["upcoming"]] == [a.pk for a in made[:3]]
+    assert [r["pk"] for r in first["groups"]["checked_in"]] == [made[7].pk]
+    assert [r["pk"] for r in second["groups"]["upcoming"]] == [a.pk for a in made[3:6]]
+    assert second["groups"]["checked_in"] == []
+    assert list(only["groups"]) == ["checked_in"]
+    assert [r["pk"] for r in only["groups"]["checked_in"]] == [made[7].pk]
+    row = first["groups"]["upcoming"][0]
+    assert (row["patient_id"], row["patient_name"], row["time"], row["status"], row["has_encounter"]) == (
+        made[0].patient_id, made[0].patient.display_name, "09:00", "booked", False)
+    # And the default is 50 per group; out-of-range or unknown parameters are refused
+    assert api_client.get(url, {"day": day.isoformat()}).json()["limit"] == 50
+    for bad in ({"limit": 0}, {"limit": 201}, {"offset": -1}, {"group": "nope"}, {"day": "2026-13-40"}):
+        assert api_client.get(url, bad).status_code == 400, bad
+
+
 def test_book_via_api_and_errors_in_users_language(api_client, patient):
     api_client.force_authenticate(patient)
     slot = SlotFactory()
