@@ -358,10 +358,6 @@ def _ours(pid: int, db_name: str) -> bool:
     return f" {db_name} " in title or not re.search(r"\d+\.\d+\.\d+\.\d+\(|\[local\]", title)
 
 
-def _cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    return {k: after[k] - before.get(k, 0.0) for k in after}
-
-
 def _merge(name: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
     latencies = [x for p in parts for x in p["raw"][0]]
     elapsed = sum(p["raw"][1] for p in parts)
