@@ -276,12 +276,14 @@ def _period(dates: pd.Series) -> pd.Series:
     return pd.Series(names[inverse], index=dates.index)
 
 
-def _roster_upsert(parsed: ParsedFile) -> tuple[int, int]:
+def _roster_upsert(parsed: ParsedFile, ids: dict[str, int] | None = None) -> tuple[int, int]:
     """Create new students and update known ones in one INSERT … ON CONFLICT (pseudonym) DO UPDATE per
-    2,000 rows (Django's bulk_update writes a CASE per field and row: 3 s for a 1,245-student roster)."""
+    2,000 rows (Django's bulk_update writes a CASE per field and row: 3 s for a 1,245-student roster).
+    `ids` (pseudonym → id, ids of new students reserved by the caller) makes the rows keep those ids."""
     f = parsed.frame
     pseudonyms = [str(p) for p in f["pseudonym"].tolist()]
     known = set(Student.objects.filter(pseudonym__in=pseudonyms).values_list("pseudonym", flat=True))
+    ids = ids or {}
     fields = ["gender", "age", "province", "college", "grade", "major"]
     rows = []
     for pseudonym_, row in zip(pseudonyms, f[fields].itertuples(index=False), strict=True):
@@ -289,7 +291,7 @@ def _roster_upsert(parsed: ParsedFile) -> tuple[int, int]:
         values["age"] = None if pd.isna(values["age"]) else int(values["age"])
         for c in ("gender", "province", "college", "grade", "major"):
             values[c] = values[c] or "unknown"
-        rows.append(Student(pseudonym=pseudonym_, **values))
+        rows.append(Student(id=ids.get(pseudonym_), pseudonym=pseudonym_, **values))
     Student.objects.bulk_create(rows, batch_size=2000, update_conflicts=True, unique_fields=["pseudonym"],
                                 update_fields=fields)
     return len(rows) - len(known), len(known)

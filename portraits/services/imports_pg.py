@@ -119,31 +119,39 @@ class _Plan:
 
 
 def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> None:
-    """The producer starts on the record files at once; the roster is stored meanwhile, and the producer
-    waits for the roster's ids only when it first maps student numbers."""
+    """The producer starts on the record files at once; the roster is parsed and stored meanwhile, and the
+    producer waits for the students' ids only when it first maps student numbers."""
     rosters = [p for p in plan if p.source == Source.ROSTER]
     records = sorted((p for p in plan if p.source != Source.ROSTER), key=lambda p: len(p.text) - p.start)
     if not records:
-        _store_rosters(rosters, hashes, user, report)
+        _store_rosters(_parse_rosters(rosters, hashes, report), None, user, report)
         return
     with connection.cursor() as cur:
         cur.execute("SELECT nextval(pg_get_serial_sequence('portraits_importbatch', 'id')) "
                     "FROM generate_series(1, %s)", [len(records)])
         batch_ids = [r[0] for r in cur.fetchall()]
     partitions = _existing_partitions()
-    ids: dict[str, int] = {}
-    roster_stored = threading.Event()
-    with _producer(records, batch_ids, ids, roster_stored) as receive:
+    # Student ids are known before the roster is stored (existing ones read, new ones reserved from the
+    # sequence), so the producer can map student numbers while this thread writes the roster.
+    ids = dict(Student.objects.values_list("pseudonym", "id"))
+    roster_parsed = threading.Event()
+    with _producer(records, batch_ids, ids, roster_parsed) as receive:
         try:
-            _store_rosters(rosters, hashes, user, report)
-            ids.update(Student.objects.values_list("pseudonym", "id"))
+            parsed = _parse_rosters(rosters, hashes, report)
+            new = sorted({str(p) for pf in parsed for p in pf.frame["pseudonym"].tolist()} - ids.keys())
+            if new:
+                with connection.cursor() as cur:
+                    cur.execute("SELECT nextval(pg_get_serial_sequence('portraits_student', 'id')) "
+                                "FROM generate_series(1, %s)", [len(new)])
+                    ids.update(zip(new, (r[0] for r in cur.fetchall()), strict=True))
         finally:
-            roster_stored.set()   # on failure the producer finds no ids and falls back; we are leaving anyway
+            roster_parsed.set()   # on failure the producer finds no ids and falls back; we are leaving anyway
+        _store_rosters(parsed, ids, user, report)
         _store_records(records, batch_ids, receive, partitions, hashes, ids, user, report)
 
 
-def _store_rosters(rosters: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> None:
-    from .imports import _roster_upsert, parse_file
+def _parse_rosters(rosters: list[_Plan], hashes: dict[str, str], report: Any) -> list[Any]:
+    from .imports import parse_file
 
     known = set(Student.objects.values_list("pseudonym", flat=True))
     parsed = []
@@ -152,8 +160,14 @@ def _store_rosters(rosters: list[_Plan], hashes: dict[str, str], user: Any, repo
         if pf is None or not report.ok:
             raise Fallback
         parsed.append(pf)
+    return parsed
+
+
+def _store_rosters(parsed: list[Any], ids: dict[str, int] | None, user: Any, report: Any) -> None:
+    from .imports import _roster_upsert
+
     for pf in parsed:
-        created, updated = _roster_upsert(pf)
+        created, updated = _roster_upsert(pf, ids)
         report.students_created += created
         report.students_updated += updated
         fr = pf.report
@@ -510,7 +524,7 @@ class _FileStream:
                 counts.missing += int(np.bincount(index, minlength=len(words))[blank].sum()) if len(words) else 0
 
         if self.ids_ready is not None:
-            self.ids_ready.wait()   # the roster of this import is being stored by the main thread
+            self.ids_ready.wait()   # the roster of this import is being parsed by the main thread
         numbers, index = _dictionary(table.column(layout.sid))
         students = np.empty(len(numbers), dtype=np.int64)
         for i, number in enumerate(numbers):
