@@ -208,3 +208,20 @@ def test_a_crashing_producer_leaves_the_import_to_the_python_path(monkeypatch, c
     assert report.ok, report.errors
     assert Record.objects.count() == 5
     assert "simulated bug in the producer" in caplog.text
+
+
+@pytest.mark.postgres
+def test_records_of_students_added_by_the_same_import_point_at_them(monkeypatch):
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    slow = _spy(monkeypatch)
+    roster = ("student_no,name,gender,age,province,college,grade,major\n"
+              "T001,Synthetic A,female,20,Shandong,Public Health,2024,Preventive Medicine\n"
+              "T003,Synthetic C,male,18,Hebei,Clinical Medicine,2025,Clinical Medicine\n")
+    records = "student_no,paid_at,amount,place\nT001,2023-03-01,5,canteen\nT003,2023-03-02,6,shop\n"
+    report = campus_import(files=[("logistics.csv", records.encode()), ("roster_2025.csv", roster.encode())])
+    assert report.ok, report.errors
+    assert slow == []
+    assert (report.students_created, report.students_updated) == (1, 1)
+    by_value = {v: s for v, s in Record.objects.values_list("value", "student__pseudonym")}
+    assert by_value == {5.0: imports_pg.pseudonym("T001"), 6.0: imports_pg.pseudonym("T003")}
+    assert Student.objects.get(pseudonym=imports_pg.pseudonym("T001")).college == "Public Health"
