@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import NotFound
 from accounts.models import Role, User
 from accounts.services import audit_denied, audit_record
-from consult.selectors.prescriptions import prescription_items_fillable
+from consult.selectors.prescriptions import prescription_items_by_ids, prescription_items_fillable
 from consult.selectors.records import allergies_of
 
 from .models import Cart, CartItem, Drug, Order, OrderEvent, OrderLine, OrderStatus, StockMovement
@@ -120,11 +120,8 @@ def queue_counts() -> dict[str, int]:
 def order_review_context(*, order: Order) -> dict[str, Any]:
     """What the pharmacist needs to review an order: each line's prescription item (with its prescription and
     doctor) and the patient's active allergies."""
-    from consult.models import PrescriptionItem  # consult's model, read-only, for the linked prescriptions
-
     ids = [line.prescription_item_id for line in order.lines.all() if line.prescription_item_id]
-    items = {i.pk: i for i in PrescriptionItem.objects.filter(pk__in=ids)
-             .select_related("prescription__doctor", "drug")}
+    items = prescription_items_by_ids(ids)
     for line in order.lines.all():  # the prefetched lines the template iterates
         line.rx_item = items.get(line.prescription_item_id)
     return {"allergies": list(allergies_of(patient=order.patient))}

@@ -22,6 +22,13 @@ def prescription_items_fillable(*, patient: User, at: dt.datetime | None = None)
     )
 
 
+def prescription_items_by_ids(ids: list[int]) -> dict[int, PrescriptionItem]:
+    """Prescription items by id with their prescription, doctor and drug — for another app showing the
+    prescriptions it links to (the pharmacist's order review). Read-only; the caller has checked access."""
+    return {i.pk: i for i in PrescriptionItem.objects.filter(pk__in=ids)
+            .select_related("prescription__doctor", "drug")}
+
+
 def prescriptions_of(*, patient: User) -> QuerySet[Prescription]:
     return (
         Prescription.objects.filter(patient=patient)
