@@ -54,7 +54,7 @@ def fast_datetimes(cursor: Any) -> None:
     it costs ~10 µs a value, i.e. most of the client's CPU for a 200-row page. The C loader returns the same
     instants, aware, in the session's time zone (UTC, which Django sets). No effect on other backends.
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and hasattr(cursor.cursor, "adapters"):  # psycopg 3 (not psycopg2)
         from psycopg.types.datetime import TimestamptzLoader
 
         cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
