@@ -172,7 +172,7 @@ def _confirmation_key(appointment_id: int, person_id: int) -> str:
 def appointment_confirmations_send(*, now: datetime | None = None, window: timedelta = timedelta(days=1),
                                    batch_size: int = 500) -> int:
     """Confirm committed bookings (in-app + e-mail, in each person's language), exactly once per person;
-    returns how many bookings this run confirmed. Runs every 30 seconds (consult/schedule.py).
+    returns how many confirmations this run wrote. Runs every 30 seconds (consult/schedule.py).
 
     Who: the person who booked, and the patient when that is someone else with a log-in. Which bookings: open,
     still ahead, made within `window`, whose booker has no confirmation yet (the notification's dedupe key,
@@ -180,16 +180,18 @@ def appointment_confirmations_send(*, now: datetime | None = None, window: timed
     (SKIP LOCKED), so two workers never confirm the same booking; the unique key backs that up.
     """
     now = now or timezone.now()
-    confirmed = 0
+    written = 0
     for _batch in range(20):  # bounded: 20 batches a run; the next run takes the rest
-        done = _confirmations_batch(now=now, window=window, batch_size=batch_size)
-        confirmed += done
-        if done < batch_size:
+        fetched, new = _confirmations_batch(now=now, window=window, batch_size=batch_size)
+        written += new
+        if fetched < batch_size:
             break
-    return confirmed
+    return written
 
 
-def _confirmations_batch(*, now: datetime, window: timedelta, batch_size: int) -> int:
+def _confirmations_batch(*, now: datetime, window: timedelta, batch_size: int) -> tuple[int, int]:
+    """(appointments fetched, confirmations written). A booking another sender confirmed after this batch's
+    query began can still be fetched; notify_many then skips its existing keys (we hold its row lock)."""
     from django.db.models import CharField, Exists, OuterRef, Value
     from django.db.models.functions import Cast, Concat
 
@@ -225,9 +227,8 @@ def _confirmations_batch(*, now: datetime, window: timedelta, batch_size: int) -
                             "patient": appointment.patient.display_name, "kind": appointment.get_kind_display(),
                             "reason": appointment.reason},
                     })
-        if rows:
-            notify_many(notifications=rows)
-    return len(appointments)
+        written = notify_many(notifications=rows) if rows else 0
+    return len(appointments), written
 
 
 # The three reads and the insert of the booking transaction are written as SQL (see consult/rawsql.py): this is

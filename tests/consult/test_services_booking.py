@@ -301,3 +301,38 @@ def test_fifty_concurrent_bookings_of_one_slot_yield_exactly_one():
     assert outcomes.count("ok") == 1
     assert outcomes.count("slot_taken") == 49
     assert Appointment.objects.filter(slot=slot).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_confirmation_senders_at_once_confirm_each_booking_once():
+    # Given 6 committed bookings by 6 patients
+    made = []
+    for _ in range(6):
+        p = PatientFactory()
+        made.append(appointment_book(booked_by=p, patient=p, slot_id=SlotFactory().pk, reason="Cough"))
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def sender():  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait(timeout=30)
+            results.append(appointment_confirmations_send(batch_size=2))
+        except Exception as exc:  # noqa: BLE001 - recorded, the assertion below shows it
+            results.append(exc)
+        finally:
+            connection.close()
+
+    # When two workers run the sender at the same moment (small batches, so they interleave)
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    # Then every booking is confirmed exactly once, with one e-mail each
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 6, results  # type: ignore[arg-type]
+    assert sorted(Notification.objects.values_list("dedupe_key", flat=True)) == sorted(
+        f"consult:booked:{a.pk}:{a.patient_id}" for a in made)
+    assert OutboundEmail.objects.count() == 6
