@@ -54,10 +54,9 @@ def profile_get() -> PlatformProfile:
 
 def encounter_for_doctor(*, doctor: User, encounter_id: int) -> Any:
     """The encounter with its patient profile and diagnoses, if `doctor` wrote it (else NotFound)."""
-    from consult.models import Encounter
+    from consult.selectors.clinical import encounter_of_doctor
 
-    enc = (Encounter.objects.select_related("patient", "patient__patient_profile", "doctor")
-           .prefetch_related("diagnoses__code").filter(pk=encounter_id, doctor=doctor).first())
+    enc = encounter_of_doctor(doctor=doctor, encounter_id=encounter_id)
     if enc is None:
         raise NotFound("Encounter not found.")
     return enc
@@ -209,10 +208,9 @@ def safe_float(value: float | None) -> float | None:
 def appointments_for_doctor(doctor: User, days: int = 90) -> QuerySet[Any]:
     """The doctor's own consultations of the last `days` days, newest first (to cite a case in). Not sliced:
     the cite form validates the chosen one against this queryset."""
-    from consult.models import Appointment
+    from consult.selectors.clinical import appointments_of_doctor
 
-    since = timezone.now() - timedelta(days=days)
-    return Appointment.objects.filter(doctor=doctor, start__gte=since).select_related("patient").order_by("-start")
+    return appointments_of_doctor(doctor=doctor, since=timezone.now() - timedelta(days=days))
 
 
 def case_references(case: Case) -> QuerySet[CaseReference]:

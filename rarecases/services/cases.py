@@ -170,9 +170,9 @@ def case_unfollow(*, user: User, case: Case) -> int:
 @transaction.atomic
 def case_cite(*, doctor: User, case: Case, appointment_id: int, note: str = "") -> CaseCitation:
     """Cite a case in one of the doctor's own consultations (counts as a usage). Raises NotFound."""
-    from consult.models import Appointment
+    from consult.selectors.clinical import appointment_of_doctor
 
-    appointment = Appointment.objects.filter(pk=appointment_id, doctor=doctor).first()
+    appointment = appointment_of_doctor(doctor=doctor, appointment_id=appointment_id)
     if appointment is None:
         raise NotFound(_("Appointment not found."))
     citation, created = CaseCitation.objects.get_or_create(case=case, appointment=appointment,

@@ -5,7 +5,6 @@ import math
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from .. import vocab
@@ -24,20 +23,18 @@ def rarity_analyze(*, now: datetime | None = None, rate: float | None = None, wi
     """S310 all diagnoses in the window → S320 codes with incidence ≤ rate (and ≥ 1 case) → S330 their
     cases become candidates → S340–S350 category (ICD-10 block; Orphanet class when the bundled
     vocabulary names the disease). Incidence = distinct patients with the code ÷ distinct patients seen."""
-    from consult.models import Encounter, EncounterDiagnosis
+    from consult.selectors.clinical import diagnoses_per_code, diagnoses_with_codes, patients_seen
 
     s = settings_get()
     now = now or timezone.now()
     rate = s.rare_rate if rate is None else rate
     window_days = s.window_days if window_days is None else window_days
     start = now - timedelta(days=window_days)
-    total = (Encounter.objects.filter(occurred_at__gte=start, occurred_at__lte=now)
-             .values("patient").distinct().count())
+    total = patients_seen(start=start, end=now)
     run = RarityRun.objects.create(window_start=start, window_end=now, total_patients=total,
                                    params={"rate": rate, "window_days": window_days,
                                            "min_patients_for_rate": s.min_patients_for_rate})
-    in_window = EncounterDiagnosis.objects.filter(diagnosed_at__gte=start, diagnosed_at__lte=now)
-    per_code = in_window.values("code").annotate(n=Count("patient", distinct=True))
+    per_code = diagnoses_per_code(start=start, end=now)
     run.codes_seen = per_code.count()
     if total < max(1, s.min_patients_for_rate):
         run.save(update_fields=["codes_seen"])
@@ -52,8 +49,7 @@ def rarity_analyze(*, now: datetime | None = None, rate: float | None = None, wi
     ])
     incidence = {r["code"]: r["n"] / total for r in rare}
     blocks = {r["code"]: r["code__block"] or "" for r in rare}
-    rows = (in_window.filter(code__in=list(incidence)).values("pk", "encounter_id", "encounter__doctor_id", "code_id")
-            .order_by("pk"))
+    rows = diagnoses_with_codes(start=start, end=now, codes=list(incidence))
     candidates = [RareCandidate(run=run, diagnosis_id=r["pk"], encounter_id=r["encounter_id"],
                                 doctor_id=r["encounter__doctor_id"], code=r["code_id"], block=blocks[r["code_id"]],
                                 incidence=incidence[r["code_id"]]) for r in rows.iterator(chunk_size=2000)]
