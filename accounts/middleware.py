@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -29,8 +30,34 @@ class RequestContextMiddleware:
             current_request.reset(token)
 
 
+class SessionIdleRefreshMiddleware:
+    """Sliding expiry without a session write on every request: a logged-in session is saved again (its
+    expiry pushed to SESSION_COOKIE_AGE from now) when its last refresh is SESSION_REFRESH_SECONDS old. The
+    idle time-out is then between SESSION_COOKIE_AGE − SESSION_REFRESH_SECONDS and SESSION_COOKIE_AGE; the
+    write saved is one UPDATE per page (bench/booking.py). Place it right after SessionMiddleware."""
+
+    KEY = "_refreshed"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if now - int(session.get(self.KEY, 0)) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now   # marks the session modified: SessionMiddleware saves it
+        return response
+
+
+MFA_CHECKED = "_staff_mfa_ok"
+
+
 class StaffMfaRequiredMiddleware:
-    """Send doctors, pharmacists, counsellors and admins without TOTP to MFA set-up (REQUIRE_STAFF_MFA)."""
+    """Send doctors, pharmacists, counsellors and admins without TOTP to MFA set-up (REQUIRE_STAFF_MFA).
+    Once a session's user is seen with a TOTP authenticator, the session remembers it (no query per request);
+    removing the authenticator forgets it (accounts.apps: allauth's authenticator_removed signal)."""
 
     ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/api/schema/", "/favicon")
 
@@ -48,10 +75,22 @@ class StaffMfaRequiredMiddleware:
         ):
             from allauth.mfa.models import Authenticator
 
+            session = getattr(request, "session", None)
+            if session is not None and session.get(MFA_CHECKED) == user.pk:
+                return self.get_response(request)
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 if request.path.startswith("/api/"):
                     from django.http import JsonResponse
 
                     return JsonResponse({"detail": "Multi-factor authentication must be set up first."}, status=403)
                 return redirect(reverse("mfa_activate_totp"))
+            if session is not None:
+                session[MFA_CHECKED] = user.pk
         return self.get_response(request)
+
+
+def forget_mfa_check(request: HttpRequest | None, **kwargs: object) -> None:
+    """allauth's authenticator_removed: the next request checks the database again."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(MFA_CHECKED, None)

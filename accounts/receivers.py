@@ -24,3 +24,18 @@ def _audit_login_failed(sender, credentials, request=None, **kwargs):  # type: i
     attempted = str(credentials.get("email") or credentials.get("username") or "")[:150]
     audit_record(actor=None, action=AuditAction.LOGIN_FAILED, object_type="session", outcome="failed",
                  actor_label=f"anonymous ({attempted})", detail={"attempted": attempted})
+
+
+def _forget_mfa_check(sender, request=None, **kwargs):  # type: ignore[no-untyped-def]
+    from .middleware import forget_mfa_check
+
+    forget_mfa_check(request)
+
+
+def _connect_mfa() -> None:
+    from allauth.mfa.signals import authenticator_removed
+
+    authenticator_removed.connect(_forget_mfa_check, dispatch_uid="forget_mfa_check")
+
+
+_connect_mfa()
