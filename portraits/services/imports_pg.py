@@ -68,12 +68,14 @@ class NeedPartitions(Exception):
 
 
 def _utf8(data: bytes) -> tuple[bytes, str]:
-    """The file as UTF-8 bytes (BOM dropped, GB18030/GBK transcoded) and the encoding it came in."""
+    """The file as UTF-8 bytes (BOM dropped, GB18030/GBK transcoded) and the encoding it came in, named as the
+    Python parser names it (imports.decode)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+        data[3:].decode("utf-8")   # a BOM promises UTF-8: anything else is the Python parser's to report
+        return data[3:], "utf-8-sig"
     try:
         data.decode("utf-8")
-        return data, "utf8"
+        return data, "utf-8"
     except UnicodeDecodeError:
         return data.decode("gb18030").encode("utf-8"), "gb18030"
 

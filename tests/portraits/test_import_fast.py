@@ -26,7 +26,7 @@ def _stored() -> tuple[Counter, list[tuple]]:
     rows = Counter(Record.objects.values_list("student__pseudonym", "source", "occurred_on", "period", "value",
                                               "weight", "category"))
     batches = sorted(ImportBatch.objects.values_list("file_name", "source", "rows_read", "rows_stored",
-                                                     "duplicates_dropped", "missing_values"))
+                                                     "duplicates_dropped", "missing_values", "encoding"))
     return rows, batches
 
 
@@ -112,7 +112,7 @@ def test_plain_file_with_duplicates_crlf_bom_and_new_periods_takes_the_fast_path
     assert report.ok, report.errors
     assert slow == []
     (f,) = report.files
-    assert (f.rows_read, f.rows_stored, f.duplicates, f.missing_values) == (4, 3, 1, 2)
+    assert (f.rows_read, f.rows_stored, f.duplicates, f.missing_values, f.encoding) == (4, 3, 1, 2, "utf-8-sig")
     assert sorted(Record.objects.values_list("period", "value", "category")) == [
         ("2021-1", 5.5, "canteen 2"), ("2021-2", 7.0, "食堂"), ("2025-2", None, "")]
     with connection.cursor() as cur:
