@@ -239,8 +239,8 @@ def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int],  
 
 def _produce(records: list[_Plan], batch_ids: list[int], ids: dict[str, int], ids_ready: threading.Event,
              send: Any) -> None:
-    """Per file: ("fallback", i) or ("file", i), ("data", payload, periods)…, then ("end", counts) or
-    ("fallback", i) if a later block is not plain; finally ("done",)."""
+    """Per file: ("fallback", i) — or ("file", i), ("data", payload, periods)…, then ("end", counts), or
+    ("fallback",) if a later block is not plain; finally ("done",)."""
     known: dict[str, int] = {}   # student number → roster id, one HMAC per number for the whole import
     for i, (p, batch_id) in enumerate(zip(records, batch_ids, strict=True)):
         stream = _FileStream(p, batch_id, ids, known, ids_ready)
@@ -262,9 +262,11 @@ def _store_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str],
     from .imports import FileReport
 
     def drop(messages: Any) -> None:
-        for _rest in messages:   # the producer's remaining messages for this file, or a local stream's
-            if local:
-                messages.close()
+        if local:
+            messages.close()   # a stream of this thread: simply abandoned
+        else:
+            for _rest in messages:   # the producer's remaining messages for this file
+                pass
 
     local = False
     for _attempt in range(4):
