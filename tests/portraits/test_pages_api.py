@@ -132,22 +132,39 @@ def test_records_are_partitioned_by_period_on_postgresql():
         assert cur.fetchall() == [("portraits_record_p2023_1", 1), ("portraits_record_p2023_2", 1)]
 
 
+def _python_parsed(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """Names of the files the PostgreSQL fast path hands to the Python parser."""
+    from portraits.services import imports_pg
+
+    names: list[str] = []
+    original = imports_pg._python_file
+
+    def spy(name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        names.append(name)
+        return original(name, *args, **kwargs)
+    monkeypatch.setattr(imports_pg, "_python_file", spy)
+    return names
+
+
 @pytest.mark.postgres
-def test_postgres_fast_path_and_its_fallback_store_the_same_rows():
+def test_postgres_fast_path_and_its_fallback_store_the_same_rows(monkeypatch):
     from portraits.services import campus_import
 
+    slow_files = _python_parsed(monkeypatch)
     roster = b"student_no,gender,age,province,college,grade,major\nP1,male,20,Hebei,Nursing,2022,Nursing\n"
     plain = b"student_no,paid_at,amount\nP1,2023-02-01 12:00,8.5\nP1,2023-02-01 12:00,8.5\nP1,2023-08-01,\n\n"
     fancy = b"student_no,paid_at,amount\nP1,2023/2/1,\"1,008.5\"\nP1,45000,9\n"
     report = campus_import(files=[("roster.csv", roster), ("logistics.csv", plain)])
     assert report.ok
-    # The clean file went through PostgreSQL's parser (encoding names are PostgreSQL's there) …
+    # The clean file took the fast path …
     fast = report.files[1]
+    assert slow_files == []
     assert (fast.encoding, fast.rows_read, fast.rows_stored, fast.duplicates, fast.missing_values) == (
-        "utf8", 3, 2, 1, 1)
+        "utf-8", 3, 2, 1, 1)
     # … the messy one falls back to the Python parser, which accepts it.
     slow = campus_import(files=[("logistics-2.csv", fancy)])
     assert slow.ok
+    assert slow_files == ["logistics-2.csv"]
     assert slow.files[0].encoding == "utf-8"
     rows = sorted(Record.objects.values_list("occurred_on", "period", "value"))
     assert [(str(d), p, v) for d, p, v in rows] == [
@@ -156,14 +173,16 @@ def test_postgres_fast_path_and_its_fallback_store_the_same_rows():
 
 
 @pytest.mark.postgres
-def test_postgres_fast_path_redoes_only_the_messy_file():
+def test_postgres_fast_path_redoes_only_the_messy_file(monkeypatch):
     from portraits.services import campus_import
 
+    slow_files = _python_parsed(monkeypatch)
     roster = b"student_no,gender,age,province,college,grade,major\nP1,male,20,Hebei,Nursing,2022,Nursing\n"
     clean = b"student_no,visit_date\nP1,2023-04-01\n"
     messy = b"student_no,paid_on,amount\nP1,2023/4/2,\"1,200\"\n"
     report = campus_import(files=[("roster.csv", roster), ("hospital.csv", clean), ("research.csv", messy)])
     assert report.ok
     assert [(f.name, f.encoding, f.rows_stored) for f in report.files] == [
-        ("roster.csv", "utf-8", 1), ("hospital.csv", "utf8", 1), ("research.csv", "utf-8", 1)]
+        ("roster.csv", "utf-8", 1), ("hospital.csv", "utf-8", 1), ("research.csv", "utf-8", 1)]
+    assert slow_files == ["research.csv"]
     assert sorted(Record.objects.values_list("source", "value")) == [("hospital", None), ("research", 1200.0)]
