@@ -14,6 +14,7 @@ from portraits.models import ImportBatch, Record, Student
 from portraits.services import campus_import, imports_pg
 from portraits.services.imports import campus_import_paths
 from portraits.synth import generate
+from tests.portraits.factories import spy_python_parser
 
 pytestmark = pytest.mark.django_db
 
@@ -47,21 +48,9 @@ def synth_dir(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     return out
 
 
-def _spy(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
-    """Names of the files the fast path handed to the Python parser."""
-    slow: list[str] = []
-    original = imports_pg._python_file
-
-    def spy(name, *args, **kwargs):  # type: ignore[no-untyped-def]
-        slow.append(name)
-        return original(name, *args, **kwargs)
-    monkeypatch.setattr(imports_pg, "_python_file", spy)
-    return slow
-
-
 @pytest.mark.postgres
 def test_fast_path_stores_exactly_what_the_python_path_stores(synth_dir, monkeypatch):
-    slow = _spy(monkeypatch)
+    slow = spy_python_parser(monkeypatch)
     report = campus_import_paths([synth_dir])
     assert report.ok, report.errors
     # Only research.csv (thousands separators, by design of the synthetic data) needs the Python parser.
@@ -90,7 +79,7 @@ def test_fast_path_stores_exactly_what_the_python_path_stores(synth_dir, monkeyp
 ])
 def test_files_the_fast_path_cannot_vouch_for_go_through_the_python_parser(monkeypatch, records, reason):
     assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
-    slow = _spy(monkeypatch)
+    slow = spy_python_parser(monkeypatch)
     report = campus_import(files=[("logistics.csv", records.encode())])
     assert report.ok, (reason, report.errors)
     assert slow == ["logistics.csv"], reason
@@ -105,7 +94,7 @@ def test_files_the_fast_path_cannot_vouch_for_go_through_the_python_parser(monke
 @pytest.mark.postgres
 def test_plain_file_with_duplicates_crlf_bom_and_new_periods_takes_the_fast_path(monkeypatch):
     assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
-    slow = _spy(monkeypatch)
+    slow = spy_python_parser(monkeypatch)
     body = ("\ufeffstudent_no,paid_at,amount,place\r\n" "T001,2021-03-01 12:00,5.5,canteen 2\r\n"
             "T002,2025-11-30,,\r\n" "T001,2021-03-01 12:00,5.5,canteen 2\r\n" "T002,2021-07-01,7,  食堂  \r\n\r\n")
     report = campus_import(files=[("logistics.csv", body.encode())])
@@ -177,7 +166,7 @@ CHRONOLOGICAL = ("student_no,paid_at,amount,place\n"
 def test_a_half_year_first_seen_in_a_later_block_gets_its_partition_and_the_file_is_redone(monkeypatch):
     monkeypatch.setattr(imports_pg, "CHUNK_ROWS", 2)   # blocks: Jan–Feb | Mar–Jul | Aug
     assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
-    slow = _spy(monkeypatch)
+    slow = spy_python_parser(monkeypatch)
     report = campus_import(files=[("logistics.csv", CHRONOLOGICAL.encode())])
     assert report.ok, report.errors
     assert slow == []
@@ -191,7 +180,7 @@ def test_a_messy_cell_in_a_later_block_sends_the_file_to_the_python_parser(monke
     monkeypatch.setattr(imports_pg, "CHUNK_ROWS", 2)
     messy = CHRONOLOGICAL.replace("T001,2024-08-05,9,canteen", 'T001,2024-08-05,"1,009",canteen')
     assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
-    slow = _spy(monkeypatch)
+    slow = spy_python_parser(monkeypatch)
     assert campus_import(files=[("logistics.csv", messy.encode())]).ok
     assert slow == ["logistics.csv"]
     assert sorted(Record.objects.values_list("value", flat=True)) == [5.0, 6.0, 7.0, 8.0, 1009.0]
@@ -213,7 +202,7 @@ def test_a_crashing_producer_leaves_the_import_to_the_python_path(monkeypatch, c
 @pytest.mark.postgres
 def test_records_of_students_added_by_the_same_import_point_at_them(monkeypatch):
     assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
-    slow = _spy(monkeypatch)
+    slow = spy_python_parser(monkeypatch)
     roster = ("student_no,name,gender,age,province,college,grade,major\n"
               "T001,Synthetic A,female,20,Shandong,Public Health,2024,Preventive Medicine\n"
               "T003,Synthetic C,male,18,Hebei,Clinical Medicine,2025,Clinical Medicine\n")

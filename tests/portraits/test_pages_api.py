@@ -10,6 +10,7 @@ from accounts.models import AuditEvent
 from portraits.models import Alert, AlertState, InterventionRule, Record, Result, Run, RunStatus, Student
 from portraits.services.runs import rules_active
 from tests.factories import AdminFactory, CounsellorFactory, give_totp
+from tests.portraits.factories import spy_python_parser
 
 from .factories import StudentFactory
 
@@ -132,25 +133,11 @@ def test_records_are_partitioned_by_period_on_postgresql():
         assert cur.fetchall() == [("portraits_record_p2023_1", 1), ("portraits_record_p2023_2", 1)]
 
 
-def _python_parsed(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
-    """Names of the files the PostgreSQL fast path hands to the Python parser."""
-    from portraits.services import imports_pg
-
-    names: list[str] = []
-    original = imports_pg._python_file
-
-    def spy(name, *args, **kwargs):  # type: ignore[no-untyped-def]
-        names.append(name)
-        return original(name, *args, **kwargs)
-    monkeypatch.setattr(imports_pg, "_python_file", spy)
-    return names
-
-
 @pytest.mark.postgres
 def test_postgres_fast_path_and_its_fallback_store_the_same_rows(monkeypatch):
     from portraits.services import campus_import
 
-    slow_files = _python_parsed(monkeypatch)
+    slow_files = spy_python_parser(monkeypatch)
     roster = b"student_no,gender,age,province,college,grade,major\nP1,male,20,Hebei,Nursing,2022,Nursing\n"
     plain = b"student_no,paid_at,amount\nP1,2023-02-01 12:00,8.5\nP1,2023-02-01 12:00,8.5\nP1,2023-08-01,\n\n"
     fancy = b"student_no,paid_at,amount\nP1,2023/2/1,\"1,008.5\"\nP1,45000,9\n"
@@ -176,7 +163,7 @@ def test_postgres_fast_path_and_its_fallback_store_the_same_rows(monkeypatch):
 def test_postgres_fast_path_redoes_only_the_messy_file(monkeypatch):
     from portraits.services import campus_import
 
-    slow_files = _python_parsed(monkeypatch)
+    slow_files = spy_python_parser(monkeypatch)
     roster = b"student_no,gender,age,province,college,grade,major\nP1,male,20,Hebei,Nursing,2022,Nursing\n"
     clean = b"student_no,visit_date\nP1,2023-04-01\n"
     messy = b"student_no,paid_on,amount\nP1,2023/4/2,\"1,200\"\n"
