@@ -73,12 +73,12 @@ class StaffMfaRequiredMiddleware:
             and user.role in STAFF_ROLES
             and not request.path.startswith(self.ALLOWED_PREFIXES)
         ):
-            from allauth.mfa.models import Authenticator
+            from .selectors import staff_without_required_mfa
 
             session = getattr(request, "session", None)
             if session is not None and session.get(MFA_CHECKED) == user.pk:
                 return self.get_response(request)
-            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            if staff_without_required_mfa(user):
                 if request.path.startswith("/api/"):
                     from django.http import JsonResponse
 

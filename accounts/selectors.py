@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import AuditEvent, Consent, ConsentKind, Notification, Role, User
+from .models import STAFF_ROLES, AuditEvent, Consent, ConsentKind, Notification, Role, User
 
 
 def patients_actable_by(user: User) -> QuerySet[User]:
@@ -33,3 +33,13 @@ def audit_events_about(subject: User) -> QuerySet[AuditEvent]:
 
 def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-created_at")
+
+
+def staff_without_required_mfa(user: User) -> bool:
+    """A doctor, pharmacist, counsellor or admin with no TOTP authenticator while REQUIRE_STAFF_MFA is on:
+    refused by the page middleware and by API token authentication alike."""
+    from allauth.mfa.models import Authenticator
+    from django.conf import settings
+
+    return bool(settings.REQUIRE_STAFF_MFA and getattr(user, "role", None) in STAFF_ROLES
+                and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists())
