@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -178,23 +178,21 @@ def _store(run: Run, frame: pd.DataFrame, spec: Spec, result: dict[str, Any]) ->
                             "stage", "finished_at"])
 
 
-RESULT_COLUMNS = ["run_id", "student_id", "patient_id", "features", "scores", "labels", "clusters", "explanation",
-                  "label_learning", "label_economic", "label_health", "label_interest", "portrait_type"]
-JSON_COLUMNS = {"features", "scores", "labels", "clusters", "explanation"}
-
-
 def _insert_results(rows: list[Result]) -> None:
-    """PostgreSQL: one COPY. (bulk_create's UNNEST arrays are quoted element by element in Python under
-    Django's client-side binding: about a third of the store stage at paper scale.) Elsewhere: bulk_create."""
+    """PostgreSQL: one COPY of every concrete field but the id. (bulk_create's UNNEST arrays are quoted element
+    by element in Python under Django's client-side binding: about a third of the store stage at paper
+    scale.) Elsewhere: bulk_create."""
     if connection.vendor != "postgresql":
         Result.objects.bulk_create(rows, batch_size=1000)
         return
-    cols = ", ".join(connection.ops.quote_name(Result._meta.get_field(c.removesuffix("_id")).column)
-                     for c in RESULT_COLUMNS)
-    with connection.cursor() as cur, cur.cursor.copy(f"COPY {connection.ops.quote_name(Result._meta.db_table)} ({cols}) FROM STDIN") as copy:
+    fields = [f for f in Result._meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    sql = f"COPY {qn(Result._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
         for row in rows:
-            copy.write_row([json.dumps(getattr(row, c)) if c in JSON_COLUMNS else getattr(row, c)
-                            for c in RESULT_COLUMNS])
+            copy.write_row([json.dumps(getattr(row, f.attname)) if f.attname in json_fields
+                            else getattr(row, f.attname) for f in fields])
 
 
 def rules_active() -> dict[str, dict[str, Any]]:
