@@ -12,6 +12,9 @@ from typing import Any
 from django.db import connection
 from django.db.models import Field, Model
 
+from platform_site.db import built_once
+
+__all__ = ["built_once", "column", "convert", "converters", "db_datetime", "fast_datetimes", "qn", "table"]
 
 def qn(name: str) -> str:
     return connection.ops.quote_name(name)

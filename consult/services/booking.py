@@ -30,7 +30,7 @@ from ..models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from ..rawsql import column, convert, converters, db_datetime, qn, table
+from ..rawsql import built_once, column, convert, converters, db_datetime, qn, table
 
 OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS)
 SLOT_TAKEN = gettext_lazy("This slot was just taken by someone else. Please pick another time.")
@@ -64,6 +64,28 @@ def _check_patient(*, booked_by: User, patient: User) -> None:
 REMINDERS_BEFORE = ((ReminderKind.DAY_BEFORE, timedelta(days=1)), (ReminderKind.HOUR_BEFORE, timedelta(hours=1)))
 
 
+def _reminder_columns() -> str:
+    return ", ".join(column(AppointmentReminder, f) for f in ("appointment", "kind", "due_at"))
+
+
+def _insert_sql(fields: list, reminders: int) -> str:
+    """INSERT of an appointment returning its id; with `reminders` > 0 (PostgreSQL), its reminders too, in a
+    data-modifying CTE fed by a VALUES list of (kind, due_at) pairs."""
+    insert = (f"INSERT INTO {table(Appointment)} ({', '.join(qn(f.column) for f in fields)}) "
+              f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn('id')}")
+    if not reminders:
+        return insert
+    rows = ", ".join(["(%s::varchar, %s::timestamptz)"] * reminders)
+    return (f"WITH a AS ({insert}), r AS (INSERT INTO {table(AppointmentReminder)} ({_reminder_columns()}) "
+            f"SELECT a.{qn('id')}, v.kind, v.due FROM a CROSS JOIN (VALUES {rows}) AS v (kind, due)) "
+            f"SELECT {qn('id')} FROM a")
+
+
+def _reminders_insert_sql(reminders: int) -> str:
+    return (f"INSERT INTO {table(AppointmentReminder)} ({_reminder_columns()}) VALUES "
+            + ", ".join(["(%s, %s, %s)"] * reminders))
+
+
 def _insert_with_reminders(appointment: Appointment, now: datetime) -> None:
     """INSERT the (validated) appointment and its reminders (the day before, the hour before, those still
     ahead); sets appointment.pk. On PostgreSQL one statement (the reminders in a data-modifying CTE), else two.
@@ -71,32 +93,23 @@ def _insert_with_reminders(appointment: Appointment, now: datetime) -> None:
     Values are prepared by each field exactly as Model.save() does (pre_save: created_at/updated_at;
     get_db_prep_save), in the columns of the model's _meta — see the note on hand-written SQL below.
     """
-    fields = [f for f in Appointment._meta.concrete_fields if not f.primary_key]
+    fields = built_once("appointment.insert_fields",
+                        lambda: [f for f in Appointment._meta.concrete_fields if not f.primary_key])
     values = [f.get_db_prep_save(f.pre_save(appointment, True), connection) for f in fields]
-    insert = (f"INSERT INTO {table(Appointment)} ({', '.join(qn(f.column) for f in fields)}) "
-              f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn('id')}")
     due = [(kind.value, appointment.start - before) for kind, before in REMINDERS_BEFORE
            if appointment.start - before > now]
-    r_cols = ", ".join(column(AppointmentReminder, f) for f in ("appointment", "kind", "due_at"))
     with connection.cursor() as cursor:
         if due and connection.vendor == "postgresql":
-            rows = ", ".join(["(%s::varchar, %s::timestamptz)"] * len(due))
-            cursor.execute(
-                f"WITH a AS ({insert}), r AS (INSERT INTO {table(AppointmentReminder)} ({r_cols}) "
-                f"SELECT a.{qn('id')}, v.kind, v.due FROM a CROSS JOIN (VALUES {rows}) AS v (kind, due)) "
-                f"SELECT {qn('id')} FROM a",
-                [*values, *(x for kind, at in due for x in (kind, db_datetime(at)))],
-            )
+            cursor.execute(built_once(f"appointment.insert_with_reminders.{len(due)}",
+                                      lambda: _insert_sql(fields, len(due))),
+                           [*values, *(x for kind, at in due for x in (kind, db_datetime(at)))])
             appointment.pk = cursor.fetchone()[0]
         else:
-            cursor.execute(insert, values)
+            cursor.execute(built_once("appointment.insert", lambda: _insert_sql(fields, 0)), values)
             appointment.pk = cursor.fetchone()[0]
             if due:
-                cursor.execute(
-                    f"INSERT INTO {table(AppointmentReminder)} ({r_cols}) VALUES "
-                    + ", ".join(["(%s, %s, %s)"] * len(due)),
-                    [x for kind, at in due for x in (appointment.pk, kind, db_datetime(at))],
-                )
+                cursor.execute(built_once(f"reminders.insert.{len(due)}", lambda: _reminders_insert_sql(len(due))),
+                               [x for kind, at in due for x in (appointment.pk, kind, db_datetime(at))])
     appointment._state.adding = False
     appointment._state.db = connection.alias
 
@@ -236,22 +249,27 @@ def _confirmations_batch(*, now: datetime, window: timedelta, batch_size: int) -
 # booking — more than the database spent on them. Columns come from the models' _meta and values go through
 # the backend's converters, so the rows are what the ORM would return, on PostgreSQL and SQLite.
 
+def _lock_slot_sql() -> tuple[list[str], list, str]:
+    fields = Slot._meta.concrete_fields
+    lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
+    return (
+        [f.attname for f in fields],
+        converters(Slot, [f.name for f in fields], alias="s"),
+        f"SELECT {', '.join('s.' + qn(f.column) for f in fields)}, "
+        f"d.{column(User, 'full_name')}, d.{column(User, 'email')} FROM {table(Slot)} s "
+        f"JOIN {table(User)} d ON d.{qn('id')} = s.{column(Slot, 'doctor')} WHERE s.{qn('id')} = %s{lock}",
+    )
+
+
 def _lock_slot_for_booking(slot_id: int) -> Slot:
     """The slot, row-locked (see _lock_slot), with its doctor's name for the answer (not locked)."""
     try:
         slot_id = int(slot_id)
     except (ValueError, TypeError):
         raise NotFound(_("This slot does not exist.")) from None
-    names = [f.attname for f in Slot._meta.concrete_fields]
-    convs = converters(Slot, [f.name for f in Slot._meta.concrete_fields], alias="s")
-    lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
+    names, convs, sql = built_once("slot.lock_for_booking", _lock_slot_sql)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join('s.' + qn(f.column) for f in Slot._meta.concrete_fields)}, "
-            f"d.{column(User, 'full_name')}, d.{column(User, 'email')} FROM {table(Slot)} s "
-            f"JOIN {table(User)} d ON d.{qn('id')} = s.{column(Slot, 'doctor')} WHERE s.{qn('id')} = %s{lock}",
-            [slot_id],
-        )
+        cursor.execute(sql, [slot_id])
         row = cursor.fetchone()
     if row is None:
         raise NotFound(_("This slot does not exist."))
@@ -259,26 +277,35 @@ def _lock_slot_for_booking(slot_id: int) -> Slot:
     # Only the name is loaded; any other doctor field would be fetched on access (nothing here reads one).
     # from_db() takes the loaded values in the model's field order.
     loaded = {"id": slot.doctor_id, "full_name": row[len(names)], "email": row[len(names) + 1]}
-    doctor_names = [f.attname for f in User._meta.concrete_fields if f.attname in loaded]
+    doctor_names = built_once("slot.lock_for_booking.doctor_names",
+                              lambda: [f.attname for f in User._meta.concrete_fields if f.attname in loaded])
     doctor = User.from_db(connection.alias, doctor_names, [loaded[name] for name in doctor_names])
     Slot.doctor.field.set_cached_value(slot, doctor)
     return slot
 
 
+def _clash_sql() -> tuple[str, str]:
+    a_slot, a_status = column(Appointment, "slot"), column(Appointment, "status")
+    return (
+        f"SELECT {qn('id')} FROM {table(User)} WHERE {qn('id')} = %s FOR UPDATE",
+        f"SELECT {a_slot} FROM {table(Appointment)} WHERE ({a_slot} = %s AND {a_status} NOT IN (%s, %s)) "
+        f"OR ({column(Appointment, 'patient')} = %s AND {a_status} IN (%s, %s, %s) "
+        f"AND {column(Appointment, 'start')} < %s AND {column(Appointment, 'end')} > %s) LIMIT 2",
+    )
+
+
 def _lock_patient_and_find_clashes(*, slot: Slot, patient_id: int) -> list[int]:
     """Lock the patient's row, then return the slot ids that refuse this booking: an active appointment on
     this slot, or one of the patient's open appointments overlapping it (at most two rows)."""
-    a_slot, a_status = column(Appointment, "slot"), column(Appointment, "status")
+    lock_patient, clashes = built_once("appointment.clashes", _clash_sql)
     with connection.cursor() as cursor:
         if connection.features.has_select_for_update:
             # Lock the patient's row so two bookings of the same patient (two tabs, two family members' phones)
             # cannot both pass the overlap check below. Lock order: slot (above), then patient.
-            cursor.execute(f"SELECT {qn('id')} FROM {table(User)} WHERE {qn('id')} = %s FOR UPDATE", [patient_id])
+            cursor.execute(lock_patient, [patient_id])
         # A new statement, so it sees every booking committed while we waited for the locks.
         cursor.execute(
-            f"SELECT {a_slot} FROM {table(Appointment)} WHERE ({a_slot} = %s AND {a_status} NOT IN (%s, %s)) "
-            f"OR ({column(Appointment, 'patient')} = %s AND {a_status} IN (%s, %s, %s) "
-            f"AND {column(Appointment, 'start')} < %s AND {column(Appointment, 'end')} > %s) LIMIT 2",
+            clashes,
             [slot.pk, AppointmentStatus.CANCELLED.value, AppointmentStatus.NO_SHOW.value, patient_id,
              *(s.value for s in OPEN_STATUSES), db_datetime(slot.end), db_datetime(slot.start)],
         )

@@ -32,3 +32,29 @@ def test_a_staff_token_works_with_totp_and_a_patient_token_needs_none(api_client
     assert _get_me(api_client, doctor).json()["email"] == doctor.email
     patient = PatientFactory()
     assert _get_me(api_client, patient).json()["email"] == patient.email
+
+
+def test_an_unknown_token_or_an_inactive_user_is_refused(api_client):
+    # 403 rather than 401: session authentication comes first in DRF's list, and it sends no challenge.
+    api_client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = api_client.get(reverse("api-me"))
+    assert (response.status_code, response.json()["detail"]) == (403, "Invalid token.")
+    patient = PatientFactory()
+    token = Token.objects.create(user=patient)
+    patient.is_active = False
+    patient.save(update_fields=["is_active"])
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api_client.get(reverse("api-me"))
+    assert (response.status_code, response.json()["detail"]) == (403, "User inactive or deleted.")
+
+
+def test_token_lookup_returns_the_owner_and_the_stored_token():
+    from accounts.authentication import user_for_token
+
+    patient = PatientFactory()
+    token = Token.objects.create(user=patient)
+    user, found = user_for_token(token.key)
+    assert (user.pk, user.email, user.role) == (patient.pk, patient.email, patient.role)
+    assert (found.key, found.user_id, found.created) == (token.key, patient.pk, token.created)
+    assert found.user is user
+    assert user_for_token("f" * 40) is None
