@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import ApplicationError
 
 from .analysis.spec import FEATURES
-from .models import Record, Source, Student
+from .models import ImportBatch, Record, Source, Student
 
 PASS_MARK = 60.0
 
@@ -40,27 +40,38 @@ def previous_semester(period: str) -> str:
     return f"{y}-1" if h == 2 else f"{y - 1}-2"
 
 
+def _sources() -> dict[str, Q]:
+    """Per source, the condition "the record's batch is of this source". Records do not store their source
+    (it is their batch's): the few batch ids are read first, so the GROUP BY needs no join."""
+    ids: dict[str, list[int]] = {s: [] for s in Source.values}
+    for batch_id, source in ImportBatch.objects.values_list("id", "source").order_by():
+        ids[source].append(batch_id)
+    # An empty IN list would make Django drop the whole aggregate; -1 is no batch's id.
+    return {s: Q(batch_id__in=v or [-1]) for s, v in ids.items()}
+
+
 def student_features(period: str) -> pd.DataFrame:
     """One GROUP BY student over the period's records (one partition scan per half-year on PostgreSQL)."""
-    periods, months, _start, _end = period_parts(period)
-    teaching = Q(source=Source.TEACHING, value__isnull=False, weight__isnull=False, weight__gt=0)
-    logistics = Q(source=Source.LOGISTICS)
+    _periods, months, start, end = period_parts(period)
+    source = _sources()
+    teaching = source[Source.TEACHING] & Q(value__isnull=False, weight__isnull=False, weight__gt=0)
+    logistics = source[Source.LOGISTICS]
     rows = (
-        Record.objects.filter(period__in=periods)
+        Record.objects.filter(occurred_on__range=(start, end))
         .values("student_id")
         .annotate(
             score_wsum=Sum(F("value") * F("weight"), filter=teaching, output_field=FloatField()),
             score_wt=Sum("weight", filter=teaching),
-            failed=Count("id", filter=Q(source=Source.TEACHING, value__lt=PASS_MARK)),
+            failed=Count("id", filter=source[Source.TEACHING] & Q(value__lt=PASS_MARK)),
             meals=Count("id", filter=logistics),
             spend=Sum("value", filter=logistics),
             spend_n=Count("value", filter=logistics),
-            visits=Count("id", filter=Q(source=Source.HOSPITAL)),
-            consults=Count("id", filter=Q(source=Source.COUNSELLING)),
-            exercise=Count("id", filter=Q(source=Source.EXERCISE)),
-            borrow=Count("id", filter=Q(source=Source.LIBRARY)),
-            volunteer=Count("id", filter=Q(source=Source.QUALITY)),
-            online=Count("occurred_on", filter=Q(source=Source.NETWORK), distinct=True),
+            visits=Count("id", filter=source[Source.HOSPITAL]),
+            consults=Count("id", filter=source[Source.COUNSELLING]),
+            exercise=Count("id", filter=source[Source.EXERCISE]),
+            borrow=Count("id", filter=source[Source.LIBRARY]),
+            volunteer=Count("id", filter=source[Source.QUALITY]),
+            online=Count("occurred_on", filter=source[Source.NETWORK], distinct=True),
         )
         .order_by()
     )
@@ -98,9 +109,12 @@ def student_rule_inputs(period: str, student_ids: list[int]) -> pd.DataFrame:
     before), and the date of the last counselling session up to the period's end. GROUP BY in the DB."""
     periods, _months, _start, end = period_parts(period)
     semesters = sorted({previous_semester(periods[0]), *periods})
-    teaching = Q(source=Source.TEACHING, value__isnull=False, weight__isnull=False, weight__gt=0)
+    source = _sources()
+    teaching = Q(value__isnull=False, weight__isnull=False, weight__gt=0)
+    first = period_parts(semesters[0])[2]
     sem = pd.DataFrame.from_records(list(
-        Record.objects.filter(period__in=semesters, source=Source.TEACHING).values("student_id", "period")
+        Record.objects.filter(source[Source.TEACHING], occurred_on__range=(first, end)).with_period()
+        .values("student_id", "period")
         .annotate(failed=Count("id", filter=Q(value__lt=PASS_MARK)),
                   wsum=Sum(F("value") * F("weight"), filter=teaching, output_field=FloatField()),
                   wt=Sum("weight", filter=teaching)).order_by()))
@@ -114,7 +128,7 @@ def student_rule_inputs(period: str, student_ids: list[int]) -> pd.DataFrame:
             part = sem[sem["period"] == s].set_index("student_id")
             out[f"failed:{s}"] = part["failed"].reindex(out.index).fillna(0).astype(float)
             out[f"score:{s}"] = part["score"].reindex(out.index)
-    last = dict(Record.objects.filter(source=Source.COUNSELLING, occurred_on__lte=end)
+    last = dict(Record.objects.filter(source[Source.COUNSELLING], occurred_on__lte=end)
                 .values("student_id").annotate(last=Max("occurred_on")).values_list("student_id", "last").order_by())
     out["last_counselling"] = pd.Series(last, dtype=object).reindex(out.index)
     out.attrs["semesters"] = semesters

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Cast, Concat, ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 
@@ -74,9 +75,25 @@ class ImportBatch(models.Model):
         return f"{self.file_name} ({self.source})"
 
 
+class RecordQuerySet(models.QuerySet):
+    def with_period(self) -> RecordQuerySet:
+        """Each record with its half-year `period`: "YYYY-1" (January–June) or "YYYY-2" (July–December)."""
+        half = models.Case(models.When(occurred_on__month__lte=6, then=models.Value("1")), default=models.Value("2"),
+                           output_field=models.CharField())
+        return self.annotate(period=Concat(Cast(ExtractYear("occurred_on"), models.CharField()), models.Value("-"),
+                                           half, output_field=models.CharField()))
+
+    def described(self) -> RecordQuerySet:
+        """Each record with its `source` (its batch's) and `period`, neither of which is stored per row."""
+        return self.with_period().annotate(source=models.F("batch__source"))
+
+
 class Record(models.Model):
-    """One behaviour record of any subsystem. On PostgreSQL this table is LIST-partitioned by period
-    (migration 0002), so a run over one period reads only that partition."""
+    """One behaviour record of any subsystem. On PostgreSQL this table is RANGE-partitioned by date, one
+    partition per half-year (migration 0004), so a run over one period reads only its partitions.
+
+    Narrow on purpose (every byte of a row is paid for by COPY, ~10⁶–10⁷ rows per import): the source is
+    the batch's (one file = one source) and the half-year follows from the date (`described()` adds both)."""
 
     # No database-level FKs or secondary indexes: the import service is the only writer and checks every
     # student and batch itself, and a run reads a whole period (a sequential scan of one partition), so
@@ -85,20 +102,19 @@ class Record(models.Model):
                               db_constraint=False)
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="records", db_index=False,
                                 db_constraint=False)
-    source = models.CharField(max_length=16, choices=Source.choices)
     occurred_on = models.DateField()
-    # Half-year period "YYYY-1" (January–June) or "YYYY-2" (July–December); a run selects "YYYY" or one half.
-    period = models.CharField(max_length=8)
     value = models.FloatField(null=True, blank=True)
     weight = models.FloatField(null=True, blank=True)
     category = models.CharField(max_length=64, blank=True, default="")
+
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("record")
         verbose_name_plural = _("records")
 
     def __str__(self) -> str:
-        return f"{self.source} {self.occurred_on} {self.value}"
+        return f"{self.occurred_on} {self.value}"
 
 
 class RunStatus(models.TextChoices):

@@ -3,7 +3,7 @@
 Flow of `campus_import`: hash each file (a known hash is a recognised re-import and changes nothing) →
 parse and validate every new file into a frame (collecting file/row/column/reason errors) → if there is
 any error, return the report and write nothing → otherwise, in one transaction, upsert the roster and
-load the records (PostgreSQL: COPY into the period partitions; SQLite: executemany).
+load the records (PostgreSQL: COPY into the half-year partitions; SQLite: executemany).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from ..schema import SCHEMA_VERSION, SCHEMAS, FileSchema, column_lookup, header_
 from .pseudonym import pseudonym
 
 MAX_REPORTED_ERRORS = 200
-RECORD_COLUMNS = ["id", "batch_id", "student_id", "source", "occurred_on", "period", "value", "weight", "category"]
+RECORD_COLUMNS = ["id", "batch_id", "student_id", "occurred_on", "value", "weight", "category"]
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -311,19 +311,23 @@ def _records_frame(parsed: ParsedFile, batch_id: int, student_ids: dict[str, int
         "id": record_ids(batch_id, 0, len(f)),
         "batch_id": batch_id,
         "student_id": f["pseudonym"].map(student_ids).astype("int64"),
-        "source": parsed.report.source,
         "occurred_on": dates.dt.strftime("%Y-%m-%d"),
-        "period": _period(dates),
         "value": f[targets["value"]] if "value" in targets and targets["value"] in f else np.nan,
         "weight": f[targets["weight"]] if "weight" in targets and targets["weight"] in f else np.nan,
         "category": (f[targets["category"]].str.slice(0, 64) if "category" in targets and targets["category"] in f
                      else ""),
-    }, columns=RECORD_COLUMNS)
+    }, columns=RECORD_COLUMNS).assign(period=_period(dates).to_numpy())   # not stored: picks the partitions
+
+
+def period_bounds(period: str) -> tuple[str, str]:
+    """"2023-1" → ("2023-01-01", "2023-07-01"): the half-year's dates, end excluded."""
+    year, half = int(period[:4]), int(period[5])
+    return (f"{year}-01-01", f"{year}-07-01") if half == 1 else (f"{year}-07-01", f"{year + 1}-01-01")
 
 
 def ensure_partitions(periods: list[str]) -> None:
-    """PostgreSQL: one LIST partition per period, created before rows arrive (the DEFAULT partition stays
-    empty, so attaching never has to move rows)."""
+    """PostgreSQL: one RANGE partition of occurred_on per half-year, created before rows arrive (the
+    DEFAULT partition stays empty, so attaching never has to move rows)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cur:
@@ -331,7 +335,9 @@ def ensure_partitions(periods: list[str]) -> None:
             if not re.fullmatch(r"\d{4}-[12]", p):
                 continue
             table = f"portraits_record_p{p.replace('-', '_')}"
-            cur.execute(f"CREATE TABLE IF NOT EXISTS {table} PARTITION OF portraits_record FOR VALUES IN ('{p}')")
+            start, end = period_bounds(p)
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {table} PARTITION OF portraits_record "
+                        f"FOR VALUES FROM ('{start}') TO ('{end}')")
 
 
 def _copy_escape(values: pd.Series) -> list[str]:
@@ -355,11 +361,11 @@ def _copy_text_chunks(frame: pd.DataFrame, rows: int = 200_000):  # type: ignore
     for start in range(0, len(frame), rows):
         part = frame.iloc[start:start + rows]
         yield "".join(
-            f"{i}\t{b}\t{s}\t{src}\t{d}\t{p}\t{v}\t{w}\t{c}\n"
-            for i, b, s, src, d, p, v, w, c in zip(
-                part["id"].tolist(), part["batch_id"].tolist(), part["student_id"].tolist(), _copy_escape(part["source"]),
-                part["occurred_on"].tolist(), part["period"].tolist(), _floats(part["value"]),
-                _floats(part["weight"]), _copy_escape(part["category"]), strict=True)
+            f"{i}\t{b}\t{s}\t{d}\t{v}\t{w}\t{c}\n"
+            for i, b, s, d, v, w, c in zip(
+                part["id"].tolist(), part["batch_id"].tolist(), part["student_id"].tolist(),
+                part["occurred_on"].tolist(), _floats(part["value"]), _floats(part["weight"]),
+                _copy_escape(part["category"]), strict=True)
         )
 
 
@@ -374,7 +380,8 @@ def write_records(frame: pd.DataFrame) -> int:
             for chunk in _copy_text_chunks(frame):
                 copy.write(chunk)
     else:
-        rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+        rows = frame[RECORD_COLUMNS].astype(object)
+        rows = rows.where(rows.notna(), None).itertuples(index=False, name=None)
         placeholders = ", ".join(["%s"] * len(RECORD_COLUMNS))
         with connection.cursor() as cur:
             cur.executemany(f"INSERT INTO portraits_record ({', '.join(RECORD_COLUMNS)}) VALUES ({placeholders})",

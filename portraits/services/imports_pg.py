@@ -296,7 +296,7 @@ def _store_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str],
 def _copy_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str], hashes: dict[str, str],
                user: Any) -> _Counts:
     """COPY one file's payloads inside a savepoint, then its ImportBatch row (its id was reserved)."""
-    cols = "id, batch_id, student_id, source, occurred_on, period, value, weight, category"
+    cols = "id, batch_id, student_id, occurred_on, value, weight, category"
     with transaction.atomic(), connection.cursor() as cur:
         with cur.cursor.copy(f"COPY portraits_record ({cols}) FROM STDIN (FORMAT binary)") as copy:
             copy.write(COPY_HEADER)
@@ -540,15 +540,13 @@ class _FileStream:
             students[i] = self.known[number]
 
         days = table.column(layout.maps["occurred_on"]).cast(pa.int64()).to_numpy() // 86_400
-        dates = days.astype("datetime64[D]")
-        years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
-        if years.min() < 1000 or years.max() > 9999:
+        # The block's half-years (partitions must exist before its rows arrive): 0 = 1970 January–June.
+        halves = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) // 6
+        low, high = int(halves.min()), int(halves.max())
+        if low < (1000 - 1970) * 2 or high >= (10000 - 1970) * 2:
             raise Fallback
-        code = (years - years.min()) * 2 + (dates.astype("datetime64[M]").astype(np.int64) % 12 >= 6)
-        present = np.flatnonzero(np.bincount(code))
-        periods = [f"{int(years.min()) + c // 2}-{c % 2 + 1}" for c in present.tolist()]
-        slot = np.zeros(int(code.max()) + 1, dtype=np.int64)
-        slot[present] = np.arange(len(present))
+        present = [low] if low == high else (np.flatnonzero(np.bincount(halves - low)) + low).tolist()
+        periods = [f"{1970 + h // 2}-{h % 2 + 1}" for h in present]
 
         def numbers_of(target: str) -> np.ndarray:
             col = layout.maps.get(target)
@@ -560,8 +558,7 @@ class _FileStream:
         else:
             words, word_index = [b""], np.zeros(n, dtype=np.int64)
         rows = _Rows(ids=(np.int64(self.batch_id) << np.int64(32)) + counts.stored + np.arange(n),   # record_ids
-                     batch_id=self.batch_id, source=self.plan.source.encode(), students=students[index],
-                     days=days - PG_EPOCH_DAYS, periods=np.array([q.encode() for q in periods], dtype="S6")[slot[code]],
+                     batch_id=self.batch_id, students=students[index], days=days - PG_EPOCH_DAYS,
                      value=numbers_of("value"), weight=numbers_of("weight"), words=words, word_index=word_index)
         counts.stored += n
         return rows.binary(), periods
@@ -571,10 +568,8 @@ class _FileStream:
 class _Rows:
     ids: np.ndarray
     batch_id: int
-    source: bytes
     students: np.ndarray
     days: np.ndarray
-    periods: np.ndarray
     value: np.ndarray
     weight: np.ndarray
     words: list[bytes]
@@ -593,15 +588,13 @@ class _Rows:
 
     def _group(self, rows: np.ndarray, length: int, v_null: bool, w_null: bool, fixed: np.ndarray) -> bytes:
         fields = [("nf", ">i2"), ("l0", ">i4"), ("id", ">i8"), ("l1", ">i4"), ("batch", ">i8"), ("l2", ">i4"),
-                  ("student", ">i8"), ("l3", ">i4"), ("source", f"S{len(self.source)}"), ("l4", ">i4"),
-                  ("day", ">i4"), ("l5", ">i4"), ("period", "S6"), ("l6", ">i4")]
+                  ("student", ">i8"), ("l3", ">i4"), ("day", ">i4"), ("l4", ">i4")]
         fields += [] if v_null else [("value", ">f8")]
-        fields += [("l7", ">i4")] + ([] if w_null else [("weight", ">f8")])
-        fields += [("l8", ">i4")] + ([("category", f"S{length}")] if length else [])
+        fields += [("l5", ">i4")] + ([] if w_null else [("weight", ">f8")])
+        fields += [("l6", ">i4")] + ([("category", f"S{length}")] if length else [])
         template = np.zeros(1, dtype=fields)
-        constants = {"nf": 9, "l0": 8, "l1": 8, "batch": self.batch_id, "l2": 8, "l3": len(self.source),
-                     "source": self.source, "l4": 4, "l5": 6, "l6": -1 if v_null else 8, "l7": -1 if w_null else 8,
-                     "l8": length}
+        constants = {"nf": 7, "l0": 8, "l1": 8, "batch": self.batch_id, "l2": 8, "l3": 4,
+                     "l4": -1 if v_null else 8, "l5": -1 if w_null else 8, "l6": length}
         for name, value in constants.items():
             template[name] = value
         out = np.empty(len(rows), dtype=template.dtype)
@@ -609,7 +602,6 @@ class _Rows:
         out["id"] = self.ids[rows]
         out["student"] = self.students[rows]
         out["day"] = self.days[rows]
-        out["period"] = self.periods[rows]
         if not v_null:
             out["value"] = self.value[rows]
         if not w_null:

@@ -153,7 +153,7 @@ def test_postgres_fast_path_and_its_fallback_store_the_same_rows(monkeypatch):
     assert slow.ok
     assert slow_files == ["logistics-2.csv"]
     assert slow.files[0].encoding == "utf-8"
-    rows = sorted(Record.objects.values_list("occurred_on", "period", "value"))
+    rows = sorted(Record.objects.with_period().values_list("occurred_on", "period", "value"))
     assert [(str(d), p, v) for d, p, v in rows] == [
         ("2023-02-01", "2023-1", 8.5), ("2023-02-01", "2023-1", 1008.5), ("2023-03-15", "2023-1", 9.0),
         ("2023-08-01", "2023-2", None)]
@@ -172,4 +172,4 @@ def test_postgres_fast_path_redoes_only_the_messy_file(monkeypatch):
     assert [(f.name, f.encoding, f.rows_stored) for f in report.files] == [
         ("roster.csv", "utf-8", 1), ("hospital.csv", "utf-8", 1), ("research.csv", "utf-8", 1)]
     assert slow_files == ["research.csv"]
-    assert sorted(Record.objects.values_list("source", "value")) == [("hospital", None), ("research", 1200.0)]
+    assert sorted(Record.objects.described().values_list("source", "value")) == [("hospital", None), ("research", 1200.0)]
