@@ -155,6 +155,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     import datetime as dt
     import secrets
 
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
@@ -201,7 +202,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
 
     session = SessionStore()
     session[SESSION_KEY] = str(console_doctor.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = console_doctor.get_session_auth_hash()
     session.save()
     print(f"seeded {len(patients)} patients, {len(slot_ids)} free slots, {len(day)} appointments today "

@@ -36,7 +36,9 @@ def notification_mark_read(*, user: User, notification_id: int | None = None) ->
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
+    changed = qs.update(read_at=timezone.now())
+    user.__dict__.pop("unread_notifications_count", None)  # counted when the session loaded the user: stale now
+    return changed
 
 
 def notify_many(*, notifications: list[dict], email: bool = True) -> int:
