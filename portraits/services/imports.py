@@ -282,9 +282,12 @@ def _roster_upsert(parsed: ParsedFile, ids: dict[str, int] | None = None) -> tup
     `ids` (pseudonym → id, ids of new students reserved by the caller) makes the rows keep those ids."""
     f = parsed.frame
     pseudonyms = [str(p) for p in f["pseudonym"].tolist()]
-    known = set(Student.objects.filter(pseudonym__in=pseudonyms).values_list("pseudonym", flat=True))
     ids = ids or {}
     fields = ["gender", "age", "province", "college", "grade", "major"]
+    if connection.vendor == "postgresql":
+        known_count = _roster_upsert_pg(pseudonyms, f[fields], ids)
+        return len(pseudonyms) - known_count, known_count
+    known = set(Student.objects.filter(pseudonym__in=pseudonyms).values_list("pseudonym", flat=True))
     rows = []
     for pseudonym_, row in zip(pseudonyms, f[fields].itertuples(index=False), strict=True):
         values = dict(zip(fields, row, strict=True))
@@ -295,6 +298,27 @@ def _roster_upsert(parsed: ParsedFile, ids: dict[str, int] | None = None) -> tup
     Student.objects.bulk_create(rows, batch_size=2000, update_conflicts=True, unique_fields=["pseudonym"],
                                 update_fields=fields)
     return len(rows) - len(known), len(known)
+
+
+def _roster_upsert_pg(pseudonyms: list[str], frame: pd.DataFrame, ids: dict[str, int]) -> int:
+    """The same upsert as one statement over arrays, and the count of students that were known before. The
+    ORM's `pseudonym__in` and bulk_create compile SQL per value: ~0.25 s of CPU for 1,245 students, at the
+    start of an import, when the record files' producer thread needs the GIL."""
+    text = {c: [v or "unknown" for v in frame[c].tolist()] for c in ("gender", "province", "college", "grade", "major")}
+    ages = [None if pd.isna(a) else int(a) for a in frame["age"].tolist()]
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM portraits_student WHERE pseudonym = ANY(%s)", [pseudonyms])
+        known = int(cur.fetchone()[0])
+        cur.execute(
+            "INSERT INTO portraits_student (id, pseudonym, gender, age, province, college, grade, major) "
+            "SELECT coalesce(i, nextval(pg_get_serial_sequence('portraits_student', 'id'))), p, g, a, pr, c, gr, m "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], "
+            "%s::text[]) AS u(i, p, g, a, pr, c, gr, m) "
+            "ON CONFLICT (pseudonym) DO UPDATE SET gender = EXCLUDED.gender, age = EXCLUDED.age, "
+            "province = EXCLUDED.province, college = EXCLUDED.college, grade = EXCLUDED.grade, major = EXCLUDED.major",
+            [[ids.get(p) for p in pseudonyms], pseudonyms, text["gender"], ages, text["province"], text["college"],
+             text["grade"], text["major"]])
+    return known
 
 
 def record_ids(batch_id: int, start: int, count: int) -> np.ndarray:

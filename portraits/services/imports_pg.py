@@ -121,8 +121,8 @@ class _Plan:
 
 
 def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> None:
-    """The producer starts on the record files at once; the roster is parsed and stored meanwhile, and the
-    producer waits for the students' ids only when it first maps student numbers."""
+    """The producer starts on the record files at once; the roster is parsed meanwhile, and the producer waits
+    for the students' ids only when it first maps student numbers."""
     rosters = [p for p in plan if p.source == Source.ROSTER]
     records = sorted((p for p in plan if p.source != Source.ROSTER), key=lambda p: len(p.text) - p.start)
     if not records:
@@ -148,8 +148,11 @@ def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> N
                     ids.update(zip(new, (r[0] for r in cur.fetchall()), strict=True))
         finally:
             roster_parsed.set()   # on failure the producer finds no ids and falls back; we are leaving anyway
-        _store_rosters(parsed, ids, user, report)
+        # Records first: the server starts on the COPY at once, and the roster (whose ids the records already
+        # carry; the table has no FKs) is written after them in the same transaction.
         _store_records(records, batch_ids, receive, partitions, hashes, ids, user, report)
+        _store_rosters(parsed, ids, user, report)
+        report.files.sort(key=lambda f: f.source != Source.ROSTER)   # the roster first, as the Python path reports
 
 
 def _parse_rosters(rosters: list[_Plan], hashes: dict[str, str], report: Any) -> list[Any]:
@@ -209,7 +212,8 @@ def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int],  
     """Run `_produce` in a thread; yield the function that receives its messages. (A forked producer process
     was measured too: copy-on-write faults and the pipe cost more CPU than the threads' GIL hand-offs, whose
     long holds are short here — Arrow and numpy release the GIL, a block's hashing holds it ~15 ms.)"""
-    box: queue.Queue = queue.Queue(maxsize=6)
+    # Room for a few blocks of a big file, and for the small files' messages while the roster is stored.
+    box: queue.Queue = queue.Queue(maxsize=16)
     stop = threading.Event()
 
     def send(message: tuple) -> None:
@@ -460,12 +464,16 @@ class _FileStream:
         text, start, end = self.plan.text, self.plan.start, len(self.plan.text)
         while end > start and text[end - 1] in (10, 13):   # trailing line breaks
             end -= 1
-        if end <= start or text.find(b"\n\n", start, end) >= 0 or text.find(b"\n\r\n", start, end) >= 0:
-            raise Fallback   # blank lines between records: the Python parser skips them and keeps row numbers
+        if end <= start:
+            raise Fallback
         view = self.view = memoryview(text)[start:end]
         breaks = _line_breaks(view)
         n = self.counts.rows_read = len(breaks) + 1
         firsts, lasts = np.r_[0, breaks + 1], np.r_[breaks, len(view)]
+        lengths = lasts - firsts
+        short = np.flatnonzero(lengths <= 1)   # "" or "\r": found from the line breaks, no extra pass over the text
+        if len(short) and (not lengths[short].all() or (np.frombuffer(view, dtype=np.uint8)[firsts[short]] == 13).any()):
+            raise Fallback   # blank lines between records: the Python parser skips them and keeps row numbers
         quoted = text.find(b'"', start, end) >= 0
         hashes = np.empty(n, dtype=np.int64)
         for a in range(0, n, CHUNK_ROWS):   # a block's lines at a time: no list of every line of a big file
@@ -514,6 +522,7 @@ class _FileStream:
     def _block(self, table: pa.Table) -> tuple[bytes, list[str]]:
         layout, counts = self.layout, self.counts
         n = table.num_rows
+        texts: dict[str, tuple[list[Any], np.ndarray]] = {}   # dictionary-encoded once, used twice
         for col, kind in layout.kinds.items():
             column = table.column(col)
             if kind == "date" and column.null_count:
@@ -523,7 +532,7 @@ class _FileStream:
                 if kind == "num":
                     _floats(column, n)
             elif kind == "text":
-                words, index = _dictionary(column)
+                words, index = texts[col] = _dictionary(column)
                 blank = np.array([w.strip() == "" for w in words], dtype=bool)
                 counts.missing += int(np.bincount(index, minlength=len(words))[blank].sum()) if len(words) else 0
 
@@ -553,7 +562,7 @@ class _FileStream:
             return _floats(table.column(col) if col else None, n)
 
         if "category" in layout.maps:
-            words, word_index = _dictionary(table.column(layout.maps["category"]))
+            words, word_index = texts[layout.maps["category"]]
             words = [w.strip()[:64].encode("utf-8") for w in words] or [b""]
         else:
             words, word_index = [b""], np.zeros(n, dtype=np.int64)
