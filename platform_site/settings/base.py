@@ -138,6 +138,11 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Template fragments that depend only on the code, the role and the language (the navigation links): kept in
+# each process's memory, never stale (a deploy restarts the processes). Measured: the links cost ~1.5 ms of
+# CPU per page to render (reversing a dozen URLs), a cached fragment ~0.05 ms (bench/booking.py).
+CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments",
+                       "TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 1000}}
 
 # Staff roles must use MFA (TOTP + recovery codes) when this is on; production forces it on.
 REQUIRE_STAFF_MFA = env("REQUIRE_STAFF_MFA")

@@ -37,7 +37,8 @@ def test_the_nav_badge_counts_unread_notifications_without_a_query_of_its_own(cl
     notification_table = Notification._meta.db_table
     counting = [q["sql"] for q in queries if notification_table in q["sql"]]
     # The only statement touching notifications is the user's own read (the count is its subquery).
-    assert len(counting) == 1 and "accounts_user" in counting[0], counting
+    assert len(counting) == 1, counting
+    assert "accounts_user" in counting[0]
 
 
 def test_user_for_session_matches_the_orm_and_marks_read_drop_the_stale_count():
@@ -60,7 +61,8 @@ def test_an_expired_or_unknown_session_is_anonymous(client):
     assert client.get(reverse("profile")).status_code == 200
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get(reverse("profile"))
-    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
     client.cookies["sessionid"] = "x" * 32
     assert client.get(reverse("profile")).status_code == 302
 
