@@ -11,7 +11,8 @@ What runs, in one go, on the same data:
                    (SELECT … FOR UPDATE on the slot, UPDATE the slot, INSERT the appointment), token looked up
   4. console page  GET /doctor/console/ for a doctor with --console-appointments appointments today
   5. console API   GET /api/consult/console/ (same data, JSON)
-  6. pgbench       the bare transaction as SQL, -c <clients> : the database's ceiling
+  6. empty view    GET /bench/empty/ : no work, anonymous — what gunicorn and the middleware cost per request
+  7. pgbench       the bare transaction as SQL, -c <clients> : the database's ceiling
 Each HTTP phase: --clients concurrent connections from ONE asyncio client (raw sockets, request bytes built
 before the clock starts, a new TCP connection per request, as gunicorn's sync workers close it), --requests
 requests (console: --console-requests), capped at --max-seconds. The same client measures every phase.
@@ -32,6 +33,7 @@ import re
 import shutil
 import signal
 import statistics
+import string
 import subprocess
 import sys
 import tempfile
@@ -69,12 +71,20 @@ def _bare_book(request):  # type: ignore[no-untyped-def]
     return JsonResponse({"id": appointment.pk}, status=201)
 
 
+def _empty(request):  # type: ignore[no-untyped-def]
+    """No work at all: what gunicorn + the platform's middleware cost per request (the floor under every page)."""
+    from django.http import HttpResponse
+
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
 def __getattr__(name: str) -> Any:
     if name == "urlpatterns":
         from django.urls import include, path
         from django.views.decorators.csrf import csrf_exempt
 
-        return [path("bench/bare-book/", csrf_exempt(_bare_book)), path("", include("platform_site.urls"))]
+        return [path("bench/bare-book/", csrf_exempt(_bare_book)), path("bench/empty/", _empty),
+                path("", include("platform_site.urls"))]
     if name == "application":
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.local")
         import django
@@ -207,7 +217,8 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     session.save()
     print(f"seeded {len(patients)} patients, {len(slot_ids)} free slots, {len(day)} appointments today "
           f"in {time.perf_counter() - t0:.1f} s", flush=True)
-    return {"keys": keys, "slots": slot_ids, "session": session.session_key, "patients": [p.pk for p in patients],
+    csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    return {"keys": keys, "slots": slot_ids, "session": session.session_key, "csrf": csrf, "patients": [p.pk for p in patients],
             "doctor": console_doctor.pk}
 
 
@@ -395,7 +406,12 @@ def run_phases(args: argparse.Namespace, data: dict[str, Any]) -> list[dict[str,
         return ("POST", "/bench/bare-book/", f"slot={pool[i]}",
                 {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Token {keys[i % len(keys)]}"})
 
-    cookie = {"Cookie": f"sessionid={data['session']}"}
+    # A browser that has loaded a page before sends its CSRF cookie back (Django then reuses the secret instead
+    # of drawing a new one for every page).
+    cookie = {"Cookie": f"sessionid={data['session']}; csrftoken={data['csrf']}"}
+
+    def empty(i: int) -> tuple:
+        return ("GET", "/bench/empty/", None, {})
 
     def console_page(i: int) -> tuple:
         return ("GET", "/doctor/console/", None, cookie)
@@ -411,17 +427,19 @@ def run_phases(args: argparse.Namespace, data: dict[str, Any]) -> list[dict[str,
     rounds = max(1, args.rounds)
     per = n // rounds
     cper = max(1, args.console_requests // rounds)
-    parts: dict[str, list[dict[str, Any]]] = {"api": [], "bare": [], "page": [], "capi": []}
+    parts: dict[str, list[dict[str, Any]]] = {"api": [], "bare": [], "page": [], "capi": [], "empty": []}
     for r in range(rounds):
         parts["api"].append(_load(args, "api", lambda i, r=r: api(r * per + i), per))
         parts["bare"].append(_load(args, "bare", lambda i, r=r: bare(r * per + i), per))
         parts["page"].append(_load(args, "page", console_page, cper))
         parts["capi"].append(_load(args, "capi", console_api, cper))
+        parts["empty"].append(_load(args, "empty", empty, per))
     results = [
         _merge("booking API (DRF + service)", parts["api"]),
         _merge("bare Django view, same transaction", parts["bare"]),
         _merge(f"console page, {args.console_appointments} appts", parts["page"]),
         _merge(f"console API, {args.console_appointments} appts", parts["capi"]),
+        _merge("empty Django view (middleware only)", parts["empty"]),
     ]
     for result in results:
         print(_line(result), flush=True)
@@ -473,7 +491,7 @@ def _line(r: dict[str, Any]) -> str:
 
 
 def report(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
-    api, bare, page, capi, pg = results
+    api, bare, page, capi, empty, pg = results
     print()
     print(f"clients {args.clients}, gunicorn sync workers {args.workers}, PostgreSQL on loopback, CONN_MAX_AGE=60")
     for r in results:
@@ -482,7 +500,7 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
     print(f"bare view / pgbench throughput:     {bare['rps'] / pg['rps']:.2f}")
     print(f"booking API p99 {api['p99']:.1f} ms (target ≤ 50); console page p99 {page['p99']:.1f} ms (target ≤ 100)")
     print("CPU per request (ms; the 2 cores are shared by all three):")
-    for r in results[:4]:
+    for r in results[:5]:
         cpu = r.get("cpu") or {}
         parts = "  ".join(f"{k} {v / max(r['n'], 1) * 1000:5.2f}" for k, v in cpu.items())
         print(f"  {r['name']:<40} {parts}  total {sum(cpu.values()) / max(r['n'], 1) * 1000:5.2f}")

@@ -18,12 +18,22 @@ register = template.Library()
 @register.simple_tag
 def queue_items(items: list[dict[str, Any]], selected_pk: int | None, day_param: str) -> SafeString:
     """<li> rows of one queue group: time and patient (link selecting the row), kind, status, ✓ if an
-    encounter is written; the selected row is marked `current`. Every value is HTML-escaped."""
+    encounter is written; the selected row is marked `current`. Every value is HTML-escaped; the few distinct
+    labels and times once per call (a busy group repeats them on every row), the names row by row."""
     day = escape(str(day_param))
     current = ' class="current"'
+    seen: dict[str, str] = {}
+
+    def once(value: Any) -> str:
+        text = str(value)
+        escaped = seen.get(text)
+        if escaped is None:
+            escaped = seen[text] = escape(text)
+        return escaped
+
     return mark_safe("".join(
         f'<li{current if row["pk"] == selected_pk else ""}><a href="?a={int(row["pk"])}{day}">'
-        f'{escape(row["time"])} {escape(str(row["patient_name"]))}</a> · {escape(str(row["kind_label"]))} · '
-        f'<span class="tag">{escape(str(row["status_label"]))}</span>{" ✓" if row["has_encounter"] else ""}</li>'
+        f'{once(row["time"])} {escape(str(row["patient_name"]))}</a> · {once(row["kind_label"])} · '
+        f'<span class="tag">{once(row["status_label"])}</span>{" ✓" if row["has_encounter"] else ""}</li>'
         for row in items
     ))  # noqa: S308 - built from escaped values only

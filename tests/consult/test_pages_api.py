@@ -352,3 +352,17 @@ def test_schedule_page_adds_hours_and_patient_sees_encounter_link(client, doc, p
     shown = client.get(reverse("consult:encounter_detail", args=[encounter.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "急性上呼吸道感染" in shown.content.decode()
     assert AuditEvent.objects.filter(action="read", object_type="encounter", actor=patient).count() == 1
+
+
+def test_console_queue_escapes_every_value(client, doc):
+    # A patient whose name is markup: the queue row shows it as text (each row's name escaped, labels too).
+    day_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    for i, name in enumerate(['<b>Evil & "Co"</b>', "Plain Synthetic"]):
+        slot = SlotFactory(doctor=doc, start=day_start + timedelta(minutes=10 * i + 1),
+                           end=day_start + timedelta(minutes=10 * i + 9))
+        AppointmentFactory(slot=slot, patient=PatientFactory(full_name=name))
+    client.force_login(doc)
+    html = client.get(reverse("consult:console")).content.decode()
+    assert "&lt;b&gt;Evil &amp; &quot;Co&quot;&lt;/b&gt;" in html
+    assert "<b>Evil" not in html
+    assert "Plain Synthetic" in html
