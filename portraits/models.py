@@ -75,6 +75,22 @@ class ImportBatch(models.Model):
         return f"{self.file_name} ({self.source})"
 
 
+class RecordCategory(models.Model):
+    """A distinct category text of records (course type, canteen, venue, department, book category, activity),
+    stored once: a record holds its 2-byte code (COPY of a smallint costs the server markedly less than of a
+    varchar, docs/benchmarks.md). Codes are handed out by the importer (services.imports.CategoryCodes)."""
+
+    id = models.SmallIntegerField(primary_key=True)
+    name = models.CharField(_("name"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("record category")
+        verbose_name_plural = _("record categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class RecordQuerySet(models.QuerySet):
     def with_period(self) -> RecordQuerySet:
         """Each record with its half-year `period`: "YYYY-1" (January–June) or "YYYY-2" (July–December)."""
@@ -93,7 +109,8 @@ class Record(models.Model):
     partition per half-year (migration 0004), so a run over one period reads only its partitions.
 
     Narrow on purpose (every byte of a row is paid for by COPY, ~10⁶–10⁷ rows per import): the source is
-    the batch's (one file = one source) and the half-year follows from the date (`described()` adds both)."""
+    the batch's (one file = one source), the half-year follows from the date (`described()` adds both) and
+    the category is a code."""
 
     # No database-level FKs or secondary indexes: the import service is the only writer and checks every
     # student and batch itself, and a run reads a whole period (a sequential scan of one partition), so
@@ -105,7 +122,9 @@ class Record(models.Model):
     occurred_on = models.DateField()
     value = models.FloatField(null=True, blank=True)
     weight = models.FloatField(null=True, blank=True)
-    category = models.CharField(max_length=64, blank=True, default="")
+    # NULL = no category (blank cell or no such column). No database FK, as above.
+    category = models.ForeignKey(RecordCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 db_index=False, db_constraint=False)
 
     objects = RecordQuerySet.as_manager()
 

@@ -11,6 +11,7 @@ import hashlib
 import io
 import itertools
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,12 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from ..models import ImportBatch, Source, Student
+from ..models import ImportBatch, RecordCategory, Source, Student
 from ..schema import SCHEMA_VERSION, SCHEMAS, FileSchema, column_lookup, header_key
 from .pseudonym import pseudonym
 
 MAX_REPORTED_ERRORS = 200
-RECORD_COLUMNS = ["id", "batch_id", "student_id", "occurred_on", "value", "weight", "category"]
+RECORD_COLUMNS = ["id", "batch_id", "student_id", "occurred_on", "value", "weight", "category_id"]
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -327,7 +328,46 @@ def record_ids(batch_id: int, start: int, count: int) -> np.ndarray:
     return (np.int64(batch_id) << np.int64(32)) + np.arange(start, start + count, dtype=np.int64)
 
 
-def _records_frame(parsed: ParsedFile, batch_id: int, student_ids: dict[str, int]) -> pd.DataFrame:
+class CategoryCodes:
+    """Category text → RecordCategory code, for one import. New texts get codes in memory as they are met (by
+    the fast path's producer thread too, hence the lock) and `save()` writes them in the import's transaction.
+    On PostgreSQL `load` locks the categories table until commit: a second import waits there, so two imports
+    never hand out the same code to different texts."""
+
+    LIMIT = 32_767   # smallint
+
+    def __init__(self) -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("LOCK TABLE portraits_recordcategory IN SHARE ROW EXCLUSIVE MODE")
+        self.known = dict(RecordCategory.objects.values_list("name", "id"))
+        self.new: dict[str, int] = {}
+        self.next = max(self.known.values(), default=0) + 1
+        self.lock = threading.Lock()
+
+    def codes(self, names: list[str]) -> np.ndarray:
+        """The codes of already stripped texts (at most 64 characters); -1 for a blank one (stored as NULL)."""
+        out = np.full(len(names), -1, dtype=np.int64)
+        with self.lock:
+            for i, name in enumerate(names):
+                if not name:
+                    continue
+                code = self.known.get(name)
+                if code is None:
+                    if self.next > self.LIMIT:
+                        raise ValueError(f"more than {self.LIMIT} distinct record categories")
+                    code = self.known[name] = self.new[name] = self.next
+                    self.next += 1
+                out[i] = code
+        return out
+
+    def save(self) -> None:
+        RecordCategory.objects.bulk_create([RecordCategory(id=code, name=name) for name, code in self.new.items()])
+        self.new = {}
+
+
+def _records_frame(parsed: ParsedFile, batch_id: int, student_ids: dict[str, int],
+                   categories: CategoryCodes) -> pd.DataFrame:
     f = parsed.frame
     targets = {c.maps_to: c.name for c in parsed.schema.columns if c.maps_to}
     dates = f[targets["occurred_on"]]
@@ -338,9 +378,17 @@ def _records_frame(parsed: ParsedFile, batch_id: int, student_ids: dict[str, int
         "occurred_on": dates.dt.strftime("%Y-%m-%d"),
         "value": f[targets["value"]] if "value" in targets and targets["value"] in f else np.nan,
         "weight": f[targets["weight"]] if "weight" in targets and targets["weight"] in f else np.nan,
-        "category": (f[targets["category"]].str.slice(0, 64) if "category" in targets and targets["category"] in f
-                     else ""),
+        "category_id": _category_codes(f[targets["category"]] if "category" in targets and targets["category"] in f
+                                    else None, len(f), categories),
     }, columns=RECORD_COLUMNS).assign(period=_period(dates).to_numpy())   # not stored: picks the partitions
+
+
+def _category_codes(cells: pd.Series | None, n: int, categories: CategoryCodes) -> pd.Series | None:
+    if cells is None:
+        return None
+    index, names = pd.factorize(cells.str.slice(0, 64))   # cells were stripped by parse_file
+    codes = categories.codes([str(x) for x in names])[index] if len(names) else np.full(n, -1)
+    return pd.Series(codes, index=cells.index).where(codes >= 0).astype("Int64")
 
 
 def period_bounds(period: str) -> tuple[str, str]:
@@ -364,12 +412,10 @@ def ensure_partitions(periods: list[str]) -> None:
                         f"FOR VALUES FROM ('{start}') TO ('{end}')")
 
 
-def _copy_escape(values: pd.Series) -> list[str]:
-    """COPY text format: backslash, tab, newline and carriage return escaped (per distinct value)."""
-    codes, uniques = pd.factorize(values.astype(str))
-    escaped = (pd.Index(uniques).str.replace("\\", "\\\\", regex=False).str.replace("\t", "\\t", regex=False)
-               .str.replace("\n", "\\n", regex=False).str.replace("\r", "\\r", regex=False))
-    return escaped.to_numpy()[codes].tolist()
+def _ints(values: pd.Series) -> Any:
+    if values.isna().all():
+        return itertools.repeat("\\N", len(values))
+    return ["\\N" if v is pd.NA else str(v) for v in values.astype("Int64").tolist()]
 
 
 def _floats(values: pd.Series) -> Any:
@@ -389,7 +435,7 @@ def _copy_text_chunks(frame: pd.DataFrame, rows: int = 200_000):  # type: ignore
             for i, b, s, d, v, w, c in zip(
                 part["id"].tolist(), part["batch_id"].tolist(), part["student_id"].tolist(),
                 part["occurred_on"].tolist(), _floats(part["value"]), _floats(part["weight"]),
-                _copy_escape(part["category"]), strict=True)
+                _ints(part["category_id"]), strict=True)
         )
 
 
@@ -466,6 +512,7 @@ def campus_import(*, files: list[tuple[str, bytes]], user: Any = None,
 
 @transaction.atomic
 def _store(parsed: list[ParsedFile], report: ImportReport, user: Any) -> None:
+    categories = CategoryCodes()
     for pf in parsed:
         if pf.report.source == Source.ROSTER:
             created, updated = _roster_upsert(pf)
@@ -483,10 +530,11 @@ def _store(parsed: list[ParsedFile], report: ImportReport, user: Any) -> None:
         if fr.source == Source.ROSTER:
             fr.rows_stored = len(pf.frame)
         else:
-            fr.rows_stored = write_records(_records_frame(pf, batch.id, student_ids))
+            fr.rows_stored = write_records(_records_frame(pf, batch.id, student_ids, categories))
         batch.rows_stored = fr.rows_stored
         batch.save(update_fields=["rows_stored"])
         fr.status = "imported"
+    categories.save()
 
 
 def campus_import_paths(paths: list[Path], *, user: Any = None) -> ImportReport:

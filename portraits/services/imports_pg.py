@@ -42,6 +42,7 @@ from django.db import DatabaseError, connection, transaction
 
 from ..models import ImportBatch, Source, Student
 from ..schema import SCHEMA_VERSION, SCHEMAS, column_lookup, header_key
+from .imports import CategoryCodes
 from .pseudonym import pseudonym
 
 logger = logging.getLogger(__name__)
@@ -133,11 +134,12 @@ def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> N
                     "FROM generate_series(1, %s)", [len(records)])
         batch_ids = [r[0] for r in cur.fetchall()]
     partitions = _existing_partitions()
+    categories = CategoryCodes()
     # Student ids are known before the roster is stored (existing ones read, new ones reserved from the
     # sequence), so the producer can map student numbers while this thread writes the roster.
     ids = dict(Student.objects.values_list("pseudonym", "id"))
     roster_parsed = threading.Event()
-    with _producer(records, batch_ids, ids, roster_parsed) as receive:
+    with _producer(records, batch_ids, ids, categories, roster_parsed) as receive:
         try:
             parsed = _parse_rosters(rosters, hashes, report)
             new = sorted({str(p) for pf in parsed for p in pf.frame["pseudonym"].tolist()} - ids.keys())
@@ -150,8 +152,9 @@ def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> N
             roster_parsed.set()   # on failure the producer finds no ids and falls back; we are leaving anyway
         # Records first: the server starts on the COPY at once, and the roster (whose ids the records already
         # carry; the table has no FKs) is written after them in the same transaction.
-        _store_records(records, batch_ids, receive, partitions, hashes, ids, user, report)
+        _store_records(records, batch_ids, receive, partitions, hashes, ids, categories, user, report)
         _store_rosters(parsed, ids, user, report)
+        categories.save()
         report.files.sort(key=lambda f: f.source != Source.ROSTER)   # the roster first, as the Python path reports
 
 
@@ -185,7 +188,8 @@ def _store_rosters(parsed: list[Any], ids: dict[str, int] | None, user: Any, rep
 
 
 def _store_records(records: list[_Plan], batch_ids: list[int], receive: Any, partitions: set[str],
-                   hashes: dict[str, str], ids: dict[str, int], user: Any, report: Any) -> None:
+                   hashes: dict[str, str], ids: dict[str, int], categories: CategoryCodes, user: Any,
+                   report: Any) -> None:
     """The producer thread checks and encodes the files (smallest first, so the COPY starts early) while this
     thread COPYs what is ready, so parsing a block overlaps with storing the previous one."""
     while (message := receive())[0] != "done":
@@ -194,7 +198,7 @@ def _store_records(records: list[_Plan], batch_ids: list[int], receive: Any, par
             raise Fallback
         plan, batch_id = records[message[1]], batch_ids[message[1]]
         if message[0] == "fallback":
-            _python_file(plan.name, plan.data, hashes[plan.name], ids, user, report)
+            _python_file(plan.name, plan.data, hashes[plan.name], ids, categories, user, report)
             continue
 
         def from_producer() -> Any:
@@ -203,12 +207,12 @@ def _store_records(records: list[_Plan], batch_ids: list[int], receive: Any, par
                 yield item
                 if item[0] != "data":
                     return
-        _store_file(plan, batch_id, from_producer(), partitions, hashes, ids, user, report)
+        _store_file(plan, batch_id, from_producer(), partitions, hashes, ids, categories, user, report)
 
 
 @contextmanager
 def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int],  # type: ignore[no-untyped-def]
-              ids_ready: threading.Event):
+              categories: CategoryCodes, ids_ready: threading.Event):
     """Run `_produce` in a thread; yield the function that receives its messages. (A forked producer process
     was measured too: copy-on-write faults and the pipe cost more CPU than the threads' GIL hand-offs, whose
     long holds are short here — Arrow and numpy release the GIL, a block's hashing holds it ~15 ms.)"""
@@ -223,7 +227,7 @@ def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int],  
 
     def run() -> None:
         try:
-            _produce(records, batch_ids, ids, ids_ready, send)
+            _produce(records, batch_ids, ids, categories, ids_ready, send)
         except SystemExit:
             pass
         except BaseException:  # noqa: BLE001 - reported to the consumer, which falls back
@@ -241,13 +245,13 @@ def _producer(records: list[_Plan], batch_ids: list[int], ids: dict[str, int],  
         thread.join()
 
 
-def _produce(records: list[_Plan], batch_ids: list[int], ids: dict[str, int], ids_ready: threading.Event,
-             send: Any) -> None:
+def _produce(records: list[_Plan], batch_ids: list[int], ids: dict[str, int], categories: CategoryCodes,
+             ids_ready: threading.Event, send: Any) -> None:
     """Per file: ("fallback", i) — or ("file", i), ("data", payload, periods)…, then ("end", counts), or
     ("fallback",) if a later block is not plain; finally ("done",)."""
     known: dict[str, int] = {}   # student number → roster id, one HMAC per number for the whole import
     for i, (p, batch_id) in enumerate(zip(records, batch_ids, strict=True)):
-        stream = _FileStream(p, batch_id, ids, known, ids_ready)
+        stream = _FileStream(p, batch_id, ids, known, categories, ids_ready)
         try:
             stream.scan()
         except Fallback:
@@ -260,7 +264,7 @@ def _produce(records: list[_Plan], batch_ids: list[int], ids: dict[str, int], id
 
 
 def _store_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str], hashes: dict[str, str],
-                ids: dict[str, int], user: Any, report: Any) -> None:
+                ids: dict[str, int], categories: CategoryCodes, user: Any, report: Any) -> None:
     """Store one file from its messages. A block with a half-year that has no partition yet aborts the COPY
     (partitions cannot be created during it): the partitions are created and this thread redoes the file."""
     from .imports import FileReport
@@ -279,7 +283,7 @@ def _store_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str],
         except NeedPartitions as need:
             drop(messages)
             _ensure_partitions(need.periods, partitions)
-            stream, local = _FileStream(plan, batch_id, ids, {}), True
+            stream, local = _FileStream(plan, batch_id, ids, {}, categories), True
             try:
                 stream.scan()
             except Fallback:
@@ -294,13 +298,13 @@ def _store_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str],
             rows_read=counts.rows_read, rows_stored=counts.stored, duplicates=counts.rows_read - counts.stored,
             missing_values=counts.missing, batch_id=batch_id))
         return
-    _python_file(plan.name, plan.data, hashes[plan.name], ids, user, report)
+    _python_file(plan.name, plan.data, hashes[plan.name], ids, categories, user, report)
 
 
 def _copy_file(plan: _Plan, batch_id: int, messages: Any, partitions: set[str], hashes: dict[str, str],
                user: Any) -> _Counts:
     """COPY one file's payloads inside a savepoint, then its ImportBatch row (its id was reserved)."""
-    cols = "id, batch_id, student_id, occurred_on, value, weight, category"
+    cols = "id, batch_id, student_id, occurred_on, value, weight, category_id"
     with transaction.atomic(), connection.cursor() as cur:
         with cur.cursor.copy(f"COPY portraits_record ({cols}) FROM STDIN (FORMAT binary)") as copy:
             copy.write(COPY_HEADER)
@@ -337,7 +341,8 @@ def _ensure_partitions(periods: set[str], existing: set[str]) -> None:
     existing |= periods
 
 
-def _python_file(name: str, data: bytes, sha: str, ids: dict[str, int], user: Any, report: Any) -> None:
+def _python_file(name: str, data: bytes, sha: str, ids: dict[str, int], categories: CategoryCodes, user: Any,
+                 report: Any) -> None:
     """One messy file through the Python parser (thousands separators, Excel serials …); an error in it
     makes the whole import fall back, so the complete report comes from the Python path."""
     from .imports import ImportReport, _records_frame, parse_file, write_records
@@ -351,7 +356,7 @@ def _python_file(name: str, data: bytes, sha: str, ids: dict[str, int], user: An
                                        schema_version=SCHEMA_VERSION, rows_read=fr.rows_read,
                                        duplicates_dropped=fr.duplicates, missing_values=fr.missing_values,
                                        encoding=fr.encoding, imported_by=_user(user))
-    fr.rows_stored = write_records(_records_frame(pf, batch.id, ids))
+    fr.rows_stored = write_records(_records_frame(pf, batch.id, ids, categories))
     batch.rows_stored = fr.rows_stored
     batch.save(update_fields=["rows_stored"])
     fr.batch_id, fr.status = batch.id, "imported"
@@ -455,8 +460,9 @@ class _FileStream:
     (blank lines, quoted line breaks, duplicate lines), `messages` parses CHUNK_ROWS lines at a time."""
 
     def __init__(self, plan: _Plan, batch_id: int, ids: dict[str, int], known: dict[str, int],
-                 ids_ready: threading.Event | None = None) -> None:
+                 categories: CategoryCodes, ids_ready: threading.Event | None = None) -> None:
         self.plan, self.batch_id, self.ids, self.known, self.ids_ready = plan, batch_id, ids, known, ids_ready
+        self.categories = categories
         self.counts = _Counts()
 
     def scan(self) -> None:
@@ -563,12 +569,12 @@ class _FileStream:
 
         if "category" in layout.maps:
             words, word_index = texts[layout.maps["category"]]
-            words = [w.strip()[:64].encode("utf-8") for w in words] or [b""]
+            categories = self.categories.codes([w.strip()[:64] for w in words])[word_index] if words else np.full(n, -1)
         else:
-            words, word_index = [b""], np.zeros(n, dtype=np.int64)
+            categories = np.full(n, -1)
         rows = _Rows(ids=(np.int64(self.batch_id) << np.int64(32)) + counts.stored + np.arange(n),   # record_ids
                      batch_id=self.batch_id, students=students[index], days=days - PG_EPOCH_DAYS,
-                     value=numbers_of("value"), weight=numbers_of("weight"), words=words, word_index=word_index)
+                     value=numbers_of("value"), weight=numbers_of("weight"), categories=categories)
         counts.stored += n
         return rows.binary(), periods
 
@@ -581,32 +587,31 @@ class _Rows:
     days: np.ndarray
     value: np.ndarray
     weight: np.ndarray
-    words: list[bytes]
-    word_index: np.ndarray
+    categories: np.ndarray   # RecordCategory codes, -1 = NULL
 
     def binary(self) -> bytes:
-        """The rows in COPY BINARY tuple format. A tuple's layout depends on which numbers are NULL and on the
-        category's byte length, so rows are grouped by that shape and each group is one numpy structured
-        array (fixed-width big-endian fields) — no per-row Python."""
-        lengths = np.array([len(w) for w in self.words], dtype=np.int64)
-        fixed = np.array(self.words, dtype=f"S{max(1, int(lengths.max()))}")
-        shape = lengths[self.word_index] * 4 + np.isnan(self.value) * 2 + np.isnan(self.weight)
-        parts = [self._group(np.flatnonzero(shape == k), k // 4, bool(k & 2), bool(k & 1), fixed)
-                 for k in np.flatnonzero(np.bincount(shape)).tolist()]
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        """The rows in COPY BINARY tuple format. A tuple's layout depends on which fields are NULL, so rows
+        are grouped by that shape and each group is one numpy structured array (fixed-width big-endian
+        fields) — no per-row Python."""
+        shape = (self.categories < 0) * 4 + np.isnan(self.value) * 2 + np.isnan(self.weight)
+        groups = np.flatnonzero(np.bincount(shape)).tolist()
+        if len(groups) == 1:   # one shape (typical of a whole file): no row selection at all
+            return self._group(slice(None), len(shape), bool(groups[0] & 4), bool(groups[0] & 2), bool(groups[0] & 1))
+        return b"".join(self._group(rows, len(rows), bool(k & 4), bool(k & 2), bool(k & 1))
+                        for k in groups for rows in [np.flatnonzero(shape == k)])
 
-    def _group(self, rows: np.ndarray, length: int, v_null: bool, w_null: bool, fixed: np.ndarray) -> bytes:
+    def _group(self, rows: np.ndarray | slice, n: int, c_null: bool, v_null: bool, w_null: bool) -> bytes:
         fields = [("nf", ">i2"), ("l0", ">i4"), ("id", ">i8"), ("l1", ">i4"), ("batch", ">i8"), ("l2", ">i4"),
                   ("student", ">i8"), ("l3", ">i4"), ("day", ">i4"), ("l4", ">i4")]
         fields += [] if v_null else [("value", ">f8")]
         fields += [("l5", ">i4")] + ([] if w_null else [("weight", ">f8")])
-        fields += [("l6", ">i4")] + ([("category", f"S{length}")] if length else [])
+        fields += [("l6", ">i4")] + ([] if c_null else [("category", ">i2")])
         template = np.zeros(1, dtype=fields)
         constants = {"nf": 7, "l0": 8, "l1": 8, "batch": self.batch_id, "l2": 8, "l3": 4,
-                     "l4": -1 if v_null else 8, "l5": -1 if w_null else 8, "l6": length}
+                     "l4": -1 if v_null else 8, "l5": -1 if w_null else 8, "l6": -1 if c_null else 2}
         for name, value in constants.items():
             template[name] = value
-        out = np.empty(len(rows), dtype=template.dtype)
+        out = np.empty(n, dtype=template.dtype)
         out[:] = template[0]
         out["id"] = self.ids[rows]
         out["student"] = self.students[rows]
@@ -615,6 +620,6 @@ class _Rows:
             out["value"] = self.value[rows]
         if not w_null:
             out["weight"] = self.weight[rows]
-        if length:
-            out["category"] = fixed[self.word_index[rows]]
+        if not c_null:
+            out["category"] = self.categories[rows]
         return out.tobytes()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from portraits.models import ImportBatch, Record, Student
+from portraits.models import ImportBatch, Record, RecordCategory, Student
 from portraits.services import campus_import, imports_pg
 from portraits.services.imports import campus_import_paths
 from portraits.synth import generate
@@ -23,18 +23,19 @@ ROSTER = ("student_no,name,gender,age,province,college,grade,major\n"
           "T002,Synthetic B,male,20,Hebei,Clinical Medicine,2024,Clinical Medicine\n")
 
 
-def _stored() -> tuple[Counter, list[tuple]]:
-    rows = Counter(Record.objects.described().values_list("student__pseudonym", "source", "occurred_on", "period", "value",
-                                              "weight", "category"))
+def _stored() -> tuple[Counter, list[tuple], list[str]]:
+    rows = Counter(Record.objects.described().values_list("student__pseudonym", "source", "occurred_on", "period",
+                                                          "value", "weight", "category__name"))
     batches = sorted(ImportBatch.objects.values_list("file_name", "source", "rows_read", "rows_stored",
                                                      "duplicates_dropped", "missing_values", "encoding"))
-    return rows, batches
+    return rows, batches, sorted(RecordCategory.objects.values_list("name", flat=True))
 
 
 def _wipe() -> None:
     Record.objects.all().delete()
     ImportBatch.objects.all().delete()
     Student.objects.all().delete()
+    RecordCategory.objects.all().delete()
 
 
 def _python_path_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -55,7 +56,8 @@ def test_fast_path_stores_exactly_what_the_python_path_stores(synth_dir, monkeyp
     assert report.ok, report.errors
     # Only research.csv (thousands separators, by design of the synthetic data) needs the Python parser.
     assert slow == ["research.csv"]
-    fast_rows, fast_batches = _stored()
+    fast_rows, fast_batches, fast_categories = _stored()
+    assert fast_categories == sorted({row[-1] for row in fast_rows if row[-1] is not None})
     assert sum(b[3] for b in fast_batches if b[1] != "roster") == sum(fast_rows.values())
     assert sum(b[4] for b in fast_batches) > 0
     assert sum(b[5] for b in fast_batches) > 0
@@ -67,7 +69,7 @@ def test_fast_path_stores_exactly_what_the_python_path_stores(synth_dir, monkeyp
     _wipe()
     _python_path_only(monkeypatch)
     assert campus_import_paths([synth_dir]).ok
-    assert _stored() == (fast_rows, fast_batches)
+    assert _stored() == (fast_rows, fast_batches, fast_categories)
 
 
 @pytest.mark.postgres
@@ -102,8 +104,8 @@ def test_plain_file_with_duplicates_crlf_bom_and_new_periods_takes_the_fast_path
     assert slow == []
     (f,) = report.files
     assert (f.rows_read, f.rows_stored, f.duplicates, f.missing_values, f.encoding) == (4, 3, 1, 2, "utf-8-sig")
-    assert sorted(Record.objects.with_period().values_list("period", "value", "category")) == [
-        ("2021-1", 5.5, "canteen 2"), ("2021-2", 7.0, "食堂"), ("2025-2", None, "")]
+    assert sorted(Record.objects.with_period().values_list("period", "value", "category__name"),
+                  key=str) == [("2021-1", 5.5, "canteen 2"), ("2021-2", 7.0, "食堂"), ("2025-2", None, None)]
     with connection.cursor() as cur:
         cur.execute("SELECT tableoid::regclass::text, count(*) FROM portraits_record GROUP BY 1 ORDER BY 1")
         assert cur.fetchall() == [("portraits_record_p2021_1", 1), ("portraits_record_p2021_2", 1),
