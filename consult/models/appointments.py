@@ -78,9 +78,13 @@ ACTIVE_APPOINTMENT_STATUSES = (
 
 class Appointment(models.Model):
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    # patient and doctor: no single-column index; the (patient, start) and (doctor, start) indexes below serve
+    # every look-up by either (one index less to update per booking).
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments",
+                                db_index=False)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="doctor_appointments")
+    doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="doctor_appointments",
+                               db_index=False)
     # Denormalised from the slot so overlap checks and the doctor's day query need no join.
     start = models.DateTimeField(db_index=True)
     end = models.DateTimeField()
