@@ -26,7 +26,7 @@ from ..models import (
     SlotKind,
     ThreadStatus,
 )
-from ..rawsql import column, convert, converters, db_datetime, fast_datetimes, qn, table
+from ..rawsql import built_once, column, convert, converters, db_datetime, fast_datetimes, qn, table
 
 QUEUE_GROUPS = ("in_consultation", "checked_in", "waiting_online", "upcoming", "done")
 WAITING_ONLINE_FROM = timedelta(minutes=15)
@@ -43,19 +43,8 @@ def console_queue_counts(*, doctor: User, day: date | None = None, now: datetime
     return console_day(doctor=doctor, day=day, now=now, limit=1)[1]
 
 
-def console_day(*, doctor: User, day: date | None = None, now: datetime | None = None, limit: int | None = None,
-                offset: int = 0, group: str | None = None) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
-    """The doctor's queue of one local day: (rows per group, how many each group holds), in one query.
-
-    With `limit`, each group holds its rows `offset`+1 … `offset`+`limit` in start order (so a day of a thousand
-    appointments builds the fifty rows per group a page shows); `group` keeps one group only. The counts are
-    always the whole day's (a window COUNT over each group), for every group with at least one row.
-
-    Hand-written SQL (see consult/rawsql.py): the ranking runs on the appointments and their threads only,
-    and the patients' names are joined for the rows that are kept, not for the whole day.
-    """
-    start, end = day_bounds(day or timezone.localdate())
-    now = now or timezone.now()
+def _console_day_sql(*, limited: bool, one_group: bool) -> str:
+    """The console_day statement; its parameters are listed in console_day, in the order of the %s here."""
     a_status, a_kind, a_start = (f"a.{column(Appointment, f)}" for f in ("status", "kind", "start"))
     inner = (
         f"SELECT a.{qn('id')} AS id, {a_start} AS start, a.{column(Appointment, 'end')} AS finish, {a_kind} AS kind, "
@@ -69,6 +58,35 @@ def console_day(*, doctor: User, day: date | None = None, now: datetime | None =
         f"ON t.{column(ConsultationThread, 'appointment')} = a.{qn('id')} "
         f"WHERE a.{column(Appointment, 'doctor')} = %s AND {a_start} >= %s AND {a_start} < %s"
     )
+    ranked = (f"SELECT i.*, ROW_NUMBER() OVER (PARTITION BY i.grp ORDER BY i.start, i.id) AS rn, "
+              f"COUNT(*) OVER (PARTITION BY i.grp) AS total FROM ({inner}) i")
+    where = []
+    if limited:
+        where.append("m.rn > %s AND m.rn <= %s")
+    if one_group:
+        where.append("m.grp = %s")
+    return (
+        f"SELECT m.id, m.start, m.finish, m.kind, m.status, m.reason, m.patient_id, u.{column(User, 'full_name')}, "
+        f"u.{column(User, 'email')}, m.thread_status, m.grp, m.total, EXISTS(SELECT 1 FROM {table(Encounter)} e "
+        f"WHERE e.{column(Encounter, 'appointment')} = m.id) "
+        f"FROM ({ranked}) m JOIN {table(User)} u ON u.{qn('id')} = m.patient_id "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY m.start, m.id"
+    )
+
+
+def console_day(*, doctor: User, day: date | None = None, now: datetime | None = None, limit: int | None = None,
+                offset: int = 0, group: str | None = None) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """The doctor's queue of one local day: (rows per group, how many each group holds), in one query.
+
+    With `limit`, each group holds its rows `offset`+1 … `offset`+`limit` in start order (so a day of a thousand
+    appointments builds the fifty rows per group a page shows); `group` keeps one group only. The counts are
+    always the whole day's (a window COUNT over each group), for every group with at least one row.
+
+    Hand-written SQL (see consult/rawsql.py): the ranking runs on the appointments and their threads only,
+    and the patients' names are joined for the rows that are kept, not for the whole day.
+    """
+    start, end = day_bounds(day or timezone.localdate())
+    now = now or timezone.now()
     # Groups are numbered (their index in QUEUE_GROUPS): the database sorts 1,000 integers in half the time it
     # takes to sort 1,000 collated strings.
     g = {name: i for i, name in enumerate(QUEUE_GROUPS)}
@@ -78,27 +96,18 @@ def console_day(*, doctor: User, day: date | None = None, now: datetime | None =
         db_datetime(now + WAITING_ONLINE_FROM), g["waiting_online"], AppointmentStatus.BOOKED.value, g["upcoming"],
         g["done"], doctor.pk, db_datetime(start), db_datetime(end),
     ]
-    ranked = (f"SELECT i.*, ROW_NUMBER() OVER (PARTITION BY i.grp ORDER BY i.start, i.id) AS rn, "
-              f"COUNT(*) OVER (PARTITION BY i.grp) AS total FROM ({inner}) i")
-    where = []
     if limit is not None:
-        where.append("m.rn > %s AND m.rn <= %s")
         params += [offset, offset + limit]
     if group is not None:
-        where.append("m.grp = %s")
         params.append(g[group])
-    sql = (
-        f"SELECT m.id, m.start, m.finish, m.kind, m.status, m.reason, m.patient_id, u.{column(User, 'full_name')}, "
-        f"u.{column(User, 'email')}, m.thread_status, m.grp, m.total, EXISTS(SELECT 1 FROM {table(Encounter)} e "
-        f"WHERE e.{column(Encounter, 'appointment')} = m.id) "
-        f"FROM ({ranked}) m JOIN {table(User)} u ON u.{qn('id')} = m.patient_id "
-        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY m.start, m.id"
-    )
+    # The statement's text depends only on which filters apply: built once per database and kept.
+    sql = built_once(f"console_day.{limit is not None}.{group is not None}",
+                     lambda: _console_day_sql(limited=limit is not None, one_group=group is not None))
     with connection.cursor() as cursor:
         fast_datetimes(cursor)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    start_conv, end_conv = converters(Appointment, ["start", "end"])
+    start_conv, end_conv = built_once("console_day.converters", lambda: converters(Appointment, ["start", "end"]))
     tz = timezone.get_current_timezone()
     status_label = {value: str(label) for value, label in AppointmentStatus.choices}
     kind_label = {value: str(label) for value, label in SlotKind.choices}
