@@ -529,6 +529,7 @@ class _FileStream:
         layout, counts = self.layout, self.counts
         n = table.num_rows
         texts: dict[str, tuple[list[Any], np.ndarray]] = {}   # dictionary-encoded once, used twice
+        floats: dict[str, np.ndarray] = {}                     # converted once, used twice
         for col, kind in layout.kinds.items():
             column = table.column(col)
             if kind == "date" and column.null_count:
@@ -536,7 +537,7 @@ class _FileStream:
             if kind in ("num", "int"):
                 counts.missing += column.null_count
                 if kind == "num":
-                    _floats(column, n)
+                    floats[col] = _floats(column, n)
             elif kind == "text":
                 words, index = texts[col] = _dictionary(column)
                 blank = np.array([w.strip() == "" for w in words], dtype=bool)
@@ -565,6 +566,8 @@ class _FileStream:
 
         def numbers_of(target: str) -> np.ndarray:
             col = layout.maps.get(target)
+            if col in floats:
+                return floats[col]
             return _floats(table.column(col) if col else None, n)
 
         if "category" in layout.maps:
