@@ -3,6 +3,8 @@ anything it cannot vouch for, and de-duplicates exactly."""
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from django.db import connection
 
 from portraits.models import ImportBatch, Record, RecordCategory, Student
 from portraits.services import campus_import, imports_pg
-from portraits.services.imports import campus_import_paths
+from portraits.services.imports import CategoryCodes, campus_import_paths
 from portraits.synth import generate
 from tests.portraits.factories import spy_python_parser
 
@@ -216,3 +218,46 @@ def test_records_of_students_added_by_the_same_import_point_at_them(monkeypatch)
     by_value = {v: s for v, s in Record.objects.values_list("value", "student__pseudonym")}
     assert by_value == {5.0: imports_pg.pseudonym("T001"), 6.0: imports_pg.pseudonym("T003")}
     assert Student.objects.get(pseudonym=imports_pg.pseudonym("T001")).college == "Public Health"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_at_once_never_give_two_categories_one_code(monkeypatch):
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    outcomes: list[str] = []
+    real_fast, real_save = imports_pg.fast_import, CategoryCodes.save
+    holding = threading.Event()
+
+    def fast(*args, **kwargs):  # type: ignore[no-untyped-def]
+        report = real_fast(*args, **kwargs)
+        outcomes.append("fast" if report is not None else "fell back")
+        return report
+
+    def save_slowly(self):  # type: ignore[no-untyped-def]
+        holding.set()       # the first import has handed out its codes …
+        time.sleep(0.5)     # … and commits only after the second one has started
+        real_save(self)
+
+    monkeypatch.setattr(imports_pg, "fast_import", fast)
+    monkeypatch.setattr(CategoryCodes, "save", save_slowly)
+
+    def run(name: str, venue: str) -> None:
+        try:
+            body = f"student_no,entered_at,venue\nT001,2023-03-01 08:00,{venue}\n"
+            assert campus_import(files=[(name, body.encode())]).ok
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=run, args=("exercise_a.csv", "gym"))
+    first.start()
+    assert holding.wait(10)
+    second = threading.Thread(target=run, args=("exercise_b.csv", "pool"))
+    second.start()
+    first.join(20)
+    second.join(20)
+    # The second import waited for the first's commit (LOCK TABLE) instead of taking code 1 as well, which
+    # would have failed its insert and sent it down the Python path.
+    assert outcomes == ["fast", "fast"]
+    assert sorted(Record.objects.values_list("batch__file_name", "category__name")) == [
+        ("exercise_a.csv", "gym"), ("exercise_b.csv", "pool")]
+    assert sorted(RecordCategory.objects.values_list("name", "id")) == [("gym", 1), ("pool", 2)]
