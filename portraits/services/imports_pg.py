@@ -74,6 +74,8 @@ def _utf8(data: bytes) -> tuple[bytes, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         data[3:].decode("utf-8")   # a BOM promises UTF-8: anything else is the Python parser's to report
         return data[3:], "utf-8-sig"
+    if data.isascii():   # ASCII is UTF-8; the check is ~20× cheaper than decoding a big export
+        return data, "utf-8"
     try:
         data.decode("utf-8")
         return data, "utf-8"
