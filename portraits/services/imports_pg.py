@@ -48,7 +48,6 @@ from .pseudonym import pseudonym
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 100_000
-_line_hash = hash                 # tests swap in a colliding hash
 PG_EPOCH_DAYS = 10_957            # 2000-01-01 − 1970-01-01: PostgreSQL counts dates from 2000
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
 COPY_TRAILER = b"\xff\xff"
@@ -417,10 +416,39 @@ def _line_breaks(view: memoryview) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
+_MIX1, _MIX2, _SHIFT = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(31)
+
+
+def _line_hashes(view: memoryview, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each line's bytes (view[first:last]) computed with numpy, 8 bytes at a time: words
+    are read at any offset through an unaligned view with a one-byte stride, and the bytes past a line's end
+    are masked off, so equal lines always get equal hashes. ~2× cheaper than Python's hash over split lines,
+    and numpy does it mostly without the GIL. Different lines may share a hash: `_distinct_rows` compares
+    those byte for byte."""
+    size = len(view)
+    if size < 8 or not len(firsts):
+        return np.fromiter((hash(bytes(view[a:b])) for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True)),
+                           dtype=np.int64, count=len(firsts))
+    words = np.ndarray(shape=(size - 7,), dtype="<u8", buffer=view, strides=(1,))
+    lengths = lasts - firsts
+    h = lengths.astype(np.uint64) * _MIX1
+    for k in range(0, int(lengths.max()), 8):
+        rows = np.flatnonzero(lengths > k)
+        offset = firsts[rows] + k
+        clipped = np.minimum(offset, size - 8)   # the file's last bytes: read the last full word and shift
+        word = words[clipped] >> ((offset - clipped).astype(np.uint64) * np.uint64(8))
+        left = lengths[rows] - k
+        if (short := left < 8).any():
+            word[short] &= (np.uint64(1) << (left[short].astype(np.uint64) * np.uint64(8))) - np.uint64(1)
+        mixed = (h[rows] ^ word) * _MIX2
+        h[rows] = mixed ^ (mixed >> _SHIFT)
+    return h.view(np.int64)
+
+
 def _distinct_rows(hashes: np.ndarray, line: Callable[[int], bytes]) -> np.ndarray | None:
     """Row numbers of each distinct line's first occurrence, or None when no line repeats.
 
-    Lines are compared by their 64-bit hash (Python's, of each line's bytes); repeats are found with
+    Lines are compared by their 64-bit hash (`_line_hashes`); repeats are found with
     pandas' hash table, and only lines whose hash repeats are compared byte for byte, so two different
     lines that happen to share a hash are both kept."""
     repeated = pd.Series(hashes).duplicated().to_numpy()
@@ -482,14 +510,14 @@ class _FileStream:
         short = np.flatnonzero(lengths <= 1)   # "" or "\r": found from the line breaks, no extra pass over the text
         if len(short) and (not lengths[short].all() or (np.frombuffer(view, dtype=np.uint8)[firsts[short]] == 13).any()):
             raise Fallback   # blank lines between records: the Python parser skips them and keeps row numbers
-        quoted = text.find(b'"', start, end) >= 0
-        hashes = np.empty(n, dtype=np.int64)
-        for a in range(0, n, CHUNK_ROWS):   # a block's lines at a time: no list of every line of a big file
-            b = min(n, a + CHUNK_ROWS)
-            lines = bytes(view[firsts[a]:lasts[b - 1]]).split(b"\n")
-            hashes[a:b] = np.fromiter(map(_line_hash, lines), dtype=np.int64, count=b - a)
-            if quoted and any(line.count(b'"') % 2 for line in lines if b'"' in line):
+        if text.find(b'"', start, end) >= 0:
+            quotes = np.flatnonzero(np.frombuffer(view, dtype=np.uint8) == 34)
+            if (np.bincount(np.searchsorted(breaks, quotes), minlength=n) % 2).any():
                 raise Fallback   # a quoted line break: one record spans lines, line-based de-duplication is unsafe
+        hashes = np.empty(n, dtype=np.int64)
+        for a in range(0, n, CHUNK_ROWS):   # a block's lines at a time: bounded temporaries for a big file
+            b = min(n, a + CHUNK_ROWS)
+            hashes[a:b] = _line_hashes(view, firsts[a:b], lasts[a:b])
         keep = _distinct_rows(hashes, lambda row: bytes(view[firsts[row]:lasts[row]]))
         self.keep = None if keep is None else np.zeros(n, dtype=bool)
         if keep is not None:

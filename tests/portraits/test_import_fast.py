@@ -161,6 +161,20 @@ def test_distinct_rows_keeps_each_first_occurrence_even_when_hashes_collide(hash
     assert distinct(list(dict.fromkeys(lines))) is None
 
 
+def test_line_hashes_are_equal_for_equal_lines_of_any_length_anywhere_in_the_text():
+    rng = random.Random(7)
+    for _ in range(300):
+        lines = [bytes(rng.choice(b"ab,1\r\xe9") for _ in range(rng.randrange(1, 30))) for _ in range(rng.randrange(1, 30))]
+        lines += [rng.choice(lines) for _ in range(5)]
+        rng.shuffle(lines)
+        text = memoryview(b"\n".join(lines))
+        breaks = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 10)
+        hashes = imports_pg._line_hashes(text, np.r_[0, breaks + 1], np.r_[breaks, len(text)]).tolist()
+        first: dict[bytes, int] = {}
+        for line, h in zip(lines, hashes, strict=True):
+            assert first.setdefault(line, h) == h, line
+
+
 CHRONOLOGICAL = ("student_no,paid_at,amount,place\n"
                  "T001,2024-01-05,5,canteen\nT002,2024-02-05,6,canteen\nT001,2024-03-05,7,shop\n"
                  "T002,2024-07-05,8,shop\nT001,2024-08-05,9,canteen\n")
