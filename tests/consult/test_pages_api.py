@@ -366,3 +366,25 @@ def test_console_queue_escapes_every_value(client, doc):
     assert "&lt;b&gt;Evil &amp; &quot;Co&quot;&lt;/b&gt;" in html
     assert "<b>Evil" not in html
     assert "Plain Synthetic" in html
+
+
+def test_console_groups_headings_and_show_all_link_in_both_languages(client, doc):
+    from django.utils import translation
+
+    day_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    for i in range(52):
+        AppointmentFactory(slot=SlotFactory(doctor=doc, start=day_start + timedelta(minutes=10 * i + 1),
+                                            end=day_start + timedelta(minutes=10 * i + 9)))
+    client.force_login(doc)
+    day = {"day": day_start.date().isoformat()}
+    english = client.get(reverse("consult:console"), day).content.decode()
+    assert "<h2>Later today (52)</h2>" in english
+    assert "Showing 50 of 52 — show all" in english
+    assert english.count('<a href="?a=') == 50
+    chinese = client.get(reverse("consult:console"), day, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    with translation.override("zh-hans"):
+        later, more = translation.gettext("Later today"), translation.gettext("Showing %(shown)s of %(n)s — show all")
+    assert later != "Later today"
+    assert f"<h2>{later} (52)</h2>" in chinese
+    assert more % {"shown": 50, "n": 52} in chinese
+    assert "show all" not in chinese
