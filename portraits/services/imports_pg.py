@@ -536,8 +536,11 @@ class _FileStream:
         view = self.view
         try:
             for start, stop in itertools.pairwise(self.bounds):
-                table = pcsv.read_csv(pa.py_buffer(view[start:stop - 1]), read_options=read,
-                                      parse_options=parse, convert_options=convert)
+                block = pa.py_buffer(view[start:stop - 1])
+                try:
+                    table = pcsv.read_csv(block, read_options=read, parse_options=parse, convert_options=convert)
+                except pa.ArrowInvalid:
+                    table = self._with_separators(block, read, parse, convert)
                 n = table.num_rows
                 if n != min(CHUNK_ROWS, self.counts.rows_read - row):
                     raise Fallback
@@ -554,6 +557,26 @@ class _FileStream:
             yield ("fallback",)
             return
         yield ("end", self.counts)
+
+    def _with_separators(self, block: pa.Buffer, read: Any, parse: Any, convert: Any) -> pa.Table:
+        """A block whose numbers did not parse, read again with the number columns as text: thousands
+        separators, spaces and ¥ are removed as the Python parser removes them (imports.parse_numbers) and a
+        cell left empty is missing. Anything still not a plain number raises (the file goes to the Python
+        parser); RE2's \\s is a subset of Python's, so a difference can only send a file there, never store
+        another value."""
+        numbers = [col for col, kind in self.layout.kinds.items() if kind == "num"]
+        if not numbers:
+            raise Fallback
+        as_text = pcsv.ConvertOptions(
+            column_types={**self.layout.types, **dict.fromkeys(numbers, pa.string())},
+            include_columns=convert.include_columns, null_values=[""], strings_can_be_null=False,
+            timestamp_parsers=[pcsv.ISO8601])
+        table = pcsv.read_csv(block, read_options=read, parse_options=parse, convert_options=as_text)
+        for col in numbers:
+            cleaned = pc.replace_substring_regex(table.column(col), pattern=r"[,\s¥￥，]", replacement="")
+            cleaned = pc.if_else(pc.equal(cleaned, ""), pa.scalar(None, pa.string()), cleaned)
+            table = table.set_column(table.schema.get_field_index(col), col, pc.cast(cleaned, pa.float64()))
+        return table
 
     def _block(self, table: pa.Table) -> tuple[bytes | memoryview, list[str]]:
         layout, counts = self.layout, self.counts
