@@ -44,38 +44,33 @@ def console_queue_counts(*, doctor: User, day: date | None = None, now: datetime
 
 
 def _console_day_sql(*, limited: bool, one_group: bool) -> str:
-    """The console_day statement; its parameters are listed in console_day, in the order of the %s here.
-
-    The day's appointments are ranked on narrow rows (id, start, group: the sort and the windows over 1,000 rows
-    took a quarter less time than over whole rows, bench/booking.py); the kept rows are then joined back to
-    their appointment, thread and patient."""
+    """The console_day statement; its parameters are listed in console_day, in the order of the %s here."""
     a_status, a_kind, a_start = (f"a.{column(Appointment, f)}" for f in ("status", "kind", "start"))
-    thread_appointment, thread_status = (column(ConsultationThread, f) for f in ("appointment", "status"))
-    ranked_rows = (
-        f"SELECT a.{qn('id')} AS id, {a_start} AS start, "
+    inner = (
+        f"SELECT a.{qn('id')} AS id, {a_start} AS start, a.{column(Appointment, 'end')} AS finish, {a_kind} AS kind, "
+        f"{a_status} AS status, a.{column(Appointment, 'reason')} AS reason, "
+        f"a.{column(Appointment, 'patient')} AS patient_id, t.{column(ConsultationThread, 'status')} AS thread_status, "
         f"CASE WHEN {a_status} = %s THEN %s WHEN {a_status} = %s THEN %s "
         # An online patient is "waiting" once their thread opens (15 minutes before the start).
-        f"WHEN {a_status} = %s AND {a_kind} = %s AND t.{thread_status} = %s "
+        f"WHEN {a_status} = %s AND {a_kind} = %s AND t.{column(ConsultationThread, 'status')} = %s "
         f"AND {a_start} <= %s THEN %s WHEN {a_status} = %s THEN %s ELSE %s END AS grp "
-        f"FROM {table(Appointment)} a LEFT JOIN {table(ConsultationThread)} t ON t.{thread_appointment} = a.{qn('id')} "
+        f"FROM {table(Appointment)} a LEFT JOIN {table(ConsultationThread)} t "
+        f"ON t.{column(ConsultationThread, 'appointment')} = a.{qn('id')} "
         f"WHERE a.{column(Appointment, 'doctor')} = %s AND {a_start} >= %s AND {a_start} < %s"
     )
-    ranked = (f"SELECT i.id, i.grp, ROW_NUMBER() OVER (PARTITION BY i.grp ORDER BY i.start, i.id) AS rn, "
-              f"COUNT(*) OVER (PARTITION BY i.grp) AS total FROM ({ranked_rows}) i")
+    ranked = (f"SELECT i.*, ROW_NUMBER() OVER (PARTITION BY i.grp ORDER BY i.start, i.id) AS rn, "
+              f"COUNT(*) OVER (PARTITION BY i.grp) AS total FROM ({inner}) i")
     where = []
     if limited:
         where.append("m.rn > %s AND m.rn <= %s")
     if one_group:
         where.append("m.grp = %s")
-    cols = ", ".join(f"a.{column(Appointment, f)}" for f in ("start", "end", "kind", "status", "reason", "patient"))
     return (
-        f"SELECT a.{qn('id')}, {cols}, u.{column(User, 'full_name')}, u.{column(User, 'email')}, t.{thread_status}, "
-        f"m.grp, m.total, EXISTS(SELECT 1 FROM {table(Encounter)} e "
-        f"WHERE e.{column(Encounter, 'appointment')} = a.{qn('id')}) "
-        f"FROM ({ranked}) m JOIN {table(Appointment)} a ON a.{qn('id')} = m.id "
-        f"JOIN {table(User)} u ON u.{qn('id')} = a.{column(Appointment, 'patient')} "
-        f"LEFT JOIN {table(ConsultationThread)} t ON t.{thread_appointment} = a.{qn('id')} "
-        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY a.{column(Appointment, 'start')}, a.{qn('id')}"
+        f"SELECT m.id, m.start, m.finish, m.kind, m.status, m.reason, m.patient_id, u.{column(User, 'full_name')}, "
+        f"u.{column(User, 'email')}, m.thread_status, m.grp, m.total, EXISTS(SELECT 1 FROM {table(Encounter)} e "
+        f"WHERE e.{column(Encounter, 'appointment')} = m.id) "
+        f"FROM ({ranked}) m JOIN {table(User)} u ON u.{qn('id')} = m.patient_id "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY m.start, m.id"
     )
 
 
@@ -87,8 +82,8 @@ def console_day(*, doctor: User, day: date | None = None, now: datetime | None =
     appointments builds the fifty rows per group a page shows); `group` keeps one group only. The counts are
     always the whole day's (a window COUNT over each group), for every group with at least one row.
 
-    Hand-written SQL (see consult/rawsql.py): the ranking runs on narrow rows of the appointments and their
-    threads, and the rest of each row and the patient's name are joined for the rows that are kept only.
+    Hand-written SQL (see consult/rawsql.py): the ranking runs on the appointments and their threads only,
+    and the patients' names are joined for the rows that are kept, not for the whole day.
     """
     start, end = day_bounds(day or timezone.localdate())
     now = now or timezone.now()
