@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 DEMO_ROLES = [
@@ -30,18 +31,24 @@ def commands(port: str) -> list[list[str]]:
     return [web, worker]
 
 
+def stop_requested() -> threading.Event:
+    """An event that Ctrl-C (SIGINT) or SIGTERM sets; a launcher's main loop polls it (also used by
+    rarecases.federation_launch)."""
+    event = threading.Event()
+
+    def stop(*_args: object) -> None:
+        event.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    return event
+
+
 def main() -> int:
     port = os.environ.get("PORT", "8000")
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.local")
-    stopping = False
-
-    def stop(*_args: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    stopping = stop_requested()
     # Each child leads its own process group, so Ctrl-C reaches only this launcher, which then stops the
     # children gracefully with one SIGTERM. (When the terminal's SIGINT also hit gunicorn's workers
     # directly, a gthread worker could hang on exit and be orphaned once its master was killed.)
@@ -57,7 +64,7 @@ def main() -> int:
         for role, email in DEMO_ROLES:
             print(f"    {role:<11} {email}")
         print(flush=True)
-        while not stopping and all(p.poll() is None for p in procs):
+        while not stopping.is_set() and all(p.poll() is None for p in procs):
             time.sleep(0.5)
     finally:
         for p in procs:
@@ -78,7 +85,7 @@ def main() -> int:
             if p.poll() is None:
                 p.wait(timeout=5)
         print("  stopped: web server, worker and beat", flush=True)
-    return 0 if stopping else 1
+    return 0 if stopping.is_set() else 1
 
 
 if __name__ == "__main__":

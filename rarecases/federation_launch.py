@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from platform_site.launch import stop_requested
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
@@ -328,14 +330,7 @@ def main() -> int:
     for inst in instances:
         start_web(inst, workers=2)
         start_worker(inst)
-    stopping = False
-
-    def stop(*_args: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    stopping = stop_requested()
     keepalive = threading.Event()
     try:
         keep_workers_alive(instances, keepalive)
@@ -352,11 +347,11 @@ def main() -> int:
         print("  confirm the E75.2 candidate, press “Share with related peer platforms”: it appears on B and C within")
         print("  seconds (chapter E); a chapter-G case goes to B only. Cite it on B and A's propagation index grows.\n",
               flush=True)
-        while not stopping and all(i.web.poll() is None for i in instances if i.web):
+        while not stopping.is_set() and all(i.web.poll() is None for i in instances if i.web):
             time.sleep(0.5)
     finally:
         stop_all(instances, keepalive)
-    return 0 if stopping else 1
+    return 0 if stopping.is_set() else 1
 
 
 if __name__ == "__main__":
