@@ -142,8 +142,10 @@ def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> N
     roster_parsed = threading.Event()
     with _producer(records, batch_ids, ids, categories, roster_parsed) as receive:
         try:
-            parsed = _parse_rosters(rosters, hashes, report)
-            new = sorted({str(p) for pf in parsed for p in pf.frame["pseudonym"].tolist()} - ids.keys())
+            # Only the rosters' student numbers are read before the producer may go on (the full parse,
+            # with every check, follows while the COPY runs, and must find exactly these students).
+            early = set().union(*(_roster_pseudonyms(p) for p in rosters))
+            new = sorted(early - ids.keys())
             if new:
                 with connection.cursor() as cur:
                     cur.execute("SELECT nextval(pg_get_serial_sequence('portraits_student', 'id')) "
@@ -151,12 +153,27 @@ def _run(plan: list[_Plan], hashes: dict[str, str], user: Any, report: Any) -> N
                     ids.update(zip(new, (r[0] for r in cur.fetchall()), strict=True))
         finally:
             roster_parsed.set()   # on failure the producer finds no ids and falls back; we are leaving anyway
+        parsed = _parse_rosters(rosters, hashes, report)
+        if {str(p) for pf in parsed for p in pf.frame["pseudonym"].tolist()} != early:
+            raise Fallback   # the quick read disagrees with the parser: let the Python path decide
         # Records first: the server starts on the COPY at once, and the roster (whose ids the records already
         # carry; the table has no FKs) is written after them in the same transaction.
         _store_records(records, batch_ids, receive, partitions, hashes, ids, categories, user, report)
         _store_rosters(parsed, ids, user, report)
         categories.save()
         report.files.sort(key=lambda f: f.source != Source.ROSTER)   # the roster first, as the Python path reports
+
+
+def _roster_pseudonyms(p: _Plan) -> set[str]:
+    """The pseudonyms of a roster's student numbers, read with the csv module (a roster whose numbers this
+    quick read gets wrong is caught when the full parse disagrees)."""
+    lookup = column_lookup(SCHEMAS[Source.ROSTER])
+    where = [j for j, h in enumerate(p.header) if lookup.get(header_key(h)) == "student_no"]
+    if len(where) != 1:
+        raise Fallback
+    rows = csv.reader(io.StringIO(p.text[p.start:].decode("utf-8")), skipinitialspace=True)
+    numbers = {row[where[0]].strip() for row in rows if len(row) > where[0]}
+    return {pseudonym(n) for n in numbers if n}
 
 
 def _parse_rosters(rosters: list[_Plan], hashes: dict[str, str], report: Any) -> list[Any]:

@@ -296,3 +296,26 @@ def test_two_imports_at_once_never_give_two_categories_one_code(monkeypatch):
     assert sorted(Record.objects.values_list("batch__file_name", "category__name")) == [
         ("exercise_a.csv", "gym"), ("exercise_b.csv", "pool")]
     assert sorted(RecordCategory.objects.values_list("name", "id")) == [("gym", 1), ("pool", 2)]
+
+
+@pytest.mark.postgres
+def test_a_roster_the_quick_read_gets_wrong_leaves_the_import_to_the_python_path(monkeypatch):
+    # The fast path maps student numbers from a quick read of the roster before its full parse; when the
+    # two disagree nothing of the fast path is kept and the Python path imports everything.
+    quick = imports_pg._roster_pseudonyms
+    monkeypatch.setattr(imports_pg, "_roster_pseudonyms", lambda plan: quick(plan) | {"no such student"})
+    outcomes: list[bool] = []
+    real_fast = imports_pg.fast_import
+
+    def fast(*args, **kwargs):  # type: ignore[no-untyped-def]
+        report = real_fast(*args, **kwargs)
+        outcomes.append(report is not None)
+        return report
+    monkeypatch.setattr(imports_pg, "fast_import", fast)
+    records = "student_no,paid_at,amount,place\nT001,2023-03-01,5,canteen\nT002,2023-03-02,6,shop\n"
+    report = campus_import(files=[("roster.csv", ROSTER.encode()), ("logistics.csv", records.encode())])
+    assert report.ok, report.errors
+    assert outcomes == [False]
+    assert sorted(Record.objects.values_list("student__pseudonym", "value")) == sorted(
+        [(imports_pg.pseudonym("T001"), 5.0), (imports_pg.pseudonym("T002"), 6.0)])
+    assert Student.objects.count() == 2
