@@ -79,7 +79,7 @@ def console_day(*, doctor: User, day: date | None = None, now: datetime | None =
     """The doctor's queue of one local day: (rows per group, how many each group holds), in one query.
 
     With `limit`, each group holds its rows `offset`+1 … `offset`+`limit` in start order (so a day of a thousand
-    appointments builds the fifty rows per group a page shows); `group` keeps one group only. The counts are
+    appointments builds only the rows per group a page shows); `group` keeps one group only. The counts are
     always the whole day's (a window COUNT over each group), for every group with at least one row.
 
     Hand-written SQL (see consult/rawsql.py): the ranking runs on the appointments and their threads only,

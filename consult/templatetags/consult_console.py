@@ -1,6 +1,6 @@
 """The doctor console's queue (group headings, rows, "show all" links), rendered in Python.
 
-A busy day shows up to 50 rows per group (200 on the page); through the template engine each row's dozen
+A busy day shows up to 25 rows per group (consult.views.console.QUEUE_PAGE); through the template engine each row's dozen
 variable look-ups and conditions cost about 0.1 ms, a fifth of the page's time budget (bench/booking.py), and
 the five groups' headings and links another ~1 ms. Every value is escaped with html.escape (what the template's
 autoescape does, without its lazy-string checks).

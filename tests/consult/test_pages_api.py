@@ -12,6 +12,7 @@ from accounts.models import AuditEvent
 from consult.models import Appointment, ConsultationMessage, Encounter, FollowUpProposal
 from consult.services.booking import appointment_book
 from consult.services.consultation import message_post
+from consult.views.console import QUEUE_PAGE
 from tests.consult.factories import AppointmentFactory, DepartmentFactory, ICD10CodeFactory, SlotFactory
 from tests.factories import DoctorFactory, PatientFactory, give_totp
 
@@ -129,13 +130,13 @@ def test_console_groups_in_sql_and_pages_each_group(client, doc, django_assert_m
     assert [r["pk"] for r in limited["waiting_online"]] == [soon.pk]
     assert [r["pk"] for r in limited["checked_in"]] == [made[60].pk]
     assert [r["pk"] for r in limited["done"]] == [made[62].pk]
-    # And the page (read now, two days before: nobody is waiting yet) shows 50 upcoming rows but the true
+    # And the page (read now, two days before: nobody is waiting yet) shows QUEUE_PAGE upcoming rows but the true
     # totals, in a bounded number of queries; ?all=1 shows every row
     client.force_login(doc)
     with django_assert_max_num_queries(30):
         response = client.get(reverse("consult:console"), {"day": day.isoformat()})
     groups = {key: (rows, n) for key, rows, n in response.context["groups"]}
-    assert len(groups["upcoming"][0]) == 50
+    assert len(groups["upcoming"][0]) == QUEUE_PAGE
     assert groups["upcoming"][1] == 61
     assert response.context["total"] == 64
     response = client.get(reverse("consult:console"), {"day": day.isoformat(), "all": "1"})
@@ -379,12 +380,12 @@ def test_console_groups_headings_and_show_all_link_in_both_languages(client, doc
     day = {"day": day_start.date().isoformat()}
     english = client.get(reverse("consult:console"), day).content.decode()
     assert "<h2>Later today (52)</h2>" in english
-    assert "Showing 50 of 52 — show all" in english
-    assert english.count('<a href="?a=') == 50
+    assert f"Showing {QUEUE_PAGE} of 52 — show all" in english
+    assert english.count('<a href="?a=') == QUEUE_PAGE
     chinese = client.get(reverse("consult:console"), day, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     with translation.override("zh-hans"):
         later, more = translation.gettext("Later today"), translation.gettext("Showing %(shown)s of %(n)s — show all")
     assert later != "Later today"
     assert f"<h2>{later} (52)</h2>" in chinese
-    assert more % {"shown": 50, "n": 52} in chinese
+    assert more % {"shown": QUEUE_PAGE, "n": 52} in chinese
     assert "show all" not in chinese
