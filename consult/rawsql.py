@@ -14,7 +14,8 @@ from django.db.models import Field, Model
 
 from platform_site.db import built_once
 
-__all__ = ["built_once", "column", "convert", "converters", "db_datetime", "fast_datetimes", "qn", "table"]
+__all__ = ["built_once", "column", "convert", "converters", "db_datetime", "fetch_all_binary", "qn",
+           "table"]
 
 def qn(name: str) -> str:
     return connection.ops.quote_name(name)
@@ -50,14 +51,31 @@ def db_datetime(value: Any) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def fast_datetimes(cursor: Any) -> None:
-    """Read timestamptz columns of this cursor with psycopg's C loader.
+def fetch_all_binary(sql: str, params: list[Any]) -> list[tuple]:
+    """All rows of one read, on PostgreSQL with server-side parameters and binary results.
 
-    Django registers a pure-Python loader on its PostgreSQL connections (to attach its time zone object);
-    it costs ~10 µs a value, i.e. most of the client's CPU for a 200-row page. The C loader returns the same
-    instants, aware, in the session's time zone (UTC, which Django sets). No effect on other backends.
+    Django's psycopg cursors bind parameters on the client and read results as text. For the console's day
+    query (bench/booking.py: 100–200 rows of 13 columns on every console page), binary results cost the server
+    less to send and Python ~1.5 ms less to read, and with server-side parameters psycopg prepares the
+    statement after its fifth run on a connection, so the server stops re-planning it (measured per query:
+    server CPU 4.8 → 4.1 ms, Python 2.6 → 0.7 ms). The psycopg cursor is swapped into Django's own cursor
+    wrapper, so query logging, execute wrappers (and the tests' query counts) and error translation still
+    apply. Values: the same as the ORM reads on PostgreSQL (aware datetimes in UTC). Other backends: a plain
+    cursor.
     """
-    if connection.vendor == "postgresql" and hasattr(cursor.cursor, "adapters"):  # psycopg 3 (not psycopg2)
-        from psycopg.types.datetime import TimestamptzLoader
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or not hasattr(cursor.cursor, "adapters"):  # psycopg 2 or not PG
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        from django.db.backends.postgresql.base import ServerBindingCursor
+        from psycopg.pq import Format
 
-        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+        binary = ServerBindingCursor(connection.connection)
+        binary.format = Format.BINARY
+        text, cursor.cursor = cursor.cursor, binary
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        finally:
+            cursor.cursor = text
+            binary.close()

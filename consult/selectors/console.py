@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -26,7 +25,7 @@ from ..models import (
     SlotKind,
     ThreadStatus,
 )
-from ..rawsql import built_once, column, convert, converters, db_datetime, fast_datetimes, qn, table
+from ..rawsql import built_once, column, convert, converters, db_datetime, fetch_all_binary, qn, table
 
 QUEUE_GROUPS = ("in_consultation", "checked_in", "waiting_online", "upcoming", "done")
 WAITING_ONLINE_FROM = timedelta(minutes=15)
@@ -103,10 +102,7 @@ def console_day(*, doctor: User, day: date | None = None, now: datetime | None =
     # The statement's text depends only on which filters apply: built once per database and kept.
     sql = built_once(f"console_day.{limit is not None}.{group is not None}",
                      lambda: _console_day_sql(limited=limit is not None, one_group=group is not None))
-    with connection.cursor() as cursor:
-        fast_datetimes(cursor)
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = fetch_all_binary(sql, params)
     start_conv, end_conv = built_once("console_day.converters", lambda: converters(Appointment, ["start", "end"]))
     tz = timezone.get_current_timezone()
     status_label = {value: str(label) for value, label in AppointmentStatus.choices}
