@@ -104,6 +104,19 @@ def __getattr__(name: str) -> Any:
 # Driver
 # --------------------------------------------------------------------------------------------------
 
+def speed_probe() -> float:
+    """CPU seconds of a fixed pure-Python loop (best of 3): how fast this shared machine's cores are right now.
+    It varied from 1.0 to 1.8 s within minutes on the reference box, which moves every absolute latency; the
+    ratios within one run are what to compare, and the probe says how to read the absolute figures."""
+    best = float("inf")
+    for _ in range(3):
+        start, x = time.process_time(), 0
+        for i in range(3_000_000):
+            x += i
+        best = min(best, time.process_time() - start)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=8)
@@ -146,8 +159,10 @@ def main() -> None:
         connection.close()
         server = start_server(args, test_name)
         args.server_pid = server.pid
+        args.speed_before = speed_probe()
         results = run_phases(args, data)
         results.append(run_pgbench(args, test_name, data))
+        args.speed_after = speed_probe()
         report(args, results)
     finally:
         if server is not None:
@@ -494,6 +509,7 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
     api, bare, page, capi, empty, pg = results
     print()
     print(f"clients {args.clients}, gunicorn sync workers {args.workers}, PostgreSQL on loopback, CONN_MAX_AGE=60")
+    print(f"speed probe (fixed loop, lower is faster): {args.speed_before:.3f} s before, {args.speed_after:.3f} s after")
     for r in results:
         print(_line(r))
     print(f"booking API / bare view throughput: {api['rps'] / bare['rps']:.2f}  (target ≥ 0.70)")
