@@ -23,7 +23,8 @@ def _user_sql() -> str:
               .order_by().values("user").annotate(n=Count("*")).values("n"))
     sql, params = User.objects.filter(pk=-1).annotate(
         unread_notifications_count=Subquery(unread, output_field=IntegerField())).query.sql_with_params()
-    assert tuple(params) == (-1,), params  # the statement's only parameter is the user's id
+    if tuple(params) != (-1,):  # the statement must take the user's id as its only parameter
+        raise RuntimeError(f"unexpected parameters in the session user statement: {params!r}")
     return sql
 
 

@@ -44,6 +44,16 @@ def _python_path_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(imports_pg, "fast_import", lambda *args, **kwargs: None)
 
 
+def _assert_python_path_stores_the_same(monkeypatch, records: str) -> None:  # type: ignore[no-untyped-def]
+    """What the fast path stored equals what the Python path stores from the same roster and records file."""
+    fast = _stored()
+    _wipe()
+    _python_path_only(monkeypatch)
+    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
+    assert campus_import(files=[("logistics.csv", records.encode())]).ok
+    assert _stored() == fast
+
+
 @pytest.fixture(scope="module")
 def synth_dir(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     out = tmp_path_factory.mktemp("synth")
@@ -87,12 +97,7 @@ def test_files_the_fast_path_cannot_vouch_for_go_through_the_python_parser(monke
     report = campus_import(files=[("logistics.csv", records.encode())])
     assert report.ok, (reason, report.errors)
     assert slow == ["logistics.csv"], reason
-    fast = _stored()
-    _wipe()
-    _python_path_only(monkeypatch)
-    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
-    assert campus_import(files=[("logistics.csv", records.encode())]).ok
-    assert _stored() == fast
+    _assert_python_path_stores_the_same(monkeypatch, records)
 
 
 @pytest.mark.postgres
@@ -127,12 +132,7 @@ def test_thousands_separators_spaces_and_yuan_signs_take_the_fast_path(monkeypat
     assert (report.files[0].rows_stored, report.files[0].missing_values) == (7, 2)
     assert sorted(Record.objects.values_list("value", flat=True), key=str) == [
         1200.5, 1200.5, 12000.0, 7.25, 8.0, None, None]
-    fast = _stored()
-    _wipe()
-    _python_path_only(monkeypatch)
-    assert campus_import(files=[("roster.csv", ROSTER.encode())]).ok
-    assert campus_import(files=[("logistics.csv", records.encode())]).ok
-    assert _stored() == fast
+    _assert_python_path_stores_the_same(monkeypatch, records)
 
 
 @pytest.mark.postgres
