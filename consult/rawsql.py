@@ -17,6 +17,7 @@ from platform_site.db import built_once
 __all__ = ["built_once", "column", "convert", "converters", "db_datetime", "fetch_all_binary", "qn",
            "table"]
 
+
 def qn(name: str) -> str:
     return connection.ops.quote_name(name)
 

@@ -1,8 +1,8 @@
 """The doctor console's queue (group headings, rows, "show all" links), rendered in Python.
 
-A busy day shows up to 25 rows per group (consult.views.console.QUEUE_PAGE); through the template engine each row's dozen
-variable look-ups and conditions cost about 0.1 ms, a fifth of the page's time budget (bench/booking.py), and
-the five groups' headings and links another ~1 ms. Every value is escaped with html.escape (what the template's
+A busy day shows up to 25 rows per group (consult.views.console.QUEUE_PAGE); through the template engine each
+row's dozen variable look-ups and conditions cost about 0.1 ms, a fifth of the page's time budget
+(bench/booking.py), and the five groups' headings and links another ~1 ms. Every value is escaped with html.escape (what the template's
 autoescape does, without its lazy-string checks).
 """
 from __future__ import annotations
@@ -42,11 +42,10 @@ def queue_groups(groups: list[tuple[str, list[dict[str, Any]], int]], selected_p
     return mark_safe("".join(parts))  # noqa: S308 - built from escaped values only
 
 
-@register.simple_tag
 def queue_items(items: list[dict[str, Any]], selected_pk: int | None, day_param: str) -> SafeString:
     """<li> rows of one queue group: time and patient (link selecting the row), kind, status, ✓ if an
-    encounter is written; the selected row is marked `current`. Every value is HTML-escaped; the few distinct
-    labels and times once per call (a busy group repeats them on every row), the names row by row."""
+    encounter is written; the selected row is marked `current`. Every value is HTML-escaped; a value seen before
+    in the group (labels repeat on every row) is escaped once."""
     day = escape(str(day_param))
     current = ' class="current"'
     seen: dict[str, str] = {}
