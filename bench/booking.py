@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,6 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
@@ -225,7 +225,8 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                     end=s.end, kind=s.kind, status=statuses[i % len(statuses)], reason="Bench visit")
         for i, s in enumerate(day)], batch_size=2000)
 
-    session = SessionStore()
+    # The platform's own session engine (accounts.sessions), as the server will read it.
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(console_doctor.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = console_doctor.get_session_auth_hash()
