@@ -4,7 +4,8 @@ here while that person has no TOTP authenticator (REQUIRE_STAFF_MFA). Patients' 
 
 The token's user is read with one statement compiled once per database (platform_site.db.built_once): DRF's
 `Token.objects.select_related("user").get(key=…)` spent ~1.1 ms of CPU per API request building the query,
-the same statement read through a RawQuerySet ~0.4 ms (bench/booking.py). Same rows, same converters."""
+the same statement read through a RawQuerySet ~0.4 ms, through platform_site.db.CompiledRead less again
+(bench/booking.py). Same rows, same converters."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,21 +16,21 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from platform_site.db import built_once
+from platform_site.db import CompiledRead, built_once
 
 from .models import User
 from .selectors import staff_without_required_mfa
 from .services import audit_denied
 
 
-def _token_user_sql() -> str:
-    return User.objects.filter(auth_token__key="?").query.sql_with_params()[0]
+def _token_user_read() -> CompiledRead:
+    return CompiledRead(User.objects.filter(auth_token__key="?"), ("?",))
 
 
 def user_for_token(key: str) -> tuple[User, Token] | None:
     """The user owning API token `key` and the token (its user cached; its other fields are loaded on first
     access, as with .only()), or None."""
-    user = next(iter(User.objects.raw(built_once("accounts.token_user", _token_user_sql), [key])), None)
+    user = built_once("accounts.token_user", _token_user_read).first([key])
     if user is None:
         return None
     token = Token.from_db(connection.alias, ["key", "user_id"], [key, user.pk])
