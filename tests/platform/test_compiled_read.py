@@ -33,10 +33,12 @@ def test_the_instance_equals_the_orms_with_converted_values_and_annotations():
     user = read.first([patient.pk])
     expected = User.objects.get(pk=patient.pk)
     assert _fields(user) == _fields(expected)
-    assert user.last_login.tzinfo is not None and user.last_login == patient.last_login
+    assert user.last_login.tzinfo is not None
+    assert user.last_login == patient.last_login
     assert isinstance(user.is_active, bool)
     assert user.unread == 2
-    assert user._state.adding is False and user._state.db == "default"
+    assert user._state.adding is False
+    assert user._state.db == "default"
     assert read.first([10**9]) is None
 
 
