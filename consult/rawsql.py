@@ -12,7 +12,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Field, Model
 
-from platform_site.db import built_once
+from platform_site.db import built_once, convert
 
 __all__ = ["built_once", "column", "convert", "converters", "db_datetime", "fetch_all_binary", "qn",
            "table"]
@@ -38,13 +38,6 @@ def converters(model: type[Model], fields: list[str], alias: str = "") -> list[t
         col = field.get_col(alias or model._meta.db_table)
         out.append((col, connection.ops.get_db_converters(col) + field.get_db_converters(connection)))
     return out
-
-
-def convert(value: Any, conv: tuple[Any, list]) -> Any:
-    col, funcs = conv
-    for func in funcs:
-        value = func(value, col, connection)
-    return value
 
 
 def db_datetime(value: Any) -> Any:

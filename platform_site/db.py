@@ -27,6 +27,15 @@ def built_once(key: str, build: Callable[[], T]) -> T:
         return value
 
 
+def convert(value: Any, conv: tuple[Any, list]) -> Any:
+    """`value` as read by the backend, through a column's converters `conv` = (expression, functions), in the
+    order the ORM's compiler applies them."""
+    expression, funcs = conv
+    for func in funcs:
+        value = func(value, expression, connection)
+    return value
+
+
 class CompiledRead:
     """One row of a model read by a statement compiled once from a queryset: the same SQL, the same column
     converters and the same instance (`Model.from_db`, annotations set as attributes) as the ORM would give.
@@ -49,7 +58,7 @@ class CompiledRead:
         self.sql = sql
         self.attnames = [select[i][0].target.attname for i in model_positions]
         self.annotations = sorted(annotations.items(), key=lambda item: item[1])
-        self.converters = [(i, funcs, expression) for i, (funcs, expression) in
+        self.converters = [(i, (expression, funcs)) for i, (funcs, expression) in
                            compiler.get_converters([expression for expression, _sql, _alias in
                                                     select[:compiler.col_count]]).items()]
 
@@ -61,11 +70,8 @@ class CompiledRead:
             return None
         if self.converters:
             row = list(row)
-            for i, funcs, expression in self.converters:
-                value = row[i]
-                for func in funcs:
-                    value = func(value, expression, connection)
-                row[i] = value
+            for i, conv in self.converters:
+                row[i] = convert(row[i], conv)
         instance = self.model.from_db(connection.alias, self.attnames, row[:len(self.attnames)])
         for name, position in self.annotations:
             setattr(instance, name, row[position])
