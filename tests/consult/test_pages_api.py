@@ -238,6 +238,21 @@ def test_consultation_flow_pages_poll_and_attachment(client, patient, doc):
     assert ConsultationMessage.objects.count() == 1
 
 
+def test_a_consultation_not_open_yet_says_when_it_opens_in_both_languages(client, patient, doc, settings):
+    settings.CONSULT_THREAD_OPENS_MINUTES = 15
+    appointment = _online(patient, doc, minutes=3 * 60)
+    opens = timezone.localtime(appointment.start - timedelta(minutes=15)).strftime("%Y-%m-%d %H:%M")
+    client.force_login(patient)
+    url = reverse("consult:consultation", args=[appointment.pk])
+    page = client.get(url).content.decode()
+    assert f"The consultation opens at {opens}" in page
+    assert 'data-testid="message-body"' not in page
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"问诊将于 {opens} 开放" in page
+    assert client.post(url, {"body": "Too early"}).status_code == 302
+    assert ConsultationMessage.objects.count() == 0
+
+
 def test_api_bad_attachments_and_foreign_thread(api_client, patient, doctor):
     appointment = _online(patient, doctor)
     url = reverse("api-consult-thread", args=[appointment.pk])
