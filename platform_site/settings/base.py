@@ -74,14 +74,18 @@ TEMPLATES = [
 ]
 
 # SQLite by default; DATABASE_URL=postgres://… switches to PostgreSQL (psycopg 3).
+SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections: measured 8-10x faster per request on these machines (MACHINE-NOTES).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    # SQLite shared by the web server, the worker and the scheduler (`make run`): a transaction that reads and
+    # then writes could not wait for another writer ("database is locked" at once, the busy timeout does not
+    # apply to that upgrade); BEGIN IMMEDIATE takes the write lock up front and waits up to `timeout` seconds.
+    # WAL lets readers go on while one process writes.
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
