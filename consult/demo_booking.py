@@ -40,9 +40,9 @@ DEPARTMENTS = [
 ]
 DOCTORS = [
     ("doctor@demo.medplatform.test", "internal-medicine", None, "Respiratory infections, hypertension"),
-    ("dr.wang@demo.medplatform.test", "paediatrics", "Dr Demo Wang 王医生", "Childhood asthma, fever"),
-    ("dr.chen@demo.medplatform.test", "cardiology", "Dr Demo Chen 陈医生", "Hypertension, arrhythmia"),
-    ("dr.zhao@demo.medplatform.test", "endocrinology", "Dr Demo Zhao 赵医生", "Diabetes, thyroid disease"),
+    ("dr.wang@demo.medplatform.test", "paediatrics", "Dr Demo Wang 王医生", "Childhood asthma, fever · 儿童哮喘、发热"),
+    ("dr.chen@demo.medplatform.test", "cardiology", "Dr Demo Chen 陈医生", "Hypertension, arrhythmia · 高血压、心律失常"),
+    ("dr.zhao@demo.medplatform.test", "endocrinology", "Dr Demo Zhao 赵医生", "Diabetes, thyroid disease · 糖尿病、甲状腺疾病"),
 ]
 # (weekday, start, end, minutes, kind) for every demo doctor: mornings online, afternoons in person.
 WEEK = [(d, time(9), time(12), 20, SlotKind.ONLINE) for d in range(5)] + [
@@ -89,7 +89,7 @@ def seed(stdout=None) -> None:  # type: ignore[no-untyped-def]
         user = User.objects.filter(email=email).first()
         if user is None:
             user = user_create(email=email, password=DEMO_PASSWORD, role=Role.DOCTOR, full_name=name or email,
-                               profile={"licence_number": f"DEMO-DOC-{i + 1:04d}", "title": "Attending physician",
+                               profile={"licence_number": f"DEMO-DOC-{i + 1:04d}", "title": "Attending physician · 主治医师",
                                         "fee": "60.00", "specialties": specialties})
         profile = user.doctor_profile
         if profile.department_id is None:
