@@ -25,11 +25,12 @@ def encounter_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
         appointment = appointment_for_doctor(doctor=request.user, appointment_id=appointment_id)
     except NotFound:
         raise Http404 from None
-    encounter = Encounter.objects.filter(appointment=appointment).prefetch_related("diagnoses").first()
+    encounter = Encounter.objects.filter(appointment=appointment).prefetch_related("diagnoses__code").first()
     initial = {}
     if encounter is not None:
         initial = {f: getattr(encounter, f) for f in NOTE_FIELDS}
-        initial["diagnoses"] = ", ".join(d.code_id for d in encounter.diagnoses.order_by("-is_primary", "id"))
+        current = sorted(encounter.diagnoses.all(), key=lambda d: (not d.is_primary, d.pk))
+        initial["diagnoses"] = ", ".join(d.code_id for d in current)
     form = EncounterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         notes = {f: form.cleaned_data[f] for f in NOTE_FIELDS}
@@ -49,6 +50,7 @@ def encounter_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
             return redirect("consult:encounter_detail", encounter_id=encounter.pk)
     return render(request, "consult/encounter_form.html", {
         "form": form, "appointment": appointment, "encounter": encounter,
+        "current_codes": [d.code for d in current] if encounter is not None else [],
     })
 
 

@@ -345,6 +345,22 @@ def test_message_post_through_service_then_api_read_audited(api_client, patient,
     assert AuditEvent.objects.filter(action="read", object_type="consultation").count() == before + 1
 
 
+def test_amending_an_encounter_shows_its_diagnoses_by_name_in_both_languages(client, patient, doc):
+    ICD10CodeFactory()
+    appointment = AppointmentFactory(patient=patient, booked_by=patient, slot=SlotFactory(doctor=doc))
+    client.force_login(doc)
+    url = reverse("consult:encounter_edit", args=[appointment.pk])
+    first = client.get(url).content.decode()
+    assert 'data-testid="chosen-codes"></ul>' in first  # nothing chosen yet
+    client.post(url, {"chief_complaint": "Cough", "diagnoses": "J06.9"})
+    assert Encounter.objects.get().diagnoses.get().code_id == "J06.9"
+    page = client.get(url).content.decode()
+    chosen = page.split('data-testid="chosen-codes">', 1)[1].split("</ul>", 1)[0]
+    assert "<code>J06.9</code> Acute upper respiratory infection, unspecified" in chosen
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<code>J06.9</code> 急性上呼吸道感染" in page.split('data-testid="chosen-codes">', 1)[1]
+
+
 def test_schedule_page_adds_hours_and_patient_sees_encounter_link(client, doc, patient):
     client.force_login(doc)
     r = client.post(reverse("consult:schedule"), {"form": "schedule", "weekday": 2, "start_time": "09:00",

@@ -62,6 +62,7 @@ def test_find_book_consult_encounter_follow_up(new_page, live_server, login_as):
     doc.get_by_test_id("icd10-search").fill("上呼吸道")
     doc.get_by_test_id("icd10-option").first.click()
     expect(doc.locator("#id_diagnoses")).to_have_value("J06.9")
+    expect(doc.get_by_test_id("chosen-codes")).to_contain_text("J06.9")  # the picked code, named, under the field
     with doc.expect_navigation():
         doc.get_by_role("button", name="Save encounter").click()
     expect(doc.get_by_test_id("diagnoses")).to_contain_text("J06.9")
