@@ -81,6 +81,11 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         ctx["distribution"] = _distribution(results, LABELS)
         ctx["visible"] = results.count()
         ctx["other_runs"] = selectors.runs_visible_to(request.user).filter(status=RunStatus.DONE).exclude(id=run.id)
+        # Per grouping (gender, province): only the (dimension, row) pairs whose gap passes the threshold.
+        ctx["fairness_flags"] = {
+            by: [(dim, row) for dim, rows in per_dim.items() for row in rows if row.get("flagged")]
+            for by, per_dim in (run.metrics or {}).get("fairness", {}).items()
+        }
     return render(request, "portraits/run.html", ctx)
 
 

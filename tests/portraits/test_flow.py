@@ -74,6 +74,13 @@ def test_recovery_scoping_pages_and_alerts(cohort, client):  # type: ignore[no-u
     # The run page charts only the counsellor's students.
     run_page = client.get(reverse("portraits:run", args=[run.id]))
     assert sum(run_page.context["distribution"]["learning"].values()) == len(mine)
+    # Fairness: every flagged gap of the run is a row; a grouping without any says so instead of an empty table.
+    fairness = run.metrics["fairness"]
+    flagged = {by: sum(bool(row.get("flagged")) for rows in per_dim.values() for row in rows)
+               for by, per_dim in fairness.items()}
+    html = run_page.content.decode()
+    assert html.count('data-testid="fairness-flag"') == sum(flagged.values())
+    assert html.count('data-testid="fairness-none"') == sum(1 for n in flagged.values() if n == 0)
     export = client.get(reverse("portraits:export", args=[run.id]))
     assert len(b"".join(export.streaming_content).decode().strip().splitlines()) == len(mine) + 1
 
