@@ -193,6 +193,14 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
 
+    @property
+    def sex_label(self) -> str:
+        """The sex in the reader's language when it is one of the platform's values (peers send the same codes);
+        any other value as received."""
+        from accounts.models import Sex
+
+        return str(Sex(self.sex).label) if self.sex in Sex.values else self.sex
+
 
 class EventKind(models.TextChoices):
     VIEW = "view", _("View")

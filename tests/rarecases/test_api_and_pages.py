@@ -113,6 +113,19 @@ def test_search_page_query_count_does_not_grow_with_results(client, doc, django_
     assert resp.content.count(b'data-testid="case-link"') == 3
 
 
+def test_search_and_case_pages_show_the_sex_in_the_readers_language(client, doc) -> None:  # type: ignore[no-untyped-def]
+    from rarecases.services import rare_case_confirm
+
+    case = rare_case_confirm(doctor=(e := encounter(doctor=doc)).doctor, encounter=e)
+    Case.objects.filter(pk=case.pk).update(sex="female")
+    client.force_login(doc)
+    zh = client.get("/rarecases/?code=E70", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "· 女" in zh
+    en = client.get(f"/rarecases/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "· Female" in en
+    assert Case(sex="x-peer").sex_label == "x-peer"  # a value the platform does not know is shown as received
+
+
 def test_pages_refuse_patients(client) -> None:  # type: ignore[no-untyped-def]
     p = PatientFactory()
     client.force_login(p)
