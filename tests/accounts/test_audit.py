@@ -107,6 +107,23 @@ def test_control_characters_are_escaped():
     assert audit_chain_verify().ok
 
 
+def test_who_accessed_my_data_names_the_person_role_and_record_in_the_readers_language(client):
+    from tests.factories import DoctorFactory
+
+    alice, doctor = PatientFactory(), DoctorFactory(full_name="Dr Test Reader")
+    audit_record(actor=doctor, action="read", object_type="pharmacy.order", object_id="42", subject=alice)
+    audit_record(actor=doctor, action="read", object_type="some.new_type", object_id="7", subject=alice)
+    client.force_login(alice)
+    en = client.get(reverse("access_log"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>Dr Test Reader · Doctor</td>" in en
+    assert "<td>medicine order 42</td>" in en
+    assert "<td>some.new_type 7</td>" in en  # a type without a name is shown as stored
+    assert doctor.email not in en
+    zh = client.get(reverse("access_log"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<td>Dr Test Reader · 医生</td>" in zh
+    assert "<td>药品订单 42</td>" in zh
+
+
 def test_who_accessed_my_record_shows_only_my_entries(client):
     alice, bob = PatientFactory(), PatientFactory()
     audit_record(actor=bob, action="read", object_type="record", object_id="record-of-alice-xyz", subject=alice)
