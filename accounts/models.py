@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -107,7 +108,7 @@ class DoctorProfile(models.Model):
         "consult.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="doctors",
         verbose_name=_("department"),
     )
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(pgettext_lazy("doctor", "title"), max_length=100, blank=True)
     specialties = models.CharField(_("specialties"), max_length=255, blank=True)
     languages = models.CharField(_("languages"), max_length=100, blank=True, default="English, 中文")
     licence_number = models.CharField(_("licence number"), max_length=50, unique=True)

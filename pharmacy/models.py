@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -284,7 +284,7 @@ class OrderEvent(models.Model):
     """Every status change of an order: who, when, from what to what, why."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(_("from"), max_length=20, choices=OrderStatus.choices, blank=True)
+    from_status = models.CharField(pgettext_lazy("status change", "from"), max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+", verbose_name=_("by"))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import AlertState
 
@@ -34,4 +35,4 @@ class RunForm(forms.Form):
 
 class AlertForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), choices=AlertState.choices)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=pgettext_lazy("alert", "Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Cast, Concat, ExtractYear
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Source(models.TextChoices):
@@ -234,9 +235,11 @@ class InterventionRule(models.Model):
 
 
 class AlertState(models.TextChoices):
-    OPEN = "open", _("Open")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    RESOLVED = "resolved", _("Resolved")
+    # A context of their own: other apps' catalogues translate "Open" (a link) and "Resolved" (a health problem)
+    # differently, and Django merges every app's catalogue into one.
+    OPEN = "open", pgettext_lazy("alert state", "Open")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("alert state", "Acknowledged")
+    RESOLVED = "resolved", pgettext_lazy("alert state", "Resolved")
 
 
 class Alert(models.Model):

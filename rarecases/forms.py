@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SearchForm(forms.Form):
@@ -19,7 +20,7 @@ class ConfirmForm(forms.Form):
                                max_length=5000)
     treatment = forms.CharField(label=_("Treatment"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
                                 max_length=5000)
-    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+    outcome = forms.CharField(label=pgettext_lazy("clinical", "Outcome"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
                               max_length=5000)
     phenotypes = forms.CharField(label=_("Phenotype terms (HPO ids, e.g. HP:0001250)"), required=False,
                                  max_length=1000)

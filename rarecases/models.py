@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlatformProfile(models.Model):
@@ -351,7 +352,7 @@ class ShareDecision(models.Model):
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
-    DELIVERED = "delivered", _("Delivered")
+    DELIVERED = "delivered", pgettext_lazy("federation delivery", "Delivered")
     REJECTED = "rejected", _("Rejected by the peer")
 
 

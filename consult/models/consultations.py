@@ -4,12 +4,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = ["ConsultationThread", "ThreadStatus", "ConsultationMessage"]
 
 
 class ThreadStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("consultation status", "Open")
     CLOSED = "closed", _("Closed")
 
 

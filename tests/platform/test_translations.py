@@ -40,3 +40,34 @@ def test_every_extracted_string_has_a_chinese_translation(tmp_path):
     missing = {str(po.relative_to(copy)): _entries(po, "--untranslated") + _entries(po, "--only-fuzzy")
                for po in catalogues}
     assert {k: v for k, v in missing.items() if v} == {}
+
+
+def _catalogue(po: Path) -> dict[tuple[str | None, str], str]:
+    """(context, msgid) -> msgstr of one .po file (obsolete entries left out)."""
+    import re
+
+    out = {}
+    for block in po.read_text(encoding="utf-8").split("\n\n"):
+        if block.lstrip().startswith("#~"):
+            continue
+        entry = re.search(r'^msgid ((?:".*"\n?)+)msgstr ((?:".*"\n?)+)', block + "\n", re.M)
+        if entry is None:
+            continue
+        msgid = "".join(re.findall(r'"(.*)"', entry.group(1)))
+        context = re.search(r'^msgctxt "(.*)"$', block, re.M)
+        if msgid:
+            out[(context.group(1) if context else None, msgid)] = "".join(re.findall(r'"(.*)"', entry.group(2)))
+    return out
+
+
+def test_no_string_is_translated_two_ways_across_the_apps():
+    """Django merges every app's catalogue into one (the first installed app wins), so the same English string
+    translated differently in two apps shows the wrong one in one of them ("Open" as a link and as a state,
+    "Times" as times of day and as a count). Different meanings need a context (pgettext / translate context)."""
+    catalogues = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")) + [ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"]
+    seen: dict[tuple[str | None, str], dict[str, str]] = {}
+    for po in catalogues:
+        for key, text in _catalogue(po).items():
+            seen.setdefault(key, {})[str(po.relative_to(ROOT).parts[0])] = text
+    conflicts = {key: apps for key, apps in seen.items() if len(set(apps.values())) > 1}
+    assert conflicts == {}
