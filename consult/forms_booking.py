@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import SlotKind, Weekday
 
@@ -30,7 +31,7 @@ class LeaveForm(forms.Form):
 class EncounterForm(forms.Form):
     chief_complaint = forms.CharField(label=_("Chief complaint"), widget=forms.Textarea(attrs={"rows": 2}),
                                       required=False)
-    history = forms.CharField(label=_("History"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    history = forms.CharField(label=pgettext_lazy("medical", "History"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     assessment = forms.CharField(label=_("Assessment"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     plan = forms.CharField(label=_("Plan"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import DrugCategory
 
@@ -35,4 +36,4 @@ class ShipForm(forms.Form):
 
 class RestockForm(forms.Form):
     quantity = forms.IntegerField(label=_("Packs received"), min_value=1, max_value=100_000)
-    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+    note = forms.CharField(label=pgettext_lazy("remark", "Note"), max_length=255, required=False)

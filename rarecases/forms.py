@@ -31,7 +31,7 @@ class ConfirmForm(forms.Form):
 
 class CiteForm(forms.Form):
     appointment = forms.ModelChoiceField(label=_("Consultation"), queryset=None)  # type: ignore[arg-type]
-    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+    note = forms.CharField(label=pgettext_lazy("remark", "Note"), required=False, max_length=300)
 
     def __init__(self, *args: Any, appointments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "Department", "Slot", "SlotKind", "Appointment", "AppointmentStatus", "ACTIVE_APPOINTMENT_STATUSES",
@@ -148,7 +149,7 @@ class WeeklySchedule(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=SlotKind.choices, default=SlotKind.ONLINE)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("schedule", "active"), default=True)
 
     class Meta:
         ordering = ["doctor", "weekday", "start_time"]

@@ -71,3 +71,19 @@ def test_no_string_is_translated_two_ways_across_the_apps():
             seen.setdefault(key, {})[str(po.relative_to(ROOT).parts[0])] = text
     conflicts = {key: apps for key, apps in seen.items() if len(set(apps.values())) > 1}
     assert conflicts == {}
+
+
+def test_every_translation_we_wrote_is_the_one_shown():
+    """Django's own and the libraries' catalogues (admin, allauth, DRF) are merged before the apps' ones for the
+    same string: ours must either agree with them or carry a context ("Note" is 注意 in Django's, 备注 here)."""
+    from django.utils import translation
+
+    catalogues = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")) + [ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"]
+    overridden = []
+    with translation.override("zh-hans"):
+        for po in catalogues:
+            for (context, msgid), text in _catalogue(po).items():
+                shown = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+                if text and shown != text:
+                    overridden.append((str(po.relative_to(ROOT).parts[0]), context, msgid, text, shown))
+    assert overridden == []
