@@ -51,6 +51,22 @@ def diagnoses_resolve(raw_codes: list[str]) -> list[ICD10Code]:
     return [found[c] for c in wanted]
 
 
+def diagnosis_codes_split(raw: str) -> list[str]:
+    """The codes typed in the form's one field: comma-separated, the Chinese comma accepted, blanks dropped."""
+    return [c for c in raw.replace("，", ",").split(",") if c.strip()]
+
+
+def diagnoses_known(raw: str) -> list[ICD10Code]:
+    """For showing a form's diagnoses by name: the codes of `raw` that are in the code list, in order, once each.
+    Unlike diagnoses_resolve, a malformed or unknown code is skipped (the form shows its own error for it)."""
+    wanted: list[str] = []
+    for code in map(normalise_code, diagnosis_codes_split(raw)):
+        if code and code not in wanted:
+            wanted.append(code)
+    found = {c.code: c for c in ICD10Code.objects.filter(code__in=wanted)}
+    return [found[c] for c in wanted if c in found]
+
+
 def _write_diagnoses(encounter: Encounter, codes: list[ICD10Code]) -> None:
     encounter.diagnoses.all().delete()
     EncounterDiagnosis.objects.bulk_create([

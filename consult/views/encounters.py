@@ -25,16 +25,15 @@ def encounter_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
         appointment = appointment_for_doctor(doctor=request.user, appointment_id=appointment_id)
     except NotFound:
         raise Http404 from None
-    encounter = Encounter.objects.filter(appointment=appointment).prefetch_related("diagnoses__code").first()
+    encounter = Encounter.objects.filter(appointment=appointment).prefetch_related("diagnoses").first()
     initial = {}
     if encounter is not None:
         initial = {f: getattr(encounter, f) for f in NOTE_FIELDS}
-        current = sorted(encounter.diagnoses.all(), key=lambda d: (not d.is_primary, d.pk))
-        initial["diagnoses"] = ", ".join(d.code_id for d in current)
+        initial["diagnoses"] = ", ".join(d.code_id for d in encounter.diagnoses.order_by("-is_primary", "id"))
     form = EncounterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         notes = {f: form.cleaned_data[f] for f in NOTE_FIELDS}
-        codes = [c for c in form.cleaned_data["diagnoses"].replace("，", ",").split(",") if c.strip()]
+        codes = svc.diagnosis_codes_split(form.cleaned_data["diagnoses"])
         try:
             if encounter is None:
                 encounter = svc.encounter_record(doctor=request.user, appointment_id=appointment.pk, notes=notes,
@@ -50,7 +49,8 @@ def encounter_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
             return redirect("consult:encounter_detail", encounter_id=encounter.pk)
     return render(request, "consult/encounter_form.html", {
         "form": form, "appointment": appointment, "encounter": encounter,
-        "current_codes": [d.code for d in current] if encounter is not None else [],
+        # The field's codes by name: the saved ones, or what was typed when the form comes back with an error.
+        "current_codes": svc.diagnoses_known(form["diagnoses"].value() or ""),
     })
 
 

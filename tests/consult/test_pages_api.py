@@ -359,6 +359,13 @@ def test_amending_an_encounter_shows_its_diagnoses_by_name_in_both_languages(cli
     assert "<code>J06.9</code> Acute upper respiratory infection, unspecified" in chosen
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "<code>J06.9</code> 急性上呼吸道感染" in page.split('data-testid="chosen-codes">', 1)[1]
+    # Back with an error: the list names what was typed (known codes only), not what is saved.
+    ICD10CodeFactory(code="R05", name_en="Cough", name_zh="咳嗽")
+    back = client.post(url, {"chief_complaint": "Cough", "diagnoses": "r05, XX", "reason": "add cough"})
+    chosen = back.content.decode().split('data-testid="chosen-codes">', 1)[1].split("</ul>", 1)[0]
+    assert "<code>R05</code> Cough" in chosen
+    assert "J06.9" not in chosen
+    assert Encounter.objects.get().diagnoses.get().code_id == "J06.9"  # nothing saved
 
 
 def test_schedule_page_adds_hours_and_patient_sees_encounter_link(client, doc, patient):

@@ -21,7 +21,7 @@ from consult.services.consultation import (
     message_post,
     thread_close,
 )
-from consult.services.encounters import encounter_amend, encounter_read, encounter_record
+from consult.services.encounters import diagnoses_known, encounter_amend, encounter_read, encounter_record
 from consult.services.icd10 import icd10_search, normalise_code
 from tests.consult.factories import ICD10CodeFactory, SlotFactory
 from tests.factories import DoctorFactory, PatientFactory
@@ -186,3 +186,12 @@ def test_malformed_or_unknown_icd10_changes_nothing(online):
         assert exc.value.code == code
     assert Encounter.objects.count() == 0
     assert EncounterDiagnosis.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_diagnoses_known_names_the_typed_codes_in_order_once_skipping_bad_ones():
+    ICD10CodeFactory()
+    ICD10CodeFactory(code="R05", name_en="Cough", name_zh="咳嗽")
+    found = diagnoses_known("r05，J069, XX, J06.9, Z99.9, ")
+    assert [c.code for c in found] == ["R05", "J06.9"]
+    assert diagnoses_known("") == []

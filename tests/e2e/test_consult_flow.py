@@ -63,6 +63,10 @@ def test_find_book_consult_encounter_follow_up(new_page, live_server, login_as):
     doc.get_by_test_id("icd10-option").first.click()
     expect(doc.locator("#id_diagnoses")).to_have_value("J06.9")
     expect(doc.get_by_test_id("chosen-codes")).to_contain_text("J06.9")  # the picked code, named, under the field
+    doc.locator("#id_diagnoses").fill("")                                # deleted from the field: gone from the list
+    expect(doc.get_by_test_id("chosen-codes")).not_to_contain_text("J06.9")
+    doc.get_by_test_id("icd10-option").first.click()
+    expect(doc.locator("#id_diagnoses")).to_have_value("J06.9")
     with doc.expect_navigation():
         doc.get_by_role("button", name="Save encounter").click()
     expect(doc.get_by_test_id("diagnoses")).to_contain_text("J06.9")
