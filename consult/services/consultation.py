@@ -80,8 +80,13 @@ def consultation_read(*, user: User, appointment_id: int, after_id: int = 0
     return thread, messages
 
 
+def thread_opens_at(thread: ConsultationThread) -> datetime:
+    """When the patient and the doctor may start writing: opens_before() ahead of the appointment."""
+    return thread.appointment.start - opens_before()
+
+
 def thread_is_open(thread: ConsultationThread, now: datetime) -> bool:
-    return thread.status == ThreadStatus.OPEN and now >= thread.appointment.start - opens_before()
+    return thread.status == ThreadStatus.OPEN and now >= thread_opens_at(thread)
 
 
 @dataclass

@@ -39,7 +39,7 @@ def consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "thread": thread, "appointment": thread.appointment, "thread_messages": thread_messages,
         "last_id": thread_messages[-1].pk if thread_messages else 0,
         "is_open": svc.thread_is_open(thread, timezone.now()),
-        "opens_at": thread.appointment.start - svc.opens_before(),
+        "opens_at": svc.thread_opens_at(thread),
         "max_mb": svc.max_attachment_bytes() // (1024 * 1024),
     })
 
