@@ -113,12 +113,16 @@ def test_who_accessed_my_data_names_the_person_role_and_record_in_the_readers_la
     alice, doctor = PatientFactory(), DoctorFactory(full_name="Dr Test Reader")
     audit_record(actor=doctor, action="read", object_type="pharmacy.order", object_id="42", subject=alice)
     audit_record(actor=doctor, action="read", object_type="some.new_type", object_id="7", subject=alice)
+    audit_record(actor=None, actor_label="peer:hospital-b", action="read", object_type="rarecases.case",
+                 object_id="9", subject=alice)
     client.force_login(alice)
     en = client.get(reverse("access_log"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<td>Dr Test Reader · Doctor</td>" in en
     assert "<td>medicine order 42</td>" in en
     assert "<td>some.new_type 7</td>" in en  # a type without a name is shown as stored
     assert doctor.email not in en
+    assert "<td>peer:hospital-b</td>" in en  # no account behind the entry: the label stored with it
+    assert "<td>rare case 9</td>" in en
     zh = client.get(reverse("access_log"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "<td>Dr Test Reader · 医生</td>" in zh
     assert "<td>药品订单 42</td>" in zh
