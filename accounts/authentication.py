@@ -19,8 +19,8 @@ from rest_framework.authtoken.models import Token
 from platform_site.db import CompiledRead, built_once
 
 from .models import User
+from .policy import RoleRefused, refuse
 from .selectors import staff_without_required_mfa
-from .services import audit_denied
 
 
 def _token_user_read() -> CompiledRead:
@@ -47,7 +47,9 @@ class MfaAwareTokenAuthentication(TokenAuthentication):
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         if staff_without_required_mfa(user):   # checks the role first: no query for patients
-            audit_denied(actor=user, object_type="api_token", object_id=str(user.pk), subject=None,
-                         reason="staff token without MFA")
-            raise exceptions.PermissionDenied(_("Multi-factor authentication must be set up first."))
+            try:
+                refuse(actor=user, object_type="api_token", object_id=str(user.pk), reason="mfa_required",
+                       rule="staff_mfa", status=403)
+            except RoleRefused:
+                raise exceptions.PermissionDenied(_("Multi-factor authentication must be set up first.")) from None
         return user, token

@@ -117,6 +117,9 @@ def _encounter(patient: User, doctor: User, days_ago: int, complaint: str) -> En
         enc = Encounter.objects.create(patient=patient, doctor=doctor, chief_complaint=complaint,
                                        occurred_at=timezone.now() - dt.timedelta(days=days_ago),
                                        assessment=MARK)
+    from .services.care import care_contact_record
+
+    care_contact_record(patient_id=patient.pk, doctor_id=doctor.pk, at=enc.occurred_at)
     return enc
 
 

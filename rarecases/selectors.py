@@ -10,9 +10,11 @@ from django.db.models import Case as DBCase
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.errors import NotFound
-from accounts.models import Role, User
+from accounts.models import User
 
 from .models import (
     USAGE_KINDS,
@@ -53,12 +55,15 @@ def profile_get() -> PlatformProfile:
 
 
 def encounter_for_doctor(*, doctor: User, encounter_id: int) -> Any:
-    """The encounter with its patient profile and diagnoses, if `doctor` wrote it (else NotFound)."""
-    from consult.selectors.clinical import encounter_of_doctor
+    """The encounter with its patient profile and diagnoses, if `doctor` wrote it; anyone else is refused
+    (audited) as not found."""
+    from consult.selectors.clinical import encounter_by_id
 
-    enc = encounter_of_doctor(doctor=doctor, encounter_id=encounter_id)
-    if enc is None:
-        raise NotFound("Encounter not found.")
+    enc = encounter_by_id(encounter_id=encounter_id)
+    decision = (policy.author(doctor, author_id=enc.doctor_id) if enc is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "author"))
+    policy.require(decision, actor=doctor, object_type="encounter", object_id=encounter_id,
+                   action=policy.Action.WRITE, subject=enc.patient if enc else None, message=_("Encounter not found."))
     return enc
 
 
@@ -95,9 +100,10 @@ def case_get(*, case_id: int) -> Case:
 
 
 def case_for_doctor(*, user: User, case_id: int) -> Case:
-    if user.role != Role.DOCTOR:
-        raise NotFound("Case not found.")
-    return case_get(case_id=case_id)
+    """A de-identified case, for any doctor (the rule of sharing); anyone else is refused (audited)."""
+    return policy.obtain(Case.objects.select_related("received_from"), case_id, actor=user,
+                         object_type="rarecases.case", subject=None,
+                         decide=lambda case: policy.can(user, "rarecases.use"), message=_("Case not found."))
 
 
 def is_following(*, user: User, case: Case) -> bool:

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import ApplicationError
 from accounts.models import Role, User
-from accounts.pages import flash_error, paginate, role_required
+from accounts.pages import flash_error, paginate
+from accounts.policy import access, page
 
 from . import selectors, services
 from .forms import CiteForm, ConfirmForm, ForwardForm, SearchForm
@@ -20,7 +21,8 @@ from .models import EventKind
 from .services.federation import case_payload
 
 
-@role_required(Role.DOCTOR)
+@access("own")
+@page("rarecases.use")
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     params = form.cleaned_data if form.is_valid() else {}
@@ -30,18 +32,17 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "page": paginate(request, results), "searched": bool(params)})
 
 
-@role_required(Role.DOCTOR)
+@access("own")
+@page("rarecases.use")
 def candidates(request: HttpRequest) -> HttpResponse:
     return render(request, "rarecases/candidates.html",
                   {"page": paginate(request, selectors.candidates_for_doctor(request.user))})
 
 
-@role_required(Role.DOCTOR)
+@access("author")
+@page("rarecases.use")
 def confirm(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    try:
-        encounter = selectors.encounter_for_doctor(doctor=request.user, encounter_id=encounter_id)
-    except ApplicationError:
-        return render(request, "404.html", status=404)
+    encounter = selectors.encounter_for_doctor(doctor=request.user, encounter_id=encounter_id)
     form = ConfirmForm(request.POST or None, initial={"findings": encounter.findings, "treatment": encounter.plan})
     kwargs = {}
     if form.is_valid():
@@ -72,12 +73,10 @@ def _case(request: HttpRequest, case_id: int):  # type: ignore[no-untyped-def]
     return selectors.case_for_doctor(user=request.user, case_id=case_id)
 
 
-@role_required(Role.DOCTOR)
+@access("deidentified_case")
+@page("rarecases.use")
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    try:
-        case = _case(request, case_id)
-    except ApplicationError:
-        return render(request, "404.html", status=404)
+    case = _case(request, case_id)
     services.case_event_record(case=case, kind=EventKind.VIEW, actor=request.user)
     appointments = selectors.appointments_for_doctor(request.user)
     return render(request, "rarecases/case_detail.html", {
@@ -90,11 +89,12 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     })
 
 
-@role_required(Role.DOCTOR)
 @require_POST
+@access("deidentified_case", samples={"action": "follow"})
+@page("rarecases.use")
 def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    case = _case(request, case_id)
     try:
-        case = _case(request, case_id)
         if action == "follow":
             services.case_follow(user=request.user, case=case)
             messages.success(request, _("You follow this case."))
@@ -128,12 +128,10 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     return redirect("rarecases:case", case_id=case_id)
 
 
-@role_required(Role.DOCTOR)
+@access("deidentified_case")
+@page("rarecases.use")
 def case_download(request: HttpRequest, case_id: int) -> HttpResponse:
-    try:
-        case = _case(request, case_id)
-    except ApplicationError:
-        return render(request, "404.html", status=404)
+    case = _case(request, case_id)
     services.case_event_record(case=case, kind=EventKind.DOWNLOAD, actor=request.user)
     response = HttpResponse(json.dumps(case_payload(case), ensure_ascii=False, indent=2),
                             content_type="application/json; charset=utf-8")
@@ -141,6 +139,7 @@ def case_download(request: HttpRequest, case_id: int) -> HttpResponse:
     return response
 
 
-@role_required(Role.DOCTOR)
+@access("own")
+@page("rarecases.use")
 def followed(request: HttpRequest) -> HttpResponse:
     return render(request, "rarecases/followed.html", {"page": paginate(request, selectors.followed_cases(request.user))})

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..context import current_request
-from ..models import AuditAction, AuditChainHead, AuditEvent, User
+from ..models import AuditChainHead, AuditEvent, User
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 GENESIS = "0" * 64
@@ -99,16 +99,6 @@ def audit_record(
         head.last_seq, head.last_hash = event.seq, event.hash
         head.save(update_fields=["last_seq", "last_hash"])
     return event
-
-
-def audit_denied(
-    *, actor: User | None, object_type: str, object_id: Any = "", subject: User | None = None, reason: str = ""
-) -> AuditEvent:
-    """Record a refused attempt (a 403/404 on someone else's data)."""
-    return audit_record(
-        actor=actor, action=AuditAction.DENIED, object_type=object_type, object_id=object_id,
-        subject=subject, outcome="denied", detail={"reason": reason} if reason else None,
-    )
 
 
 @dataclass(frozen=True)

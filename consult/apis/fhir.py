@@ -7,10 +7,13 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.views import APIView
 
+from accounts.policy import access
+
 from ..selectors.records import record_patient_for
 from ..services.fhir import patient_everything
 
 
+@access("patient_record")
 class PatientEverythingApi(APIView):
     @extend_schema(responses={200: dict}, parameters=[OpenApiParameter("download", bool, description="attachment")],
                    summary="FHIR R4 Bundle (searchset) of everything about one patient")

@@ -1,17 +1,13 @@
 """Prescriptions API: write (doctor), list and read (patient or doctor), cancel; adherence per prescription."""
 from __future__ import annotations
 
-from django.db.models import Q
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import NotFound, PermissionDeniedError
-from accounts.models import Role
-from accounts.selectors import patients_actable_by
-from accounts.services import audit_denied, audit_record
+from accounts.policy import Allows, access
+from accounts.services import audit_record
 
 from ..models import DoseUnit, Frequency, Prescription, PrescriptionItem, Route
 from ..selectors import prescriptions as selectors
@@ -44,16 +40,10 @@ class PrescriptionOutput(serializers.ModelSerializer):
         return adherence.percent if adherence else None
 
 
-def _visible_prescriptions(user):  # type: ignore[no-untyped-def]
-    if user.role == Role.DOCTOR:
-        return selectors.prescriptions_by_doctor(doctor=user)
-    if user.role == Role.PATIENT:
-        return (Prescription.objects.filter(Q(patient__in=patients_actable_by(user)))
-                .select_related("doctor", "encounter").prefetch_related("items__drug").order_by("-issued_at"))
-    return Prescription.objects.none()
-
-
+@access("own", body={"encounter_id": "encounter"})
 class PrescriptionListApi(APIView):
+    permission_classes = [Allows("records.use")]
+
     class ItemInput(serializers.Serializer):
         drug_id = serializers.IntegerField()
         dose = serializers.DecimalField(max_digits=8, decimal_places=3, min_value=0)
@@ -76,15 +66,13 @@ class PrescriptionListApi(APIView):
 
     @extend_schema(responses=PrescriptionOutput(many=True))
     def get(self, request):  # type: ignore[no-untyped-def]
-        qs = list(_visible_prescriptions(request.user)[:200])
+        qs = list(selectors.prescriptions_visible_to(request.user)[:200])
         adherence = selectors.adherence_for_prescriptions(prescription_ids=[rx.pk for rx in qs])
         return Response(PrescriptionOutput(qs, many=True, context={"adherence": adherence}).data)
 
     @extend_schema(request=InputSerializer, responses={201: PrescriptionOutput})
     def post(self, request):  # type: ignore[no-untyped-def]
-        if request.user.role != Role.DOCTOR:
-            audit_denied(actor=request.user, object_type="prescription", reason="not a doctor")
-            raise PermissionDeniedError(_("Only a doctor can prescribe."))
+        services.prescriber_check(request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         items = []
@@ -98,19 +86,22 @@ class PrescriptionListApi(APIView):
         return Response(PrescriptionOutput(rx).data, status=status.HTTP_201_CREATED)
 
 
+@access("patient_record")
 class PrescriptionDetailApi(APIView):
+    permission_classes = [Allows("records.use")]
+
     @extend_schema(responses=PrescriptionOutput)
     def get(self, request, prescription_id: int):  # type: ignore[no-untyped-def]
-        rx = _visible_prescriptions(request.user).filter(pk=prescription_id).first()
-        if rx is None:
-            audit_denied(actor=request.user, object_type="prescription", object_id=prescription_id)
-            raise NotFound(_("Prescription not found."))
+        rx = selectors.prescription_for(actor=request.user, prescription_id=prescription_id)
         audit_record(actor=request.user, action="read", object_type="prescription", object_id=rx.pk, subject=rx.patient)
-        adherence = selectors.adherence_by_prescription(patient=rx.patient)
+        adherence = selectors.adherence_by_prescription(actor=request.user, patient=rx.patient)
         return Response(PrescriptionOutput(rx, context={"adherence": adherence}).data)
 
 
+@access("author")
 class PrescriptionCancelApi(APIView):
+    permission_classes = [Allows("prescription.write")]
+
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=300)
 

@@ -1,15 +1,14 @@
 """Health-record API: allergies, problems, observations, documents, timeline, summary (thin views)."""
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import PermissionDeniedError
-from accounts.models import Role
+from accounts import policy
+from accounts.policy import Allows, access
 from accounts.services import audit_record
 
 from ..models import (
@@ -29,7 +28,10 @@ from ..services import records as services
 
 
 def _patient(request, patient_id: int):  # type: ignore[no-untyped-def]
-    return selectors.record_patient_for(user=request.user, patient_id=patient_id)
+    """The record's patient if the policy lets the caller (read on GET, write otherwise); refused (audited) as
+    not found otherwise."""
+    action = policy.Action.READ if request.method in ("GET", "HEAD") else policy.Action.WRITE
+    return selectors.record_patient_for(user=request.user, patient_id=patient_id, action=action)
 
 
 def _audit_read(request, patient, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +44,10 @@ class AllergyOutput(serializers.ModelSerializer):
         fields = ["id", "substance", "category", "reaction", "severity", "status", "note", "recorded_at"]
 
 
+@access("patient_record")
 class AllergyListApi(APIView):
+    permission_classes = [Allows("records.use")]
+
     class InputSerializer(serializers.Serializer):
         substance = serializers.CharField(max_length=120)
         reaction = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -54,7 +59,7 @@ class AllergyListApi(APIView):
     def get(self, request, patient_id: int):  # type: ignore[no-untyped-def]
         patient = _patient(request, patient_id)
         _audit_read(request, patient, "allergies")
-        return Response(AllergyOutput(selectors.allergies_of(patient=patient, include_inactive=True), many=True).data)
+        return Response(AllergyOutput(selectors.allergies_of(actor=request.user, patient=patient, include_inactive=True), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: AllergyOutput})
     def post(self, request, patient_id: int):  # type: ignore[no-untyped-def]
@@ -65,7 +70,10 @@ class AllergyListApi(APIView):
         return Response(AllergyOutput(allergy).data, status=status.HTTP_201_CREATED)
 
 
+@access("patient_record")
 class AllergyStatusApi(APIView):
+    permission_classes = [Allows("records.use")]
+
     class InputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=AllergyStatus.choices)
 
@@ -87,12 +95,10 @@ class ProblemOutput(serializers.ModelSerializer):
         fields = ["id", "code", "code_name", "status", "onset_date", "resolved_date", "note", "encounter", "recorded_at"]
 
 
-def _doctor_only(request) -> None:  # type: ignore[no-untyped-def]
-    if request.user.role != Role.DOCTOR:
-        raise PermissionDeniedError(_("Only a doctor can change the problem list."))
-
-
+@access("patient_record")
 class ProblemListApi(APIView):
+    permission_classes = [Allows("records.use")]
+
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=8)
         onset_date = serializers.DateField(required=False, allow_null=True, default=None)
@@ -102,11 +108,10 @@ class ProblemListApi(APIView):
     def get(self, request, patient_id: int):  # type: ignore[no-untyped-def]
         patient = _patient(request, patient_id)
         _audit_read(request, patient, "problems")
-        return Response(ProblemOutput(selectors.problems_of(patient=patient), many=True).data)
+        return Response(ProblemOutput(selectors.problems_of(actor=request.user, patient=patient), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: ProblemOutput})
     def post(self, request, patient_id: int):  # type: ignore[no-untyped-def]
-        _doctor_only(request)
         patient = _patient(request, patient_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -114,13 +119,15 @@ class ProblemListApi(APIView):
         return Response(ProblemOutput(problem).data, status=status.HTTP_201_CREATED)
 
 
+@access("patient_record")
 class ProblemResolveApi(APIView):
+    permission_classes = [Allows("records.use")]
+
     class InputSerializer(serializers.Serializer):
         resolved_date = serializers.DateField(required=False, allow_null=True, default=None)
 
     @extend_schema(request=InputSerializer, responses=ProblemOutput)
     def post(self, request, patient_id: int, problem_id: int):  # type: ignore[no-untyped-def]
-        _doctor_only(request)
         patient = _patient(request, patient_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -136,7 +143,10 @@ class ObservationOutput(serializers.ModelSerializer):
                   "encounter"]
 
 
+@access("patient_record")
 class ObservationListApi(APIView):
+    permission_classes = [Allows("records.use")]
+
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=ObservationKind.choices)
         # Strings, so the service gives the one clear message for a non-number or an implausible value.
@@ -151,7 +161,7 @@ class ObservationListApi(APIView):
         patient = _patient(request, patient_id)
         _audit_read(request, patient, "observations")
         kind = request.query_params.get("kind") or None
-        qs = selectors.observations_of(patient=patient, kind=kind)[:1000]
+        qs = selectors.observations_of(actor=request.user, patient=patient, kind=kind)[:1000]
         return Response(ObservationOutput(qs, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: ObservationOutput})
@@ -169,7 +179,10 @@ class DocumentOutput(serializers.ModelSerializer):
         fields = ["id", "title", "kind", "original_name", "content_type", "size", "created_at"]
 
 
+@access("patient_record")
 class DocumentListApi(APIView):
+    permission_classes = [Allows("records.use")]
+
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
@@ -181,7 +194,7 @@ class DocumentListApi(APIView):
     def get(self, request, patient_id: int):  # type: ignore[no-untyped-def]
         patient = _patient(request, patient_id)
         _audit_read(request, patient, "health_documents")
-        return Response(DocumentOutput(HealthDocument.objects.filter(patient=patient), many=True).data)
+        return Response(DocumentOutput(selectors.documents_of(actor=request.user, patient=patient), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: DocumentOutput})
     def post(self, request, patient_id: int):  # type: ignore[no-untyped-def]
@@ -193,7 +206,10 @@ class DocumentListApi(APIView):
         return Response(DocumentOutput(doc).data, status=status.HTTP_201_CREATED)
 
 
+@access("patient_record")
 class TimelineApi(APIView):
+    permission_classes = [Allows("records.use")]
+
     class OutputSerializer(serializers.Serializer):
         at = serializers.DateTimeField()
         kind = serializers.CharField()
@@ -205,10 +221,13 @@ class TimelineApi(APIView):
     def get(self, request, patient_id: int):  # type: ignore[no-untyped-def]
         patient = _patient(request, patient_id)
         _audit_read(request, patient, "timeline")
-        return Response(self.OutputSerializer(selectors.timeline_of(patient=patient), many=True).data)
+        return Response(self.OutputSerializer(selectors.timeline_of(actor=request.user, patient=patient), many=True).data)
 
 
+@access("patient_record")
 class SummaryApi(APIView):
+    permission_classes = [Allows("records.use")]
+
     class OutputSerializer(serializers.Serializer):
         allergies = AllergyOutput(many=True)
         active_problems = ProblemOutput(many=True)
@@ -220,9 +239,9 @@ class SummaryApi(APIView):
     def get(self, request, patient_id: int):  # type: ignore[no-untyped-def]
         patient = _patient(request, patient_id)
         _audit_read(request, patient, "health_record")
-        adherence = rx_selectors.adherence_for_patient(patient=patient)
+        adherence = rx_selectors.adherence_for_patient(actor=request.user, patient=patient)
         return Response(self.OutputSerializer({
-            "allergies": selectors.allergies_of(patient=patient),
-            "active_problems": selectors.active_problems_of(patient=patient),
+            "allergies": selectors.allergies_of(actor=request.user, patient=patient),
+            "active_problems": selectors.active_problems_of(actor=request.user, patient=patient),
             "adherence_percent": adherence.percent, "doses_taken": adherence.taken, "doses_due": adherence.due,
         }).data)

@@ -1,14 +1,12 @@
 """Medication reminders API: the patient's doses, answers, pause/resume, times, adherence."""
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import NotFound
-from accounts.selectors import patients_actable_by
+from accounts.policy import Allows, access
 
 from ..models import DoseReminder, ReminderPlan
 from ..selectors import prescriptions as selectors
@@ -26,24 +24,23 @@ class DoseOutput(serializers.ModelSerializer):
 
 
 def _patient_of_dose(user, dose_id: int):  # type: ignore[no-untyped-def]
-    dose = DoseReminder.objects.filter(pk=dose_id, patient__in=patients_actable_by(user)).select_related("patient").first()
-    if dose is None:
-        from accounts.services import audit_denied
-
-        audit_denied(actor=user, object_type="dose", object_id=dose_id)
-        raise NotFound(_("Dose not found."))
-    return dose.patient
+    return selectors.dose_for(actor=user, dose_id=dose_id).patient
 
 
+@access("own")
 class DoseListApi(APIView):
+    permission_classes = [Allows("medication.use")]
+
     @extend_schema(responses=DoseOutput(many=True))
     def get(self, request):  # type: ignore[no-untyped-def]
-        qs = (DoseReminder.objects.filter(patient__in=patients_actable_by(request.user))
-              .select_related("item__drug").order_by("-scheduled_at")[:500])
+        qs = selectors.doses_visible_to(request.user).order_by("-scheduled_at")[:500]
         return Response(DoseOutput(qs, many=True).data)
 
 
+@access("patient_side")
 class DoseRespondApi(APIView):
+    permission_classes = [Allows("medication.use")]
+
     class InputSerializer(serializers.Serializer):
         taken = serializers.BooleanField()
 
@@ -63,13 +60,13 @@ class PlanOutput(serializers.ModelSerializer):
 
 
 def _plan_patient(user, item_id: int):  # type: ignore[no-untyped-def]
-    plan = ReminderPlan.objects.filter(item_id=item_id, patient__in=patients_actable_by(user)).select_related("patient").first()
-    if plan is None:
-        raise NotFound(_("No reminders for this medicine."))
-    return plan.patient
+    return selectors.plan_for(actor=user, item_id=item_id).patient
 
 
+@access("patient_side", objects={"item_id": "reminder_plan"})
 class PlanPauseApi(APIView):
+    permission_classes = [Allows("medication.use")]
+
     class InputSerializer(serializers.Serializer):
         paused = serializers.BooleanField()
 
@@ -82,7 +79,10 @@ class PlanPauseApi(APIView):
         return Response(PlanOutput(plan).data)
 
 
+@access("patient_side", objects={"item_id": "reminder_plan"})
 class PlanTimesApi(APIView):
+    permission_classes = [Allows("medication.use")]
+
     class InputSerializer(serializers.Serializer):
         times_of_day = serializers.ListField(child=serializers.CharField(max_length=5), allow_empty=False)
 
@@ -95,7 +95,10 @@ class PlanTimesApi(APIView):
         return Response(PlanOutput(plan).data)
 
 
+@access("own")
 class AdherenceApi(APIView):
+    permission_classes = [Allows("medication.use")]
+
     class OutputSerializer(serializers.Serializer):
         taken = serializers.IntegerField()
         skipped = serializers.IntegerField()
@@ -106,4 +109,4 @@ class AdherenceApi(APIView):
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):  # type: ignore[no-untyped-def]
-        return Response(self.OutputSerializer(selectors.adherence_for_patient(patient=request.user)).data)
+        return Response(self.OutputSerializer(selectors.adherence_for_patient(actor=request.user, patient=request.user)).data)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from accounts import policy
 from accounts.models import User
 
 from ..models import (
@@ -130,18 +131,24 @@ def console_queue(*, doctor: User, day: date | None = None, now: datetime | None
 
 
 def console_selected(*, doctor: User, appointment_id: str | int | None) -> Appointment | None:
-    """The appointment picked in the queue, with what the summary panel shows (one query)."""
+    """The appointment picked in the queue, with what the summary panel shows (one query). Another doctor's
+    appointment (or none with that id) is refused — audited, the 404 page."""
     try:
         pk = int(appointment_id or 0)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
-    if pk <= 0:
+    if pk <= 0 or pk > 2**63 - 1:
         return None  # nothing picked: no query
-    return (Appointment.objects.filter(doctor=doctor, pk=pk)
-            .select_related("patient__patient_profile", "thread", "encounter").first())
+    return policy.obtain(Appointment.objects.select_related("patient__patient_profile", "thread", "encounter"), pk,
+                         actor=doctor, object_type="appointment",
+                         decide=lambda a: policy.appointment_doctor(doctor, doctor_id=a.doctor_id))
 
 
-def recent_encounters(*, patient_id: int, limit: int = 5) -> list[Encounter]:
+def recent_encounters(*, actor: User, patient_id: int, limit: int = 5) -> list[Encounter]:
+    """The patient's latest encounters, when the doctor may read the record now (a cancelled appointment alone
+    is no care relation: then nothing)."""
+    if not policy.patient_record(actor, patient_id):
+        return []
     return list(
         Encounter.objects.filter(patient_id=patient_id).select_related("doctor")
         .prefetch_related(Prefetch("diagnoses", queryset=EncounterDiagnosis.objects.select_related("code")

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts import policy
+from accounts.models import Role, User
 
 from ..models import DoseReminder, DoseStatus, Prescription, PrescriptionItem
 
@@ -22,6 +25,12 @@ def prescription_items_fillable(*, patient: User, at: dt.datetime | None = None)
     )
 
 
+def prescription_item_owner(*, item_id: int) -> int | None:
+    """Whose prescription an item is (the patient's id), or None when there is no such item — for another app's
+    ownership check through the access policy."""
+    return PrescriptionItem.objects.filter(pk=item_id).values_list("prescription__patient_id", flat=True).first()
+
+
 def prescription_items_by_ids(ids: list[int]) -> dict[int, PrescriptionItem]:
     """Prescription items by id with their prescription, doctor and drug — for another app showing the
     prescriptions it links to (the pharmacist's order review). Read-only; the caller has checked access."""
@@ -29,7 +38,10 @@ def prescription_items_by_ids(ids: list[int]) -> dict[int, PrescriptionItem]:
             .select_related("prescription__doctor", "drug")}
 
 
-def prescriptions_of(*, patient: User) -> QuerySet[Prescription]:
+def prescriptions_of(*, actor: Any, patient: User) -> QuerySet[Prescription]:
+    from .records import readable
+
+    readable(actor=actor, patient=patient, object_type="prescription")
     return (
         Prescription.objects.filter(patient=patient)
         .select_related("doctor", "encounter")
@@ -67,15 +79,21 @@ def _adherence(rows: dict[str, int]) -> Adherence:
                      missed=rows.get(DoseStatus.MISSED, 0), pending=rows.get(DoseStatus.SENT, 0))
 
 
-def adherence_for_patient(*, patient: User) -> Adherence:
+def adherence_for_patient(*, actor: Any, patient: User) -> Adherence:
     """Over all of the patient's medicines (one GROUP BY query)."""
+    from .records import readable
+
+    readable(actor=actor, patient=patient, object_type="dose")
     rows = dict(DoseReminder.objects.filter(patient=patient).values("status").annotate(n=Count("id"))
                 .values_list("status", "n"))
     return _adherence(rows)
 
 
-def adherence_by_item(*, patient: User) -> dict[int, Adherence]:
+def adherence_by_item(*, actor: Any, patient: User) -> dict[int, Adherence]:
     """Per prescription item (one GROUP BY query)."""
+    from .records import readable
+
+    readable(actor=actor, patient=patient, object_type="dose")
     grouped: dict[int, dict[str, int]] = {}
     for item_id, status, n in (DoseReminder.objects.filter(patient=patient).values("item_id", "status")
                                .annotate(n=Count("id")).values_list("item_id", "status", "n")):
@@ -83,7 +101,10 @@ def adherence_by_item(*, patient: User) -> dict[int, Adherence]:
     return {item_id: _adherence(rows) for item_id, rows in grouped.items()}
 
 
-def adherence_by_prescription(*, patient: User) -> dict[int, Adherence]:
+def adherence_by_prescription(*, actor: Any, patient: User) -> dict[int, Adherence]:
+    from .records import readable
+
+    readable(actor=actor, patient=patient, object_type="dose")
     return _adherence_grouped(DoseReminder.objects.filter(patient=patient))
 
 
@@ -99,7 +120,9 @@ def _adherence_grouped(qs: QuerySet[DoseReminder]) -> dict[int, Adherence]:
     return {rx_id: _adherence(rows) for rx_id, rows in grouped.items()}
 
 
-def doses_of(*, patient: User, start: dt.datetime | None = None, end: dt.datetime | None = None) -> QuerySet[DoseReminder]:
+def doses_of(*, actor: Any, patient: User, start: dt.datetime | None = None, end: dt.datetime | None = None) -> QuerySet[DoseReminder]:
+    policy.require(policy.acts_for(actor, patient.pk), actor=actor, object_type="dose", object_id=patient.pk,
+                   subject=patient, message=_("Not found."))
     qs = DoseReminder.objects.filter(patient=patient).select_related("item__drug", "plan")
     if start:
         qs = qs.filter(scheduled_at__gte=start)
@@ -111,3 +134,48 @@ def doses_of(*, patient: User, start: dt.datetime | None = None, end: dt.datetim
 def prescriptions_by_doctor(*, doctor: User) -> QuerySet[Prescription]:
     return (Prescription.objects.filter(doctor=doctor).select_related("patient", "encounter")
             .prefetch_related("items__drug").order_by("-issued_at"))
+
+
+def prescriptions_visible_to(actor: Any) -> QuerySet[Prescription]:
+    """A doctor's own prescriptions; a patient's own and their family's (the prescription list page)."""
+    qs = (Prescription.objects.select_related("doctor", "patient", "encounter").prefetch_related("items__drug")
+          .order_by("-issued_at"))
+    if getattr(actor, "role", None) == Role.DOCTOR:
+        return qs.filter(doctor=actor)
+    return qs.filter(Q(patient__in=policy.patient_side_ids(actor)))
+
+
+def prescription_for(*, actor: Any, prescription_id: int) -> Prescription:
+    """One prescription, if the actor may read its patient's record (the patient side, a doctor in care of the
+    patient); anyone else is refused (audited) as not found."""
+    rx = (Prescription.objects.select_related("doctor", "patient", "encounter").prefetch_related("items__drug")
+          .filter(pk=prescription_id).first())
+    decision = (policy.patient_record(actor, rx.patient_id) if rx is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_record"))
+    policy.require(decision, actor=actor, object_type="prescription", object_id=prescription_id,
+                   subject=rx.patient if rx else None, message=_("Prescription not found."))
+    return rx
+
+
+def dose_for(*, actor: Any, dose_id: int) -> DoseReminder:
+    """One dose reminder of a patient the actor acts for; anyone else is refused (audited) as not found."""
+    return policy.obtain(DoseReminder.objects.select_related("item__drug", "patient", "plan"), dose_id,
+                         actor=actor, object_type="dose", decide=lambda d: policy.acts_for(actor, d.patient_id),
+                         message=_("Dose not found."))
+
+
+def plan_for(*, actor: Any, item_id: int, action: str = policy.Action.WRITE) -> Any:
+    """The reminder plan of a prescription item of a patient the actor acts for; otherwise refused (audited)."""
+    from ..models import ReminderPlan
+
+    plan = ReminderPlan.objects.select_related("patient").filter(item_id=item_id).first()
+    decision = (policy.acts_for(actor, plan.patient_id) if plan is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_side"))
+    policy.require(decision, actor=actor, object_type="reminder_plan", object_id=item_id, action=action,
+                   subject=plan.patient if plan else None, message=_("No reminders for this medicine."))
+    return plan
+
+
+def doses_visible_to(actor: Any) -> QuerySet[DoseReminder]:
+    """Doses of every patient the actor acts for (the API's list)."""
+    return DoseReminder.objects.filter(patient__in=policy.patient_side_ids(actor)).select_related("item__drug")

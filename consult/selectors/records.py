@@ -6,9 +6,18 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.models import User
 
-from ..models import Allergy, AllergyStatus, Observation, Problem, ProblemStatus
+from ..models import Allergy, AllergyStatus, HealthDocument, Observation, Problem, ProblemStatus
+
+
+def readable(*, actor: Any, patient: User, object_type: str = "health_record") -> policy.Decision:
+    """Every selector that returns a patient's health data asks this first: the policy decides, a refusal is
+    audited once and answered as not found. Decisions are remembered for the request, so a page that reads
+    several parts of a record asks the database once."""
+    return policy.require(policy.patient_record(actor, patient.pk), actor=actor, object_type=object_type,
+                          object_id=patient.pk, subject=patient, message=_("Record not found."))
 
 
 def _norm(value: str) -> str:
@@ -52,68 +61,80 @@ def allergy_conflicts(*, patient: User, drug: Any) -> list[Allergy]:
     return conflicts
 
 
-def allergies_of(*, patient: User, include_inactive: bool = False) -> QuerySet[Allergy]:
+def allergies_of(*, actor: Any, patient: User, include_inactive: bool = False) -> QuerySet[Allergy]:
+    readable(actor=actor, patient=patient, object_type="allergy")
     qs = Allergy.objects.filter(patient=patient)
     if not include_inactive:
         qs = qs.filter(status=AllergyStatus.ACTIVE)
     return qs.order_by("substance")
 
 
-def problems_of(*, patient: User, status: str | None = None) -> QuerySet[Problem]:
+def allergies_for_order_review(*, actor: Any, patient: User, decision: policy.Decision) -> QuerySet[Allergy]:
+    """The active allergies a pharmacist needs to review an order of this patient: only with the policy's
+    pharmacist decision about that order (the queue rule), never the rest of the record."""
+    if not decision or decision.rule != "pharmacist_queue":
+        policy.refuse(actor=actor, object_type="allergy", object_id=patient.pk, subject=patient,
+                      reason=decision.reason or policy.Reason.ROLE, rule="pharmacist_queue")
+    return Allergy.objects.filter(patient=patient, status=AllergyStatus.ACTIVE).order_by("substance")
+
+
+def problems_of(*, actor: Any, patient: User, status: str | None = None) -> QuerySet[Problem]:
+    readable(actor=actor, patient=patient, object_type="problem")
     qs = Problem.objects.filter(patient=patient).select_related("code")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("status", "-recorded_at")
 
 
-def active_problems_of(*, patient: User) -> QuerySet[Problem]:
-    return problems_of(patient=patient, status=ProblemStatus.ACTIVE)
+def active_problems_of(*, actor: Any, patient: User) -> QuerySet[Problem]:
+    return problems_of(actor=actor, patient=patient, status=ProblemStatus.ACTIVE)
 
 
-def observations_of(*, patient: User, kind: str | None = None) -> QuerySet[Observation]:
+def observations_of(*, actor: Any, patient: User, kind: str | None = None) -> QuerySet[Observation]:
+    readable(actor=actor, patient=patient, object_type="observation")
     qs = Observation.objects.filter(patient=patient)
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("-effective_at")
 
 
-def record_patient_for(*, user: User, patient_id: int, object_type: str = "health_record") -> User:
-    """The patient whose record `user` asks for, if they may see it: the patient themselves or a family member
-    they act for; a doctor who has seen or booked the patient. Anyone else gets NotFound and an audit entry."""
-    from accounts.errors import NotFound
-    from accounts.models import Role
-    from accounts.selectors import patients_actable_by
-    from accounts.services import audit_denied
+def documents_of(*, actor: Any, patient: User) -> QuerySet[HealthDocument]:
+    readable(actor=actor, patient=patient, object_type="health_document")
+    return HealthDocument.objects.filter(patient=patient)
 
-    from ..models import Appointment, AppointmentStatus, Encounter
 
-    patient = None
-    if user.is_authenticated and user.role == Role.PATIENT:
-        patient = patients_actable_by(user).filter(pk=patient_id).first()
-    elif user.is_authenticated and user.role == Role.DOCTOR:
-        has_care = (
-            Encounter.objects.filter(doctor=user, patient_id=patient_id).exists()
-            or Appointment.objects.filter(doctor=user, patient_id=patient_id)
-            .exclude(status=AppointmentStatus.CANCELLED).exists()
-        )
-        if has_care:
-            patient = User.objects.filter(pk=patient_id, role=Role.PATIENT).first()
-    if patient is None:
-        subject = User.objects.filter(pk=patient_id).first()
-        audit_denied(actor=user, object_type=object_type, object_id=patient_id, subject=subject,
-                     reason="no care relationship")
-        raise NotFound(_("Record not found."))
+def document_for(*, actor: Any, document_id: int) -> HealthDocument:
+    """One health document, if the actor may read its patient's record; otherwise refused (audited)."""
+    doc = HealthDocument.objects.select_related("patient").filter(pk=document_id).first()
+    decision = (policy.patient_record(actor, doc.patient_id) if doc is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_record"))
+    policy.require(decision, actor=actor, object_type="health_document", object_id=document_id,
+                   subject=doc.patient if doc else None, message=_("Document not found."))
+    return doc
+
+
+def record_patient_for(*, user: User, patient_id: int, object_type: str = "health_record",
+                       action: str = policy.Action.READ) -> User:
+    """The patient whose record `user` asks for, if the access policy lets them (read, or write for a change);
+    anyone else is refused — one audit row — and answered as not found."""
+    patient = User.objects.filter(pk=patient_id).first()
+    decision = (policy.patient_record(user, patient.pk, policy.Action(action)) if patient is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_record"))
+    policy.require(decision, actor=user, object_type=object_type, object_id=patient_id, action=action,
+                   subject=patient, message=_("Record not found."))
     return patient
 
 
-def doctor_patients(*, doctor: User) -> QuerySet[User]:
-    """Patients a doctor has seen or booked (the doctor's record list)."""
-    from ..models import Appointment, AppointmentStatus, Encounter
+def colleagues_to_share_with(*, doctor: User, patient: User) -> QuerySet[User]:
+    """Other doctors the treating doctor may share the record with (not those who can already read it)."""
+    from accounts.selectors import doctors_to_share_with
 
-    ids = set(Encounter.objects.filter(doctor=doctor).values_list("patient_id", flat=True))
-    ids |= set(Appointment.objects.filter(doctor=doctor).exclude(status=AppointmentStatus.CANCELLED)
-               .values_list("patient_id", flat=True))
-    return User.objects.filter(pk__in=ids).order_by("full_name")
+    return doctors_to_share_with(patient).exclude(pk=doctor.pk)
+
+
+def doctor_patients(*, doctor: User) -> QuerySet[User]:
+    """The patients whose record the doctor may read now (care relation, shared care, break-glass)."""
+    return policy.readable_patients(doctor).order_by("full_name")
 
 
 def timeline_order_entries(*, patient: User) -> list[dict[str, Any]]:
@@ -140,10 +161,11 @@ def register_timeline_provider(provider: Any) -> None:
         TIMELINE_PROVIDERS.append(provider)
 
 
-def timeline_of(*, patient: User, limit: int = 200) -> list[dict[str, Any]]:
+def timeline_of(*, actor: Any, patient: User, limit: int = 200) -> list[dict[str, Any]]:
     """Encounters, prescriptions, measurements and (via providers) orders, newest first."""
     from django.urls import reverse
 
+    readable(actor=actor, patient=patient, object_type="timeline")
     from ..models import Encounter, Prescription
 
     entries: list[dict[str, Any]] = []

@@ -14,10 +14,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
-from accounts.models import Role, User
-from accounts.selectors import patients_actable_by
-from accounts.services import audit_denied, notify
+from accounts import policy
+from accounts.errors import ApplicationError, Conflict, NotFound
+from accounts.models import User
+from accounts.services import notify
 
 from ..models import (
     Appointment,
@@ -31,6 +31,7 @@ from ..models import (
     WaitlistStatus,
 )
 from ..rawsql import built_once, column, convert, converters, db_datetime, qn, table
+from .care import care_contact_record, care_refresh
 
 OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS)
 SLOT_TAKEN = gettext_lazy("This slot was just taken by someone else. Please pick another time.")
@@ -53,12 +54,9 @@ def _lock_slot(slot_id: int) -> Slot:
 
 
 def _check_patient(*, booked_by: User, patient: User) -> None:
-    if patient.pk == booked_by.pk:
-        return
-    if not patients_actable_by(booked_by).filter(pk=patient.pk).exists():
-        audit_denied(actor=booked_by, object_type="appointment", object_id="", subject=patient,
-                     reason="book for a patient the user may not act for")
-        raise NotFound(_("Patient not found."))
+    policy.require(policy.acts_for(booked_by, patient.pk), actor=booked_by, object_type="appointment",
+                   object_id=patient.pk, action=policy.Action.WRITE, subject=patient,
+                   message=_("Patient not found."))
 
 
 REMINDERS_BEFORE = ((ReminderKind.DAY_BEFORE, timedelta(days=1)), (ReminderKind.HOUR_BEFORE, timedelta(hours=1)))
@@ -126,9 +124,9 @@ def appointment_book(
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Please give a reason for the appointment."), extra={"reason": [_("Required.")]})
-    if booked_by.role != Role.PATIENT:
-        raise PermissionDeniedError(_("Only patients can book appointments."))
     # Outside the transaction: the audit entry of a refusal must survive the rollback.
+    policy.require(policy.can(booked_by, "booking.book"), actor=booked_by, object_type="appointment",
+                   action=policy.Action.WRITE, status=403, message=_("Only patients can book appointments."))
     _check_patient(booked_by=booked_by, patient=patient)
     with transaction.atomic():
         return _book_locked(booked_by=booked_by, patient=patient, slot_id=slot_id, reason=reason, symptoms=symptoms,
@@ -161,6 +159,7 @@ def _book_locked(*, booked_by: User, patient: User, slot_id: int, reason: str, s
         raise Conflict(SLOT_TAKEN, code="slot_taken") from None
     if slot.kind == SlotKind.ONLINE:
         ConsultationThread.objects.create(appointment=appointment)
+    care_contact_record(patient_id=patient.pk, doctor_id=slot.doctor_id, at=slot.start)
     if slot.held_for_id:
         # The waitlisted patient took their offer (or the hold lapsed and someone else booked).
         WaitlistEntry.objects.filter(offered_slot=slot, status=WaitlistStatus.OFFERED, patient=patient).update(
@@ -314,14 +313,12 @@ def _lock_patient_and_find_clashes(*, slot: Slot, patient_id: int) -> list[int]:
 
 def appointment_for_patient_side(*, user: User, appointment_id: int) -> Appointment:
     """An appointment of a patient the user acts for, or NotFound (+ audit)."""
-    appointment = (
-        Appointment.objects.filter(pk=appointment_id, patient__in=patients_actable_by(user))
-        .select_related("slot", "doctor", "patient")
-        .first()
-    )
-    if appointment is None:
-        audit_denied(actor=user, object_type="appointment", object_id=appointment_id, reason="not the patient's")
-        raise NotFound(_("Appointment not found."))
+    appointment = Appointment.objects.filter(pk=appointment_id).select_related("slot", "doctor", "patient").first()
+    decision = (policy.acts_for(user, appointment.patient_id) if appointment is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_side"))
+    policy.require(decision, actor=user, object_type="appointment", object_id=appointment_id,
+                   action=policy.Action.WRITE, subject=appointment.patient if appointment else None,
+                   message=_("Appointment not found."))
     return appointment
 
 
@@ -357,6 +354,7 @@ def _cancel_locked(*, user: User, appointment: Appointment, reason: str, now: da
     appointment.cancelled_by = user
     appointment.cancelled_at = now
     appointment.save(update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "updated_at"])
+    care_refresh(patient_id=appointment.patient_id, doctor_id=appointment.doctor_id)
     _free_slot(appointment, now=now)
     return appointment
 
@@ -379,13 +377,17 @@ def appointment_reschedule(
 
 
 def appointment_for_doctor(*, doctor: User, appointment_id: int, lock: bool = False) -> Appointment:
-    qs = Appointment.objects.filter(pk=appointment_id, doctor=doctor).select_related("slot", "patient")
+    """The doctor's own appointment; anyone else's (or none) is refused (audited) as not found. Call it
+    outside the write transaction first (with lock=False): a refusal inside one would roll its row back."""
+    qs = Appointment.objects.filter(pk=appointment_id).select_related("slot", "patient")
     if lock:
-        qs = qs.select_for_update(of=("self",))
+        qs = qs.filter(doctor=doctor).select_for_update(of=("self",))
     appointment = qs.first()
-    if appointment is None:
-        audit_denied(actor=doctor, object_type="appointment", object_id=appointment_id, reason="not the doctor's")
-        raise NotFound(_("Appointment not found."))
+    decision = (policy.appointment_doctor(doctor, doctor_id=appointment.doctor_id) if appointment is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "appointment_doctor"))
+    policy.require(decision, actor=doctor, object_type="appointment", object_id=appointment_id,
+                   action=policy.Action.WRITE, subject=appointment.patient if appointment else None,
+                   message=_("Appointment not found."))
     return appointment
 
 
@@ -419,6 +421,7 @@ def _doctor_cancel_locked(*, doctor: User, appointment: Appointment, reason: str
     appointment.cancelled_by = doctor
     appointment.cancelled_at = now
     appointment.save(update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "updated_at"])
+    care_refresh(patient_id=appointment.patient_id, doctor_id=appointment.doctor_id)
     if block_slot:
         slot.is_blocked = True
         slot.save(update_fields=["is_blocked"])

@@ -265,7 +265,11 @@ def appointment_resource(a: Appointment) -> dict[str, Any]:
 
 
 def patient_everything(*, actor: User, patient: User, base_url: str) -> dict[str, Any]:
-    """The Bundle of everything about `patient` (the caller has already checked access). Audited as an export."""
+    """The Bundle of everything about `patient`, if the access policy lets `actor` read the record (a refusal is
+    audited and raised). Audited as an export."""
+    from ..selectors.records import readable
+
+    readable(actor=actor, patient=patient, object_type="fhir_bundle")
     resources: list[dict[str, Any]] = [patient_resource(patient)]
     doctor_ids: set[int] = set()
     encounters = list(Encounter.objects.filter(patient=patient).select_related("appointment").order_by("occurred_at"))

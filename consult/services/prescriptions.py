@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import User
-from accounts.services import audit_denied, audit_record, notify
+from accounts.services import audit_record, notify
 
 from ..models import (
     Encounter,
@@ -135,13 +136,8 @@ def prescription_create(*, doctor: User, encounter_id: int, items: list[dict[str
     from ..selectors.records import allergy_conflicts
     from .reminders import reminders_create_for_item
 
-    encounter = Encounter.objects.select_related("patient").filter(pk=encounter_id, doctor=doctor).first()
-    if encounter is None:
-        subject = Encounter.objects.filter(pk=encounter_id).values_list("patient", flat=True).first()
-        audit_denied(actor=doctor, object_type="encounter", object_id=encounter_id,
-                     subject=User.objects.filter(pk=subject).first() if subject else None,
-                     reason="prescription for another doctor's encounter")
-        raise NotFound(_("Encounter not found."))
+    prescriber_check(doctor)
+    encounter = encounter_to_prescribe(doctor=doctor, encounter_id=encounter_id)
     if not items:
         raise ApplicationError(_("Add at least one medicine."), code="no_items")
     if not 1 <= int(valid_days) <= 90:
@@ -190,15 +186,41 @@ def prescription_create(*, doctor: User, encounter_id: int, items: list[dict[str
     return prescription
 
 
-@transaction.atomic
+def prescriber_check(actor: User) -> None:
+    """Only doctors prescribe (RoleRefused, audited, for anyone else)."""
+    policy.require(policy.can(actor, "prescription.write"), actor=actor, object_type="prescription",
+                   action=policy.Action.WRITE, status=403, message=_("Only a doctor can prescribe."))
+
+
+def encounter_to_prescribe(*, doctor: User, encounter_id: int) -> Encounter:
+    """The encounter a doctor prescribes in: only its author may (a prescription is always written by the
+    treating doctor). Anyone else is refused (audited) as not found."""
+    encounter = Encounter.objects.select_related("patient").filter(pk=encounter_id).first()
+    decision = (policy.author(doctor, author_id=encounter.doctor_id) if encounter is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "author"))
+    policy.require(decision, actor=doctor, object_type="encounter", object_id=encounter_id,
+                   action=policy.Action.WRITE, subject=encounter.patient if encounter else None,
+                   message=_("Encounter not found."))
+    return encounter
+
+
 def prescription_cancel(*, doctor: User, prescription_id: int, reason: str) -> Prescription:
     """The prescribing doctor cancels a prescription: it can no longer be filled and its reminders stop.
-    Raises NotFound for someone else's prescription, ApplicationError without a reason."""
+    Raises AccessRefused (audited) for someone else's prescription, ApplicationError without a reason."""
+    policy.obtain(Prescription.objects.select_related("patient"), prescription_id, actor=doctor,
+                  object_type="prescription", action=policy.Action.WRITE,
+                  decide=lambda rx: policy.author(doctor, author_id=rx.doctor_id),
+                  readable=lambda rx: policy.patient_record(doctor, rx.patient_id),
+                  message=_("Prescription not found."),
+                  forbidden=_("Only the prescribing doctor can cancel a prescription."))
+    with transaction.atomic():
+        return _prescription_cancel(doctor=doctor, prescription_id=prescription_id, reason=reason)
+
+
+def _prescription_cancel(*, doctor: User, prescription_id: int, reason: str) -> Prescription:
     from .reminders import reminders_stop_for_prescription
 
-    rx = Prescription.objects.select_for_update().filter(pk=prescription_id, doctor=doctor).first()
-    if rx is None:
-        raise NotFound(_("Prescription not found."))
+    rx = Prescription.objects.select_for_update().get(pk=prescription_id, doctor=doctor)
     if not reason.strip():
         raise ApplicationError(_("Give a reason for cancelling."))
     if rx.status == PrescriptionStatus.CANCELLED:

@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, NotFound
+from accounts import policy
+from accounts.errors import ApplicationError, Conflict
 from accounts.models import Role, User
 from accounts.services import audit_record
 
@@ -65,12 +66,26 @@ def allergy_add(*, actor: User, patient: User, substance: str, reaction: str = "
     return allergy
 
 
-@transaction.atomic
+def _entry_of_record(model: Any, *, actor: User, pk: int, patient: User, object_type: str, message: Any) -> None:
+    """An entry (allergy, problem) named by id under a patient's record must be that patient's; any other id
+    is refused (audited) as not found. Called before the write transaction."""
+    if not model.objects.filter(pk=pk, patient=patient).exists():
+        policy.refuse(actor=actor, object_type=object_type, object_id=pk, action=policy.Action.WRITE,
+                      reason=policy.Reason.NO_SUCH_OBJECT, rule="patient_record", message=message)
+
+
 def allergy_set_status(*, actor: User, allergy_id: int, patient: User, status: str) -> Allergy:
+    """Change an allergy's status (active, inactive, entered in error). Raises AccessRefused (audited) for an
+    allergy that is not this patient's, ApplicationError for an unknown status."""
+    _entry_of_record(Allergy, actor=actor, pk=allergy_id, patient=patient, object_type="allergy",
+                     message=_("Allergy not found."))
     _choice(status, AllergyStatus, _("status"))
-    allergy = Allergy.objects.select_for_update().filter(pk=allergy_id, patient=patient).first()
-    if allergy is None:
-        raise NotFound(_("Allergy not found."))
+    with transaction.atomic():
+        return _allergy_set_status(actor=actor, allergy_id=allergy_id, patient=patient, status=status)
+
+
+def _allergy_set_status(*, actor: User, allergy_id: int, patient: User, status: str) -> Allergy:
+    allergy = Allergy.objects.select_for_update().get(pk=allergy_id, patient=patient)
     allergy.status = status
     allergy.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="update", object_type="allergy", object_id=allergy.pk, subject=patient,
@@ -78,13 +93,20 @@ def allergy_set_status(*, actor: User, allergy_id: int, patient: User, status: s
     return allergy
 
 
-@transaction.atomic
 def problem_add(*, doctor: User, patient: User, code: str, onset_date: dt.date | None = None, note: str = "",
                 encounter: Encounter | None = None) -> Problem:
-    """Add an ICD-10 coded condition to the problem list. Raises ApplicationError for an unknown code,
-    Conflict if it is already an active problem."""
-    if doctor.role != Role.DOCTOR:
-        raise ApplicationError(_("Only a doctor can change the problem list."))
+    """Add an ICD-10 coded condition to the problem list. Raises RoleRefused (audited) for anyone but a doctor,
+    ApplicationError for an unknown code, Conflict if it is already an active problem."""
+    policy.require(policy.can(doctor, "problem.write"), actor=doctor, object_type="problem", object_id=patient.pk,
+                   action=policy.Action.WRITE, subject=patient, status=403,
+                   message=_("Only a doctor can change the problem list."))
+    with transaction.atomic():
+        return _problem_add(doctor=doctor, patient=patient, code=code, onset_date=onset_date, note=note,
+                            encounter=encounter)
+
+
+def _problem_add(*, doctor: User, patient: User, code: str, onset_date: dt.date | None, note: str,
+                 encounter: Encounter | None) -> Problem:
     icd = ICD10Code.objects.filter(code=code.strip().upper()).first()
     if icd is None:
         raise ApplicationError(_("Unknown ICD-10 code “%(code)s”.") % {"code": code})
@@ -97,11 +119,19 @@ def problem_add(*, doctor: User, patient: User, code: str, onset_date: dt.date |
     return problem
 
 
-@transaction.atomic
 def problem_resolve(*, doctor: User, problem_id: int, patient: User, resolved_date: dt.date | None = None) -> Problem:
-    problem = Problem.objects.select_for_update().filter(pk=problem_id, patient=patient).first()
-    if problem is None:
-        raise NotFound(_("Problem not found."))
+    """Mark a problem resolved. Raises RoleRefused / AccessRefused (audited)."""
+    policy.require(policy.can(doctor, "problem.write"), actor=doctor, object_type="problem", object_id=problem_id,
+                   action=policy.Action.WRITE, subject=patient, status=403,
+                   message=_("Only a doctor can change the problem list."))
+    _entry_of_record(Problem, actor=doctor, pk=problem_id, patient=patient, object_type="problem",
+                     message=_("Problem not found."))
+    with transaction.atomic():
+        return _problem_resolve(doctor=doctor, problem_id=problem_id, patient=patient, resolved_date=resolved_date)
+
+
+def _problem_resolve(*, doctor: User, problem_id: int, patient: User, resolved_date: dt.date | None) -> Problem:
+    problem = Problem.objects.select_for_update().get(pk=problem_id, patient=patient)
     if problem.status == ProblemStatus.RESOLVED:
         return problem
     problem.status = ProblemStatus.RESOLVED

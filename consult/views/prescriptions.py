@@ -5,20 +5,18 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import messages
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError, NotFound
-from accounts.models import Role
-from accounts.pages import flash_error, role_required
-from accounts.selectors import patients_actable_by
-from accounts.services import audit_denied, audit_record
+from accounts.errors import ApplicationError
+from accounts.pages import flash_error
+from accounts.policy import access, page
+from accounts.services import audit_record
 
-from ..models import DoseUnit, Encounter, Frequency, Prescription, Route
+from ..models import DoseUnit, Frequency, Route
 from ..selectors import prescriptions as selectors
 from ..selectors.records import allergies_of
 from ..services import prescriptions as services
@@ -26,29 +24,21 @@ from ..services import prescriptions as services
 ITEM_ROWS = 3
 
 
-def _visible(user):  # type: ignore[no-untyped-def]
-    if user.role == Role.DOCTOR:
-        return selectors.prescriptions_by_doctor(doctor=user)
-    return (Prescription.objects.filter(Q(patient__in=patients_actable_by(user)))
-            .select_related("doctor", "patient", "encounter").prefetch_related("items__drug").order_by("-issued_at"))
-
-
-@role_required(Role.PATIENT, Role.DOCTOR)
+@access("own")
+@page("records.use")
 def prescription_list(request: HttpRequest) -> HttpResponse:
-    prescriptions = list(_visible(request.user)[:100])
+    prescriptions = list(selectors.prescriptions_visible_to(request.user)[:100])
     adherence = selectors.adherence_for_prescriptions(prescription_ids=[p.pk for p in prescriptions])
     rows = [(p, adherence.get(p.pk)) for p in prescriptions]
     return render(request, "consult/records/prescription_list.html", {"rows": rows})
 
 
-@role_required(Role.PATIENT, Role.DOCTOR)
+@access("patient_record")
+@page("records.use")
 def prescription_detail(request: HttpRequest, prescription_id: int) -> HttpResponse:
-    rx = _visible(request.user).filter(pk=prescription_id).first()
-    if rx is None:
-        audit_denied(actor=request.user, object_type="prescription", object_id=prescription_id)
-        raise Http404
+    rx = selectors.prescription_for(actor=request.user, prescription_id=prescription_id)
     audit_record(actor=request.user, action="read", object_type="prescription", object_id=rx.pk, subject=rx.patient)
-    by_item = selectors.adherence_by_item(patient=rx.patient)
+    by_item = selectors.adherence_by_item(actor=request.user, patient=rx.patient)
     items = [(item, by_item.get(item.pk)) for item in rx.items.all()]
     template = "consult/records/prescription_print.html" if request.GET.get("print") else \
         "consult/records/prescription_detail.html"
@@ -80,13 +70,10 @@ def _items_from_post(post: Any) -> list[dict[str, Any]]:
     return items
 
 
-@role_required(Role.DOCTOR)
+@access("author")
+@page("prescription.write")
 def prescribe(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    encounter = Encounter.objects.select_related("patient").filter(pk=encounter_id, doctor=request.user).first()
-    if encounter is None:
-        audit_denied(actor=request.user, object_type="encounter", object_id=encounter_id,
-                     reason="prescribe in another doctor's encounter")
-        raise Http404
+    encounter = services.encounter_to_prescribe(doctor=request.user, encounter_id=encounter_id)
     conflicts: dict[int, Any] = {}
     if request.method == "POST":
         try:
@@ -95,8 +82,6 @@ def prescribe(request: HttpRequest, encounter_id: int) -> HttpResponse:
                 valid_days=int(request.POST.get("valid_days") or 7) if (request.POST.get("valid_days") or "7").isdigit() else 0,
                 note=request.POST.get("note", ""),
             )
-        except NotFound:
-            raise Http404 from None
         except (ApplicationError, ValueError) as exc:
             if isinstance(exc, ApplicationError):
                 flash_error(request, exc)
@@ -116,19 +101,18 @@ def prescribe(request: HttpRequest, encounter_id: int) -> HttpResponse:
         "encounter": encounter, "patient": encounter.patient, "rows": rows,
         "valid_days": request.POST.get("valid_days", "7"), "note": request.POST.get("note", ""),
         "drugs": drug_model.objects.filter(is_active=True).order_by("generic_name_en", "strength"),
-        "allergies": allergies_of(patient=encounter.patient),
+        "allergies": allergies_of(actor=request.user, patient=encounter.patient),
         "units": DoseUnit.choices, "routes": Route.choices, "frequencies": Frequency.choices,
     })
 
 
 @require_POST
-@role_required(Role.DOCTOR)
+@access("author")
+@page("prescription.write")
 def prescription_cancel(request: HttpRequest, prescription_id: int) -> HttpResponse:
     try:
         services.prescription_cancel(doctor=request.user, prescription_id=prescription_id,
                                      reason=request.POST.get("reason", ""))
-    except NotFound:
-        raise Http404 from None
     except ApplicationError as exc:
         flash_error(request, exc)
     return redirect("consult:records-prescription", prescription_id=prescription_id)

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError, NotFound
+from accounts import policy
+from accounts.errors import ApplicationError
 from accounts.models import Role
-from accounts.pages import flash_error, role_required
+from accounts.pages import flash_error
+from accounts.policy import access, page
 from accounts.services import audit_record
 
 from ..models import (
@@ -20,7 +22,6 @@ from ..models import (
     AllergyCategory,
     AllergySeverity,
     Encounter,
-    HealthDocument,
     HealthDocumentKind,
     ObservationKind,
 )
@@ -31,13 +32,14 @@ from ..services.fhir import patient_everything
 
 
 def _patient_or_404(request: HttpRequest, patient_id: int):  # type: ignore[no-untyped-def]
-    try:
-        return selectors.record_patient_for(user=request.user, patient_id=patient_id)
-    except NotFound:
-        raise Http404 from None
+    """The record's patient if the policy lets the user (read on GET, write on POST); a refusal is audited and
+    answered with the 404 page (accounts.policy.pages.RefusalMiddleware)."""
+    action = policy.Action.READ if request.method in ("GET", "HEAD") else policy.Action.WRITE
+    return selectors.record_patient_for(user=request.user, patient_id=patient_id, action=action)
 
 
-@role_required(Role.PATIENT, Role.DOCTOR)
+@access("own")
+@page("records.use")
 def records_home(request: HttpRequest) -> HttpResponse:
     if request.user.role == Role.PATIENT:
         return redirect("consult:records-record", patient_id=request.user.pk)
@@ -65,21 +67,29 @@ def chart_series(observations) -> dict:  # type: ignore[no-untyped-def]
     return {kind.value: series[kind.value] for kind in CHART_ORDER if kind.value in series}
 
 
-@role_required(Role.PATIENT, Role.DOCTOR)
+@access("patient_record")
+@page("records.use")
 def record_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
-    audit_record(actor=request.user, action="read", object_type="health_record", object_id=patient.pk, subject=patient)
+    decision = policy.patient_record(request.user, patient.pk)
+    audit_record(actor=request.user, action="read", object_type="health_record", object_id=patient.pk,
+                 subject=patient, detail={"via": decision.rule})
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=365)
-    observations = list(selectors.observations_of(patient=patient).filter(effective_at__gte=since)[:2000])
+    actor = request.user
+    observations = list(selectors.observations_of(actor=actor, patient=patient).filter(effective_at__gte=since)[:2000])
     context = {
         "patient": patient,
-        "allergies": selectors.allergies_of(patient=patient),
-        "problems": selectors.problems_of(patient=patient),
+        "access_rule": decision.rule,
+        "read_only": not policy.patient_record(actor, patient.pk, policy.Action.WRITE),
+        "colleagues": (selectors.colleagues_to_share_with(doctor=actor, patient=patient)
+                       if decision.rule == "care_relation" else []),
+        "allergies": selectors.allergies_of(actor=actor, patient=patient),
+        "problems": selectors.problems_of(actor=actor, patient=patient),
         "observations": observations[:15],
         "series_json": json.dumps(chart_series(observations)),
-        "adherence": rx_selectors.adherence_for_patient(patient=patient),
-        "prescriptions": rx_selectors.prescriptions_of(patient=patient)[:10],
-        "documents": HealthDocument.objects.filter(patient=patient)[:20],
+        "adherence": rx_selectors.adherence_for_patient(actor=actor, patient=patient),
+        "prescriptions": rx_selectors.prescriptions_of(actor=actor, patient=patient)[:10],
+        "documents": selectors.documents_of(actor=actor, patient=patient)[:20],
         "kinds": ObservationKind.choices, "specs": OBSERVATION_SPECS,
         "severities": AllergySeverity.choices, "categories": AllergyCategory.choices,
         "document_kinds": HealthDocumentKind.choices,
@@ -95,7 +105,8 @@ def _back(patient_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.PATIENT, Role.DOCTOR)
+@access("patient_record")
+@page("records.use")
 def observation_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
     try:
@@ -116,7 +127,8 @@ def observation_add(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.PATIENT, Role.DOCTOR)
+@access("patient_record")
+@page("records.use")
 def allergy_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
     try:
@@ -130,7 +142,8 @@ def allergy_add(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.DOCTOR)
+@access("patient_record")
+@page("problem.write")
 def problem_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
     try:
@@ -146,7 +159,8 @@ def problem_add(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.DOCTOR)
+@access("patient_record")
+@page("problem.write")
 def problem_resolve(request: HttpRequest, patient_id: int, problem_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
     try:
@@ -157,7 +171,8 @@ def problem_resolve(request: HttpRequest, patient_id: int, problem_id: int) -> H
 
 
 @require_POST
-@role_required(Role.PATIENT, Role.DOCTOR)
+@access("patient_record")
+@page("records.use")
 def document_upload(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
     uploaded = request.FILES.get("file")
@@ -173,12 +188,11 @@ def document_upload(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _back(patient.pk)
 
 
-@role_required(Role.PATIENT, Role.DOCTOR)
+@access("patient_record", objects={"document_id": "health_document"})
+@page("records.use")
 def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
-    doc = HealthDocument.objects.filter(pk=document_id).first()
-    if doc is None:
-        raise Http404
-    patient = _patient_or_404(request, doc.patient_id)
+    doc = selectors.document_for(actor=request.user, document_id=document_id)
+    patient = doc.patient
     audit_record(actor=request.user, action="read", object_type="health_document", object_id=doc.pk, subject=patient)
     path = services.document_path(doc)
     if not path.exists():
@@ -186,15 +200,17 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
     return FileResponse(path.open("rb"), content_type=doc.content_type, as_attachment=True, filename=doc.original_name)
 
 
-@role_required(Role.PATIENT, Role.DOCTOR)
+@access("patient_record")
+@page("records.use")
 def timeline(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
     audit_record(actor=request.user, action="read", object_type="timeline", object_id=patient.pk, subject=patient)
     return render(request, "consult/records/timeline.html",
-                  {"patient": patient, "entries": selectors.timeline_of(patient=patient)})
+                  {"patient": patient, "entries": selectors.timeline_of(actor=request.user, patient=patient)})
 
 
-@role_required(Role.PATIENT, Role.DOCTOR)
+@access("patient_record")
+@page("records.use")
 def fhir_download(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The record as a FHIR R4 JSON file (a patient's own copy, or a doctor's export)."""
     patient = _patient_or_404(request, patient_id)

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequestContextMiddleware",
     "accounts.middleware.StaffMfaRequiredMiddleware",
+    # A refusal of the access policy raised below a page becomes the 404/403 page (already audited).
+    "accounts.policy.pages.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "platform_site.urls"
@@ -115,6 +117,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded attachments are private health data: stored outside the web root, served only through views
 # that check who may read them.
+# The access policy (accounts/policy, docs/security.md): how long after the last contact a doctor's care relation
+# still opens a patient's record, and how long a break-glass emergency access lasts.
+CARE_RELATION_DAYS = env.int("CARE_RELATION_DAYS", default=365)
+BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=120)
+
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 VAR_DIR = BASE_DIR / "var"
 

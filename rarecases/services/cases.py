@@ -8,10 +8,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import ApplicationError, NotFound, PermissionDeniedError
+from accounts import policy
+from accounts.errors import ApplicationError, PermissionDeniedError
 from accounts.models import Role, User
 from accounts.selectors import consent_is_active
-from accounts.services import audit_denied, audit_record, notify
+from accounts.services import audit_record, notify
 
 from .. import deid, vocab
 from ..models import Case, CaseCitation, CaseEvent, CaseFollow, EventKind, OutboxMessage, Peer
@@ -102,12 +103,14 @@ def rare_case_confirm(*, doctor: User, encounter: Any, findings: str | None = No
     IdentifierFound when any text field still carries an identifier. Nothing is written then (the
     refusal's audit entry is written outside the transaction, so it is kept).
     """
-    if doctor.role != Role.DOCTOR or encounter.doctor_id != doctor.pk:
-        raise NotFound(_("Encounter not found."))
+    policy.require(policy.author(doctor, author_id=encounter.doctor_id), actor=doctor, object_type="encounter",
+                   object_id=encounter.pk, action=policy.Action.WRITE, subject=encounter.patient,
+                   message=_("Encounter not found."))
     if not consent_is_active(user=encounter.patient, kind="rare_case_sharing"):
-        audit_denied(actor=doctor, object_type="rarecases.case", object_id=f"encounter:{encounter.pk}",
-                     subject=encounter.patient, reason="no active rare_case_sharing consent")
-        raise ConsentMissing(_("The patient has not consented to sharing de-identified rare cases."))
+        policy.refuse(actor=doctor, object_type="rarecases.case", object_id=f"encounter:{encounter.pk}",
+                      action=policy.Action.WRITE, subject=encounter.patient, reason="no_rare_case_sharing_consent",
+                      rule="rare_case_sharing_consent", error=ConsentMissing,
+                      message=_("The patient has not consented to sharing de-identified rare cases."))
     preview = case_preview(encounter=encounter, findings=findings, treatment=treatment, outcome=outcome,
                            phenotype_ids=phenotype_ids)
     if preview["problems"]:
@@ -167,14 +170,22 @@ def case_unfollow(*, user: User, case: Case) -> int:
     return CaseFollow.objects.filter(user=user, origin=case.origin, case_uuid=case.case_uuid).delete()[0]
 
 
-@transaction.atomic
 def case_cite(*, doctor: User, case: Case, appointment_id: int, note: str = "") -> CaseCitation:
-    """Cite a case in one of the doctor's own consultations (counts as a usage). Raises NotFound."""
-    from consult.selectors.clinical import appointment_of_doctor
+    """Cite a case in one of the doctor's own consultations (counts as a usage). Raises AccessRefused (audited)
+    for another doctor's appointment."""
+    from consult.selectors.clinical import appointment_by_id
 
-    appointment = appointment_of_doctor(doctor=doctor, appointment_id=appointment_id)
-    if appointment is None:
-        raise NotFound(_("Appointment not found."))
+    appointment = appointment_by_id(appointment_id=appointment_id)
+    decision = (policy.appointment_doctor(doctor, doctor_id=appointment.doctor_id) if appointment is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "appointment_doctor"))
+    policy.require(decision, actor=doctor, object_type="appointment", object_id=appointment_id,
+                   action=policy.Action.WRITE, subject=appointment.patient if appointment else None,
+                   message=_("Appointment not found."))
+    with transaction.atomic():
+        return _cite(doctor=doctor, case=case, appointment=appointment, note=note)
+
+
+def _cite(*, doctor: User, case: Case, appointment: Any, note: str) -> CaseCitation:
     citation, created = CaseCitation.objects.get_or_create(case=case, appointment=appointment,
                                                            defaults={"doctor": doctor, "note": note[:300]})
     if created:

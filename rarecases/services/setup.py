@@ -117,6 +117,9 @@ def synth_encounter(*, patient: User, doctor: User, code: str, days_ago: int = 3
                                    chief_complaint="Referred for evaluation.")
     EncounterDiagnosis.objects.create(encounter=enc, code=icd_code(code), patient=patient, diagnosed_at=at,
                                       is_primary=True)
+    from consult.services.care import care_contact_record
+
+    care_contact_record(patient_id=patient.pk, doctor_id=doctor.pk, at=at)
     return enc
 
 

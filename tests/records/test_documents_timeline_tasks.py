@@ -56,7 +56,7 @@ def test_timeline_merges_sources_and_provider_entries(patient):
 
     record_selectors.register_timeline_provider(orders)
     try:
-        entries = record_selectors.timeline_of(patient=patient)
+        entries = record_selectors.timeline_of(actor=patient, patient=patient)
     finally:
         record_selectors.TIMELINE_PROVIDERS.remove(orders)
     assert [e["kind"] for e in entries] == ["prescription", "encounter", "order", "measurement"]
