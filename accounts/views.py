@@ -61,7 +61,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@access("patient_side", body={"patient": "patient"})
+@access("own", body={"patient": "patient"}, body_rule="patient_side")
 @page()
 def care_grant_add(request: HttpRequest) -> HttpResponse:
     """The patient (or who acts for them) shares the record with a doctor."""
@@ -96,7 +96,8 @@ def _back_to_access_log(request: HttpRequest, patient_id: str) -> HttpResponse:
     return redirect(url)
 
 
-@access("own", body={"patient": "patient"})
+@access("own", body={"patient": "patient"}, body_rule="break_glass",
+        samples={"reason": "Unconscious patient in the emergency room", "confirm": "1"})
 @page("break_glass.open")
 def emergency_access(request: HttpRequest) -> HttpResponse:
     """Break-glass: a doctor without a care relation opens a record in an emergency, giving a reason."""

@@ -94,7 +94,7 @@ class CartApi(APIView):
         return Response(self.OutputSerializer(selectors.cart_get(patient=request.user)).data)
 
 
-@access("own", body={"prescription_item": "prescription_item"})
+@access("own", body={"prescription_item": "prescription_item"}, body_rule="owner")
 class CartItemCreateApi(APIView):
     permission_classes = [Allows("pharmacy.shop")]
 
@@ -105,6 +105,9 @@ class CartItemCreateApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: CartApi.OutputSerializer})
     def post(self, request):  # type: ignore[no-untyped-def]
+        services.cart_add_check(patient=request.user,
+                                prescription_item_id=request.data.get("prescription_item")
+                                if hasattr(request.data, "get") else None)
         refuse_client_prices(request.data)
         data = _strict_input(self.InputSerializer, request.data)
         services.cart_item_add(patient=request.user, drug_id=data["drug"], quantity=data["quantity"],

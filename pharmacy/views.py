@@ -56,7 +56,7 @@ def _run(request: HttpRequest, service: Callable[..., Any], success: str, **kwar
 
 
 @require_POST
-@access("own", body={"prescription_item": "prescription_item"})
+@access("own", body={"prescription_item": "prescription_item"}, body_rule="owner")
 @page("pharmacy.shop")
 def cart_add(request: HttpRequest) -> HttpResponse:
     drug_id = request.POST.get("drug", "")

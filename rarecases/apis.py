@@ -106,7 +106,7 @@ class CaseFollowApi(APIView):
         return Response({"following": False})
 
 
-@access("deidentified_case", body={"appointment_id": "appointment"})
+@access("deidentified_case", body={"appointment_id": "appointment"}, body_rule="appointment_doctor")
 class CaseCiteApi(APIView):
     permission_classes = [IsDoctor]
 

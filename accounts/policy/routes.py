@@ -46,25 +46,31 @@ ROUTE_RULES: dict[str, RouteRule] = {
     "deidentified_case": RouteRule("De-identified rare cases: every doctor (that is what sharing is for).",
                                    frozenset({DOCTOR})),
     "admin": RouteRule("Administrators only.", frozenset({ADMIN})),
+    "break_glass": RouteRule("Emergency access: a doctor or administrator opens a record without a care relation, "
+                             "giving a reason (audited as its own event, shown to the patient, reviewed).",
+                             frozenset({DOCTOR, ADMIN})),
     "peer": RouteRule("Machine-to-machine: a federation peer signs the request (no user session)."),
 }
 
 
 def access(rule: str, *, objects: dict[str, str] | None = None, body: dict[str, str] | None = None,
-           samples: dict[str, str] | None = None) -> Callable[[V], V]:
+           body_rule: str | None = None, samples: dict[str, str] | None = None) -> Callable[[V], V]:
     """Declare the rule of a view (a function or an API view class).
 
     `objects` names the kind of object each URL id is when the id's name does not say it (`pk="order"`),
-    `body` the ids a request body carries (`{"patient": "patient"}`), `samples` literal values of other URL
-    parts (`{"action": "cancel"}`)."""
-    if rule not in ROUTE_RULES:
-        raise ValueError(f"unknown access rule {rule!r}")
+    `body` the ids a request body carries (`{"patient": "patient"}`) and `body_rule` the rule that guards
+    them, `samples` literal values of other URL parts or body fields (`{"action": "cancel"}`)."""
+    if rule not in ROUTE_RULES or (body_rule is not None and body_rule not in ROUTE_RULES):
+        raise ValueError(f"unknown access rule {rule!r} / {body_rule!r}")
+    if body and body_rule is None:
+        raise ValueError("a view that takes ids in its body declares the rule that guards them (body_rule)")
 
     def mark(view: V) -> V:
         view.access_rule = rule  # type: ignore[attr-defined]
         view.access_objects = dict(objects or {})  # type: ignore[attr-defined]
         view.access_body = dict(body or {})  # type: ignore[attr-defined]
         view.access_samples = dict(samples or {})  # type: ignore[attr-defined]
+        view.access_body_rule = body_rule  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -75,5 +81,6 @@ def declared(callback: Any) -> dict[str, Any] | None:
     for target in (getattr(callback, "cls", None), getattr(callback, "view_class", None), callback):
         if target is not None and getattr(target, "access_rule", None):
             return {"rule": target.access_rule, "objects": getattr(target, "access_objects", {}),
-                    "body": getattr(target, "access_body", {}), "samples": getattr(target, "access_samples", {})}
+                    "body": getattr(target, "access_body", {}), "samples": getattr(target, "access_samples", {}),
+                    "body_rule": getattr(target, "access_body_rule", None)}
     return None

@@ -64,6 +64,11 @@ class AppointmentOut(serializers.ModelSerializer):
         return thread.status if thread else None
 
 
+def _raw(data: object, field: str) -> object:
+    """A body field as sent (before validation), for the access check that comes first."""
+    return data.get(field) if hasattr(data, "get") else None
+
+
 def _patient(user: User, patient_id: int | None) -> User:
     """The patient a booking is for: the caller, or a family member they act for (refused, audited, else)."""
     if not patient_id:
@@ -125,7 +130,7 @@ class DoctorSlotsApi(APIView):
         return Response(SlotOut(sel.doctor_slots_free(doctor_id=doctor_id, for_patient=user), many=True).data)
 
 
-@access("own", body={"patient": "patient"})
+@access("own", body={"patient": "patient"}, body_rule="patient_side")
 class AppointmentListApi(APIView):
     class InputSerializer(serializers.Serializer):
         slot = serializers.IntegerField()
@@ -151,6 +156,7 @@ class AppointmentListApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: AppointmentOut})
     def post(self, request):  # type: ignore[no-untyped-def]
+        svc.booking_check(booked_by=request.user, patient_id=_raw(request.data, "patient"))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -237,7 +243,7 @@ class WaitlistOut(serializers.ModelSerializer):
         fields = ["id", "doctor", "patient", "reason", "status", "offered_slot", "offer_expires_at", "created_at"]
 
 
-@access("own", body={"patient": "patient"})
+@access("own", body={"patient": "patient"}, body_rule="patient_side")
 class WaitlistApi(APIView):
     permission_classes = [Allows("waitlist.use")]
 
@@ -252,6 +258,7 @@ class WaitlistApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: WaitlistOut})
     def post(self, request):  # type: ignore[no-untyped-def]
+        svc.booking_check(booked_by=request.user, patient_id=_raw(request.data, "patient"))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data

@@ -40,7 +40,7 @@ class PrescriptionOutput(serializers.ModelSerializer):
         return adherence.percent if adherence else None
 
 
-@access("own", body={"encounter_id": "encounter"})
+@access("own", body={"encounter_id": "encounter"}, body_rule="author")
 class PrescriptionListApi(APIView):
     permission_classes = [Allows("records.use")]
 
@@ -73,6 +73,9 @@ class PrescriptionListApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: PrescriptionOutput})
     def post(self, request):  # type: ignore[no-untyped-def]
         services.prescriber_check(request.user)
+        raw = request.data.get("encounter_id") if hasattr(request.data, "get") else None
+        if raw is not None and str(raw).isdigit():
+            services.encounter_to_prescribe(doctor=request.user, encounter_id=int(raw))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         items = []
@@ -107,6 +110,7 @@ class PrescriptionCancelApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=PrescriptionOutput)
     def post(self, request, prescription_id: int):  # type: ignore[no-untyped-def]
+        services.prescription_for_author(doctor=request.user, prescription_id=prescription_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rx = services.prescription_cancel(doctor=request.user, prescription_id=prescription_id,

@@ -46,9 +46,9 @@ class DoseRespondApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=DoseOutput)
     def post(self, request, dose_id: int):  # type: ignore[no-untyped-def]
+        patient = _patient_of_dose(request.user, dose_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        patient = _patient_of_dose(request.user, dose_id)
         dose = services.dose_respond(dose_id=dose_id, patient=patient, taken=data.validated_data["taken"])
         return Response(DoseOutput(dose).data)
 
@@ -72,9 +72,10 @@ class PlanPauseApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=PlanOutput)
     def post(self, request, item_id: int):  # type: ignore[no-untyped-def]
+        patient = _plan_patient(request.user, item_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = services.reminder_plan_pause(item_id=item_id, patient=_plan_patient(request.user, item_id),
+        plan = services.reminder_plan_pause(item_id=item_id, patient=patient,
                                             paused=data.validated_data["paused"])
         return Response(PlanOutput(plan).data)
 
@@ -88,9 +89,10 @@ class PlanTimesApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=PlanOutput)
     def post(self, request, item_id: int):  # type: ignore[no-untyped-def]
+        patient = _plan_patient(request.user, item_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = services.reminder_plan_change_times(item_id=item_id, patient=_plan_patient(request.user, item_id),
+        plan = services.reminder_plan_change_times(item_id=item_id, patient=patient,
                                                    times_of_day=data.validated_data["times_of_day"])
         return Response(PlanOutput(plan).data)
 

@@ -112,6 +112,19 @@ def _insert_with_reminders(appointment: Appointment, now: datetime) -> None:
     appointment._state.db = connection.alias
 
 
+def booking_check(*, booked_by: User, patient_id: object = None) -> None:
+    """Before anything else of a booking request is read: only patients book, and only for themselves or a
+    family member they act for (refused and audited otherwise)."""
+    policy.require(policy.can(booked_by, "booking.book"), actor=booked_by, object_type="appointment",
+                   action=policy.Action.WRITE, status=403, message=_("Only patients can book appointments."))
+    if patient_id not in (None, "") and str(patient_id).isdigit() and int(patient_id) != booked_by.pk:
+        patient = User.objects.filter(pk=int(patient_id)).first()
+        policy.require(policy.acts_for(booked_by, patient.pk) if patient else
+                       policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_side"),
+                       actor=booked_by, object_type="appointment", object_id=patient_id, action=policy.Action.WRITE,
+                       subject=patient, message=_("Patient not found."))
+
+
 def appointment_book(
     *, booked_by: User, patient: User, slot_id: int, reason: str, symptoms: str = "",
     follow_up_of: Appointment | None = None, now: datetime | None = None,
@@ -451,9 +464,9 @@ STATUS_TRANSITIONS = {
 
 def appointment_set_status(*, doctor: User, appointment_id: int, action: str) -> Appointment:
     """The doctor moves an appointment through the day: check_in, start, complete, no_show."""
+    appointment_for_doctor(doctor=doctor, appointment_id=appointment_id)
     if action not in STATUS_TRANSITIONS:
         raise ApplicationError(_("Unknown action."), code="bad_action")
-    appointment_for_doctor(doctor=doctor, appointment_id=appointment_id)
     with transaction.atomic():
         appointment = appointment_for_doctor(doctor=doctor, appointment_id=appointment_id, lock=True)
         return _set_status(appointment, action)

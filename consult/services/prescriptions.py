@@ -204,15 +204,21 @@ def encounter_to_prescribe(*, doctor: User, encounter_id: int) -> Encounter:
     return encounter
 
 
+def prescription_for_author(*, doctor: User, prescription_id: int) -> Prescription:
+    """A prescription its author is about to change. A doctor who may read it but did not write it is refused
+    with 403, anyone else as not found (both audited)."""
+    return policy.obtain(Prescription.objects.select_related("patient"), prescription_id, actor=doctor,
+                         object_type="prescription", action=policy.Action.WRITE,
+                         decide=lambda rx: policy.author(doctor, author_id=rx.doctor_id),
+                         readable=lambda rx: policy.patient_record(doctor, rx.patient_id),
+                         message=_("Prescription not found."),
+                         forbidden=_("Only the prescribing doctor can cancel a prescription."))
+
+
 def prescription_cancel(*, doctor: User, prescription_id: int, reason: str) -> Prescription:
     """The prescribing doctor cancels a prescription: it can no longer be filled and its reminders stop.
     Raises AccessRefused (audited) for someone else's prescription, ApplicationError without a reason."""
-    policy.obtain(Prescription.objects.select_related("patient"), prescription_id, actor=doctor,
-                  object_type="prescription", action=policy.Action.WRITE,
-                  decide=lambda rx: policy.author(doctor, author_id=rx.doctor_id),
-                  readable=lambda rx: policy.patient_record(doctor, rx.patient_id),
-                  message=_("Prescription not found."),
-                  forbidden=_("Only the prescribing doctor can cancel a prescription."))
+    prescription_for_author(doctor=doctor, prescription_id=prescription_id)
     with transaction.atomic():
         return _prescription_cancel(doctor=doctor, prescription_id=prescription_id, reason=reason)
 

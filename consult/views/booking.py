@@ -65,9 +65,10 @@ def _patient_from(request: HttpRequest, raw: object):  # type: ignore[no-untyped
 
 
 @require_POST
-@access("public", body={"patient": "patient"})
+@access("public", body={"patient": "patient"}, body_rule="patient_side")
 @page("booking.book")
 def book(request: HttpRequest, doctor_id: int) -> HttpResponse:
+    svc.booking_check(booked_by=request.user, patient_id=request.POST.get("patient"))
     form = BookingForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give a reason for the visit and pick a time."))
@@ -86,9 +87,10 @@ def book(request: HttpRequest, doctor_id: int) -> HttpResponse:
 
 
 @require_POST
-@access("public", body={"patient": "patient"})
+@access("public", body={"patient": "patient"}, body_rule="patient_side")
 @page("waitlist.use")
 def waitlist_join(request: HttpRequest, doctor_id: int) -> HttpResponse:
+    svc.booking_check(booked_by=request.user, patient_id=request.POST.get("patient"))
     try:
         wl.waitlist_join(user=request.user, patient=_patient_from(request, request.POST.get("patient")),
                          doctor_id=doctor_id, reason=request.POST.get("reason", ""))
@@ -192,7 +194,7 @@ def follow_up_accept_view(request: HttpRequest, proposal_id: int) -> HttpRespons
     return redirect("consult:appointment_detail", appointment_id=appointment.pk)
 
 
-@access("own", body={"schedule_id": "schedule"})
+@access("own", body={"schedule_id": "schedule"}, body_rule="owner", samples={"form": "remove"})
 @page("schedule.manage")
 def schedule(request: HttpRequest) -> HttpResponse:
     form = ScheduleForm(request.POST if request.POST.get("form") == "schedule" else None)

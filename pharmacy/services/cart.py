@@ -105,6 +105,12 @@ def _own_line(*, patient: User, item_id: Any) -> None:
                   message=_("This item is not in your cart."))
 
 
+def cart_add_check(*, patient: User, prescription_item_id: Any) -> None:
+    """Before the rest of an "add to cart" request is read: a patient, and a prescription item of their own."""
+    require_patient(patient)
+    _own_prescription_item(patient=patient, prescription_item_id=prescription_item_id)
+
+
 def cart_line_check(*, patient: User, item_id: Any) -> None:
     """Refuse (audited) a cart line that is not in this patient's cart, before anything else is looked at."""
     require_patient(patient)

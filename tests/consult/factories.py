@@ -33,6 +33,7 @@ class SlotFactory(factory.django.DjangoModelFactory):
 class AppointmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Appointment
+        skip_postgeneration_save = True
 
     slot = factory.SubFactory(SlotFactory)
     patient = factory.SubFactory(PatientFactory)

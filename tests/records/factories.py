@@ -27,6 +27,7 @@ class DrugFactory(factory.django.DjangoModelFactory):
 class EncounterFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Encounter
+        skip_postgeneration_save = True
 
     patient = factory.SubFactory(PatientFactory)
     doctor = factory.SubFactory(DoctorFactory)
