@@ -225,7 +225,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                     end=s.end, kind=s.kind, status=statuses[i % len(statuses)], reason="Bench visit")
         for i, s in enumerate(day)], batch_size=2000)
 
-    # The platform's own session engine (accounts.sessions), as the server will read it.
+    # The platform's session engine (settings.SESSION_ENGINE), as the server will read it.
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(console_doctor.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]

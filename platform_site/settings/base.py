@@ -91,13 +91,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's and allauth's back-ends with a cheaper per-request user read (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-# Database sessions with a cheaper per-request read (accounts/sessions.py).
-SESSION_ENGINE = "accounts.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -152,6 +149,10 @@ else:
 # Template fragments that depend only on the code, the role and the language (the navigation links): kept in
 # each process's memory, never stale (a deploy restarts the processes). Measured: the links cost ~1.5 ms of
 # CPU per page to render (reversing a dozen URLs), a cached fragment ~0.05 ms (bench/booking.py).
+# Sessions: in the database, read through the cache when the cache is shared by every process (Redis): a
+# process-local cache would let a session logged out in one process live on in another's memory.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if REDIS_URL
+                  else "django.contrib.sessions.backends.db")
 CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments",
                        "TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 1000}}
 

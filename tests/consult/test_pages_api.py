@@ -427,22 +427,3 @@ def test_console_groups_headings_and_show_all_link_in_both_languages(client, doc
     assert f"<h2>{later} (52)</h2>" in chinese
     assert more % {"shown": QUEUE_PAGE, "n": 52} in chinese
     assert "show all" not in chinese
-
-
-@pytest.mark.postgres
-def test_binary_fetch_reads_what_the_orm_reads_and_is_counted():
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from consult.rawsql import fetch_all_binary
-
-    a = AppointmentFactory(reason="Rash 皮疹")
-    sql = ('SELECT id, start, "end", reason, kind, status, patient_id FROM consult_appointment '
-           "WHERE id = %s AND start > %s AND reason LIKE %s")
-    with CaptureQueriesContext(connection) as queries:
-        rows = fetch_all_binary(sql, [a.pk, a.start - timedelta(days=1), "Rash%"])
-    assert len(queries) == 1
-    assert rows == [(a.pk, a.start, a.end, "Rash 皮疹", a.kind, a.status, a.patient_id)]
-    assert rows[0][1].utcoffset() == timedelta(0)
-    for _ in range(6):  # psycopg prepares it after a few runs: same answer
-        assert fetch_all_binary(sql, [a.pk, a.start - timedelta(days=1), "Rash%"]) == rows
