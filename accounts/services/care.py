@@ -22,18 +22,17 @@ BREAK_GLASS_MIN_REASON = 10
 
 def care_relation_record(*, patient_id: int, doctor_id: int, at: dt.datetime) -> None:
     """A contact (booked visit, consultation, encounter) at `at`: the relation's last contact becomes the later
-    of the stored one and `at`. Safe under concurrency: the UPDATE is conditional-free (GREATEST), and a first
-    contact that races another insert falls back to the UPDATE."""
+    of the stored one and `at` (one UPDATE … GREATEST). A first contact inserts the row with an upsert, no
+    savepoint: the booking that records it holds the patient's row lock, so two bookings of one patient never
+    race here; should an encounter race a booking of the same pair, the upsert keeps one row (with either
+    date) and the next cancellation recomputes it from the contacts (care_relation_set)."""
+    now = timezone.now()
     updated = CareRelation.objects.filter(patient_id=patient_id, doctor_id=doctor_id).update(
-        last_contact_at=Greatest(F("last_contact_at"), Value(at)), updated_at=timezone.now())
-    if updated:
-        return
-    try:
-        with transaction.atomic():
-            CareRelation.objects.create(patient_id=patient_id, doctor_id=doctor_id, last_contact_at=at)
-    except IntegrityError:  # the other transaction created it first: take the later date
-        CareRelation.objects.filter(patient_id=patient_id, doctor_id=doctor_id).update(
-            last_contact_at=Greatest(F("last_contact_at"), Value(at)), updated_at=timezone.now())
+        last_contact_at=Greatest(F("last_contact_at"), Value(at)), updated_at=now)
+    if not updated:
+        CareRelation.objects.bulk_create(
+            [CareRelation(patient_id=patient_id, doctor_id=doctor_id, last_contact_at=at, updated_at=now)],
+            update_conflicts=True, unique_fields=["patient", "doctor"], update_fields=["last_contact_at", "updated_at"])
 
 
 def care_relation_set(*, patient_id: int, doctor_id: int, last_contact_at: dt.datetime | None) -> None:

@@ -1,6 +1,6 @@
 """The doctor console: today's queue and the summary of the selected patient (bounded queries).
 
-The queue is read as plain rows in one ORM query, not model instances: a day can hold a thousand appointments
+The queue is read as plain rows in one ORM query (window functions rank and count each group), not model instances: a day can hold a thousand appointments
 and the console must answer in well under 100 ms (bench/booking.py).
 """
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts import policy
@@ -40,54 +41,60 @@ def console_queue_counts(*, doctor: User, day: date | None = None, now: datetime
     return console_day(doctor=doctor, day=day, now=now, limit=1)[1]
 
 
-def _group(*, status: str, kind: str, thread_status: str | None, start: datetime, now: datetime) -> str:
-    if status == AppointmentStatus.IN_PROGRESS:
-        return "in_consultation"
-    if status == AppointmentStatus.CHECKED_IN:
-        return "checked_in"
-    if status == AppointmentStatus.BOOKED:
+def _group_case(now: datetime) -> Case:
+    """The queue group of an appointment, as its index in QUEUE_GROUPS (integers sort faster than strings)."""
+    g = {name: i for i, name in enumerate(QUEUE_GROUPS)}
+    return Case(
+        When(status=AppointmentStatus.IN_PROGRESS, then=Value(g["in_consultation"])),
+        When(status=AppointmentStatus.CHECKED_IN, then=Value(g["checked_in"])),
         # An online patient is "waiting" once their thread opens (15 minutes before the start).
-        if kind == SlotKind.ONLINE and thread_status == ThreadStatus.OPEN and start <= now + WAITING_ONLINE_FROM:
-            return "waiting_online"
-        return "upcoming"
-    return "done"
+        When(status=AppointmentStatus.BOOKED, kind=SlotKind.ONLINE, thread__status=ThreadStatus.OPEN,
+             start__lte=now + WAITING_ONLINE_FROM, then=Value(g["waiting_online"])),
+        When(status=AppointmentStatus.BOOKED, then=Value(g["upcoming"])),
+        default=Value(g["done"]), output_field=IntegerField(),
+    )
 
 
 def console_day(*, doctor: User, day: date | None = None, now: datetime | None = None, limit: int | None = None,
                 offset: int = 0, group: str | None = None) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
     """The doctor's queue of one local day: (rows per group, how many each group holds), in one query.
 
-    With `limit`, each group holds its rows `offset`+1 … `offset`+`limit` in start order; `group` keeps one group
-    only. The counts are always the whole day's. One ORM query over the day's appointments (the (doctor, start)
-    index), their patient and thread joined, whether an encounter exists as a subquery; rows are plain values
-    (a day can hold a thousand appointments: no model instances are built).
+    With `limit`, each group holds its rows `offset`+1 … `offset`+`limit` in start order, so a day of a thousand
+    appointments builds only the rows a page shows; `group` keeps one group only. The counts are the whole day's
+    (a window COUNT over each group), for every group with at least one row kept.
+
+    ORM: the group is a CASE, the rank and the count are window functions over it, and the filter on the rank
+    makes Django wrap the query (the (doctor, start) index finds the day); rows come back as plain values.
     """
     start, end = day_bounds(day or timezone.localdate())
     now = now or timezone.now()
-    rows = (Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
-            .annotate(has_encounter=Exists(Encounter.objects.filter(appointment=OuterRef("pk"))))
-            .order_by("start", "pk")
-            .values_list("pk", "start", "end", "kind", "status", "reason", "patient_id", "patient__full_name",
-                         "patient__email", "thread__status", "has_encounter"))
+    qs = (Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
+          .annotate(grp=_group_case(now))
+          .annotate(rn=Window(RowNumber(), partition_by=[F("grp")], order_by=[F("start").asc(), F("pk").asc()]),
+                    total=Window(Count("pk"), partition_by=[F("grp")]),
+                    has_encounter=Exists(Encounter.objects.filter(appointment=OuterRef("pk")))))
+    if limit is not None:
+        qs = qs.filter(rn__gt=offset, rn__lte=offset + limit)
+    if group is not None:
+        qs = qs.filter(grp=QUEUE_GROUPS.index(group))
+    rows = qs.order_by("start", "pk").values_list(
+        "pk", "start", "end", "kind", "status", "reason", "patient_id", "patient__full_name", "patient__email",
+        "thread__status", "grp", "total", "has_encounter")
     tz = timezone.get_current_timezone()
     status_label = {value: str(label) for value, label in AppointmentStatus.choices}
     kind_label = {value: str(label) for value, label in SlotKind.choices}
     groups: dict[str, list[dict[str, Any]]] = {g: [] for g in QUEUE_GROUPS}
     counts = dict.fromkeys(QUEUE_GROUPS, 0)
-    first, last = offset, (offset + limit if limit is not None else None)
-    for pk, a_start, a_end, kind, status, reason, patient_id, full_name, email, thread, enc in rows:
-        grp = _group(status=status, kind=kind, thread_status=thread, start=a_start, now=now)
-        position = counts[grp]
-        counts[grp] += 1
-        if (group is not None and grp != group) or position < first or (last is not None and position >= last):
-            continue
+    for pk, a_start, a_end, kind, status, reason, patient_id, full_name, email, thread, grp, total, enc in rows:
         local = a_start.astimezone(tz)
-        groups[grp].append({
+        name = QUEUE_GROUPS[grp]
+        groups[name].append({
             "pk": pk, "start": a_start, "end": a_end, "kind": kind, "status": status,
             "reason": reason, "patient_id": patient_id, "patient_name": full_name or email or f"#{patient_id}",
             "thread_status": thread, "has_encounter": bool(enc), "status_label": status_label[status],
-            "kind_label": kind_label[kind], "time": f"{local.hour:02d}:{local.minute:02d}",
+            "kind_label": kind_label[kind], "time": f"{local.hour:02d}:{local.minute:02d}",  # strftime costs 4x
         })
+        counts[name] = total
     return groups, counts
 
 
