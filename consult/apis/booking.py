@@ -429,6 +429,10 @@ class ConsoleApi(APIView):
         offset = serializers.IntegerField()
         counts = serializers.DictField(child=serializers.IntegerField(), help_text="Appointments in each group.")
         groups = serializers.DictField(child=serializers.ListField(child=ConsoleRowOut()))
+        next = serializers.DictField(child=serializers.CharField(allow_null=True),
+                                     help_text="Per group, the URL of its next page (null on the last).")
+        previous = serializers.DictField(child=serializers.CharField(allow_null=True),
+                                         help_text="Per group, the URL of its previous page (null on the first).")
 
     @extend_schema(parameters=[QueryIn], responses=OutputSerializer)
     def get(self, request):  # type: ignore[no-untyped-def]
@@ -442,5 +446,14 @@ class ConsoleApi(APIView):
                                                  group=q.get("group"))
         if q.get("group"):
             groups = {q["group"]: groups[q["group"]]}
+        limit, offset = q["limit"], q["offset"]
+
+        def page(name: str, at: int) -> str:
+            return request.build_absolute_uri(
+                f"{request.path}?day={day.isoformat()}&group={name}&limit={limit}&offset={at}")
+
+        nxt = {name: page(name, offset + limit) if offset + limit < counts[name] else None for name in groups}
+        prev = {name: page(name, max(0, offset - limit)) if offset > 0 else None for name in groups}
         # Rows are already plain values (see ConsoleRowOut for their shape); the JSON renderer writes them as is.
-        return Response({"day": day, "limit": q["limit"], "offset": q["offset"], "counts": counts, "groups": groups})
+        return Response({"day": day, "limit": limit, "offset": offset, "counts": counts, "groups": groups,
+                         "next": nxt, "previous": prev})

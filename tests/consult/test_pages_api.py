@@ -168,6 +168,15 @@ def test_console_api_pages_each_group_and_counts_the_whole_day(api_client, doc, 
     assert second["groups"]["checked_in"] == []
     assert list(only["groups"]) == ["checked_in"]
     assert [r["pk"] for r in only["groups"]["checked_in"]] == [made[7].pk]
+    # And each group links its next and previous pages; following the links walks the whole group
+    assert (first["next"]["checked_in"], first["previous"]["upcoming"]) == (None, None)
+    walked, link = [], first["next"]["upcoming"]
+    while link:
+        page = api_client.get(link).json()
+        walked += [r["pk"] for r in page["groups"]["upcoming"]]
+        link = page["next"]["upcoming"]
+    assert walked == [a.pk for a in made[3:7]]
+    assert api_client.get(first["next"]["upcoming"]).json()["previous"]["upcoming"].endswith("offset=0")
     row = first["groups"]["upcoming"][0]
     assert (row["patient_id"], row["patient_name"], row["time"], row["status"], row["has_encounter"]) == (
         made[0].patient_id, made[0].patient.display_name, "09:00", "booked", False)
