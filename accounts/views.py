@@ -85,7 +85,7 @@ def care_grant_end(request: HttpRequest, grant_id: int) -> HttpResponse:
     grant = services.care_grant_revoke(actor=request.user, grant_id=grant_id)
     messages.success(request, _("Sharing with %(doctor)s has ended.") % {"doctor": grant.doctor})
     if request.user.role == Role.DOCTOR:
-        return redirect(reverse("consult:records-record", args=[grant.patient_id]))
+        return redirect(reverse("records:record", args=[grant.patient_id]))
     return _back_to_access_log(request, str(grant.patient_id))
 
 
@@ -120,7 +120,7 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("Emergency access until %(until)s. It is recorded, shown to the patient "
                                             "and reviewed.") % {"until": access_row.expires_at.astimezone()
                                                                 .strftime("%Y-%m-%d %H:%M")})
-                return redirect(reverse("consult:records-record", args=[access_row.patient_id]))
+                return redirect(reverse("records:record", args=[access_row.patient_id]))
     return render(request, "accounts/emergency_access.html", {
         "values": values, "minutes": services.break_glass_minutes(),
         "recent": selectors.break_glass_by(request.user)[:10],

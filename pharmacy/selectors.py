@@ -13,8 +13,8 @@ from accounts import policy
 from accounts.errors import NotFound
 from accounts.models import Role, User
 from accounts.services import audit_record
-from consult.selectors.prescriptions import prescription_items_by_ids, prescription_items_fillable
-from consult.selectors.records import allergies_for_order_review
+from records.selectors.prescriptions import prescription_items_by_ids, prescription_items_fillable
+from records.selectors.records import allergies_for_order_review
 
 from .models import Cart, CartItem, Drug, Order, OrderEvent, OrderLine, OrderStatus, StockMovement
 

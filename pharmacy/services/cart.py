@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
-from consult.selectors.prescriptions import prescription_item_owner, prescription_items_fillable
+from records.selectors.prescriptions import prescription_item_owner, prescription_items_fillable
 
 from ..models import Cart, CartItem, Drug
 from .common import clean_quantity, require_patient

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from accounts.errors import ApplicationError, Conflict
 from accounts.models import User
 from accounts.services import audit_record, notify
-from consult.selectors.records import allergy_conflicts
-from consult.services.prescriptions import prescription_item_fill, prescription_item_unfill
+from records.selectors.records import allergy_conflicts
+from records.services.prescriptions import prescription_item_fill, prescription_item_unfill
 
 from ..models import (
     BEFORE_DISPENSE,
@@ -281,7 +281,7 @@ def order_dispense(*, actor: User, order_id: Any) -> Order:
 
 
 def _order_dispense(*, actor: User, order_id: Any) -> Order:
-    from consult.services.reminders import reminders_schedule_for_dispense
+    from records.services.reminders import reminders_schedule_for_dispense
 
     order = _lock_order(actor=actor, order_id=order_id, staff=True)
     ready = order.status == OrderStatus.APPROVED or (order.status == OrderStatus.PAID and not order.requires_review)

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     # Our apps, in dependency order (seed_demo runs their demo modules in this order).
     "accounts",
     "consult",
+    "records",
     "pharmacy",
     "portraits",
     "rarecases",
@@ -166,7 +167,7 @@ RARECASES_PEER_KEYS = env("RARECASES_PEER_KEYS", default="")
 
 # `manage.py seed_demo` runs these modules' seed() in this order (dependencies first).
 DEMO_SEED_MODULES = [
-    "accounts.demo", "pharmacy.demo_catalogue", "consult.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
+    "accounts.demo", "pharmacy.demo_catalogue", "consult.demo", "records.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
 ]
 
 LOGGING = {

@@ -45,18 +45,17 @@ def build() -> World:
         AppointmentStatus,
         ConsultationMessage,
         ConsultationThread,
-        DoseReminder,
         FollowUpProposal,
-        ReminderPlan,
         WaitlistEntry,
     )
-    from consult.services import records as record_services
     from consult.services.care import care_refresh
     from consult.services.schedules import schedule_add
     from pharmacy.models import CartItem, OrderStatus
     from pharmacy.services import cart_item_add, order_checkout, order_pay
     from portraits.models import Alert, InterventionRule, Result, Run, RunStatus
     from rarecases.models import Case
+    from records.models import DoseReminder, ReminderPlan
+    from records.services import records as record_services
     from tests.consult.factories import AppointmentFactory, SlotFactory
     from tests.pharmacy.factories import ADDRESS, make_drug, make_prescription_item
     from tests.portraits.factories import StudentFactory

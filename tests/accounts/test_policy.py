@@ -17,8 +17,8 @@ from accounts.services import (
     care_grant_create,
     care_grant_revoke,
 )
-from consult.selectors.records import allergies_of, record_patient_for
 from consult.services.booking import appointment_cancel
+from records.selectors.records import allergies_of, record_patient_for
 from tests.consult.factories import AppointmentFactory, SlotFactory
 from tests.factories import (
     AdminFactory,

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import AuditEvent
-from consult.services.records import allergy_add
+from records.services.records import allergy_add
 from tests.factories import DoctorFactory, PatientFactory
 
 HEADINGS = {"en": ("Emergency access to a record", "Emergency accesses"), "zh-Hans": ("紧急访问健康档案", "紧急访问记录")}

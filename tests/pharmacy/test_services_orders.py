@@ -6,7 +6,6 @@ import pytest
 from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from accounts.models import AuditEvent, Notification
 from accounts.policy import AccessRefused
-from consult.models import DoseReminder
 from pharmacy.models import Drug, OrderStatus, Payment, StockMovement
 from pharmacy.selectors import stock_ledger_mismatches
 from pharmacy.services import (
@@ -22,6 +21,7 @@ from pharmacy.services import (
     order_reject,
     order_ship,
 )
+from records.models import DoseReminder
 from tests.factories import PatientFactory
 from tests.pharmacy.factories import ADDRESS, make_drug, make_prescription_item
 

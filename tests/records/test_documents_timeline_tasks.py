@@ -8,11 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from consult.models import DoseReminder, HealthDocument
-from consult.selectors import records as record_selectors
-from consult.services.prescriptions import prescription_create
-from consult.services.records import observation_record
-from consult.tasks.records import dose_reminders_mark_missed, dose_reminders_send_due
+from records.models import DoseReminder, HealthDocument
+from records.selectors import records as record_selectors
+from records.services.prescriptions import prescription_create
+from records.services.records import observation_record
+from records.tasks import dose_reminders_mark_missed, dose_reminders_send_due
 from tests.factories import PatientFactory
 
 from .factories import DrugFactory, EncounterFactory, item_data

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import Notification, OutboundEmail
-from consult.models import DoseReminder
-from consult.selectors.prescriptions import adherence_by_item, adherence_for_patient
-from consult.services import reminders
-from consult.services.prescriptions import prescription_create
-from consult.services.reminders import dose_instants, dose_respond, reminders_mark_missed, reminders_send_due
+from records.models import DoseReminder
+from records.selectors.prescriptions import adherence_by_item, adherence_for_patient
+from records.services import reminders
+from records.services.prescriptions import prescription_create
+from records.services.reminders import dose_instants, dose_respond, reminders_mark_missed, reminders_send_due
 from tests.factories import PatientFactory
 
 from .factories import DrugFactory, EncounterFactory, item_data
