@@ -7,11 +7,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import ApplicationError
+from core.pages import flash_error, paginate
+
 from . import policy, selectors, services
-from .errors import ApplicationError
 from .forms import FamilyMemberForm
 from .models import AuditAction, ConsentKind, FamilyLink, Role, User
-from .pages import flash_error, paginate
 from .policy import access, page
 
 DASHBOARD_TEMPLATES = {

@@ -79,8 +79,8 @@ def _service_book(request):  # type: ignore[no-untyped-def]
     from django.http import JsonResponse
     from rest_framework.authtoken.models import Token
 
-    from accounts.errors import ApplicationError
     from consult.services.booking import appointment_book
+    from core.errors import ApplicationError
 
     key = request.headers.get("Authorization", "").removeprefix("Token ").strip()
     token = Token.objects.select_related("user").filter(key=key).first()

@@ -12,8 +12,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import ApplicationError
 from accounts.policy import Allows, access
+from core.errors import ApplicationError
 
 from . import selectors, services
 from .models import Drug, DrugCategory, Order, OrderEvent, OrderLine

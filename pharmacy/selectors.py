@@ -10,9 +10,9 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import NotFound
 from accounts.models import Role, User
 from accounts.services import audit_record
+from core.errors import NotFound
 from records.selectors.prescriptions import prescription_items_by_ids, prescription_items_fillable
 from records.selectors.records import allergies_for_order_review
 

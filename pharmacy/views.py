@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import Role
-from accounts.pages import flash_error, paginate
 from accounts.policy import access, page
+from core.errors import ApplicationError, NotFound
+from core.pages import flash_error, paginate
 
 from . import selectors, services
 from .forms import CatalogueFilterForm, CheckoutForm, ReasonForm, RestockForm, ShipForm

@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError
-from accounts.pages import flash_error, paginate
 from accounts.policy import access, page
 from accounts.services import audit_record
+from core.errors import ApplicationError
+from core.pages import flash_error, paginate
 
 from . import selectors, services
 from .analysis.compare import migration_matrix

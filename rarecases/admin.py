@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .models import (
     Case,

@@ -137,7 +137,7 @@ class CaseForwardApi(APIView):
         data.is_valid(raise_exception=True)
         recipient = User.objects.filter(email__iexact=data.validated_data["email"]).first()
         if recipient is None:
-            from accounts.errors import NotFound
+            from core.errors import NotFound
 
             raise NotFound(_("No doctor with that e-mail address."))
         event = services.case_forward(sender=request.user, case=case, recipient=recipient)

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import NotFound
 from accounts.models import User
+from core.errors import NotFound
 
 from .models import (
     USAGE_KINDS,

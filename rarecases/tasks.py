@@ -42,7 +42,7 @@ def share_decide_task() -> dict:
 
 @shared_task(name="rarecases.train")
 def trend_train_task() -> int | None:
-    from accounts.errors import ApplicationError
+    from core.errors import ApplicationError
 
     from .services.trend import trend_model_train, trend_model_train_incremental
 

@@ -6,7 +6,8 @@ from typing import Any, NoReturn
 
 from django.utils.translation import gettext_lazy as _
 
-from ..errors import ApplicationError, NotFound, PermissionDeniedError
+from core.errors import ApplicationError, NotFound, PermissionDeniedError
+
 from .decision import Decision
 
 
@@ -47,8 +48,8 @@ def refuse(*, actor: Any, object_type: str, object_id: Any = "", action: str = "
     error type of the caller's. Call it outside the service's write transaction — a row written inside a
     transaction that then rolls back would be lost (the generated access test counts the rows).
     """
+    from ..audit import audit_record
     from ..models import AuditAction
-    from ..services.audit import audit_record
 
     detail = {"reason": str(reason), "action": str(action)}
     if rule:

@@ -1,5 +1,5 @@
 """accounts services: every write of the accounts app goes through one of these functions."""
-from .audit import audit_chain_verify, audit_record  # noqa: F401
+from ..audit import audit_chain_verify, audit_record  # noqa: F401
 from .care import (  # noqa: F401
     break_glass_minutes,
     break_glass_open,

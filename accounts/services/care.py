@@ -11,10 +11,11 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict
+
+from ..audit import audit_record
 from ..models import AuditAction, BreakGlassAccess, CareGrant, CareRelation, Role, User
 from ..policy import Action, Reason, acts_for, can, doctor_care, forget, refuse, require
-from .audit import audit_record
 from .notifications import notify
 
 BREAK_GLASS_MIN_REASON = 10

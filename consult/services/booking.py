@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import policy
-from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import User
 from accounts.services import notify
+from core.errors import ApplicationError, Conflict, NotFound
 
 from ..models import (
     Appointment,

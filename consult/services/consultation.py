@@ -16,9 +16,9 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import AuditAction, User
 from accounts.services import audit_record, notify
+from core.errors import ApplicationError, Conflict, NotFound
 
 from ..models import AppointmentStatus, ConsultationMessage, ConsultationThread, ThreadStatus
 

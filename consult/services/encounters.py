@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import ApplicationError, Conflict
 from accounts.models import AuditAction, User
 from accounts.services import audit_record
+from core.errors import ApplicationError, Conflict
 
 from ..models import (
     Appointment,

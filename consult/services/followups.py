@@ -9,9 +9,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import ApplicationError, Conflict
 from accounts.models import User
 from accounts.services import notify
+from core.errors import ApplicationError, Conflict
 
 from ..models import Appointment, FollowUpProposal, FollowUpStatus
 from .booking import appointment_book, appointment_for_doctor

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import User
+from core.errors import ApplicationError, Conflict, NotFound
 
 from ..models import ScheduleException, Slot, SlotKind, WeeklySchedule
 

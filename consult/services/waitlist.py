@@ -11,9 +11,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import Role, User
 from accounts.services import notify
+from core.errors import ApplicationError, Conflict, NotFound
 
 from ..models import Slot, WaitlistEntry, WaitlistStatus
 

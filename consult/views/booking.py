@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from accounts.errors import ApplicationError
 from accounts.models import Role
-from accounts.pages import flash_error, paginate
 from accounts.policy import access, page
+from core.errors import ApplicationError
+from core.pages import flash_error, paginate
 
 from ..forms_booking import BookingForm, LeaveForm, ScheduleForm
 from ..selectors import booking as sel

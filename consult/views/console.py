@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError
-from accounts.pages import flash_error
 from accounts.policy import access, page
+from core.errors import ApplicationError
+from core.pages import flash_error
 
 from ..selectors import console as sel
 from ..services import booking as svc

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from accounts.errors import ApplicationError
-from accounts.pages import flash_error
 from accounts.policy import access, page
+from core.errors import ApplicationError
+from core.pages import flash_error
 
 from ..services import consultation as svc
 

@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.errors import ApplicationError
-from accounts.pages import flash_error
 from accounts.policy import access, page
+from core.errors import ApplicationError
+from core.pages import flash_error
 
 from ..forms_booking import EncounterForm
 from ..models import Encounter

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
+from core.errors import ApplicationError, NotFound
 from records.selectors.prescriptions import prescription_item_owner, prescription_items_fillable
 
 from ..models import Cart, CartItem, Drug

@@ -7,9 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
 from accounts.services import audit_record
+from core.errors import ApplicationError, NotFound
 
 from ..models import Drug, StockMovement, StockMovementKind
 from .common import clean_quantity, require_stock_staff, stock_put_back

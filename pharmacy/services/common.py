@@ -9,8 +9,8 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import ApplicationError, Conflict
 from accounts.models import Role, User
+from core.errors import ApplicationError, Conflict
 
 from ..models import IN_PHARMACY_QUEUE, Drug, Order, StockMovement
 

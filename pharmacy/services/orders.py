@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict
 from accounts.models import User
 from accounts.services import audit_record, notify
+from core.errors import ApplicationError, Conflict
 from records.selectors.records import allergy_conflicts
 from records.services.prescriptions import prescription_item_fill, prescription_item_unfill
 

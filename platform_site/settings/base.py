@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     # Our apps, in dependency order (seed_demo runs their demo modules in this order).
+    "core",
     "accounts",
     "consult",
     "records",

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 
 from ..analysis.rules import DEFAULT_RULE_PARAMS
 from ..models import Alert, AlertState, InterventionRule

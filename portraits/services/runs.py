@@ -13,8 +13,8 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError
 from accounts.services import notify
+from core.errors import ApplicationError
 
 from ..analysis.pipeline import DEFAULT_PARAMS, run_pipeline
 from ..analysis.rules import DEFAULT_RULE_PARAMS, evaluate

@@ -9,10 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
-from accounts.errors import ApplicationError, PermissionDeniedError
 from accounts.models import Role, User
 from accounts.selectors import consent_is_active
 from accounts.services import audit_record, notify
+from core.errors import ApplicationError, PermissionDeniedError
 
 from .. import deid, vocab
 from ..models import Case, CaseCitation, CaseEvent, CaseFollow, EventKind, OutboxMessage, Peer

@@ -20,8 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import ApplicationError
 from accounts.services import audit_record
+from core.errors import ApplicationError
 
 from .. import conf, crypto, deid, signing
 from ..models import (

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import User
 from accounts.services import audit_record, notify
 from consult.models import Encounter
+from core.errors import ApplicationError, Conflict, NotFound
 
 from ..models import Frequency, Prescription, PrescriptionFill, PrescriptionItem, PrescriptionStatus, Route
 

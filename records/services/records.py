@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.errors import ApplicationError, Conflict
 from accounts.models import Role, User
 from accounts.services import audit_record
 from consult.models import Encounter, ICD10Code
+from core.errors import ApplicationError, Conflict
 
 from ..models import (
     OBSERVATION_SPECS,

@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import User
 from accounts.services import notify_many
+from core.errors import ApplicationError, Conflict, NotFound
 
 from ..models import (
     DEFAULT_TIMES,

@@ -11,10 +11,10 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError
-from accounts.pages import flash_error
 from accounts.policy import access, page
 from accounts.services import audit_record
+from core.errors import ApplicationError
+from core.pages import flash_error
 
 from ..models import DoseUnit, Frequency, Route
 from ..selectors import prescriptions as selectors

@@ -11,12 +11,12 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from accounts.errors import ApplicationError
 from accounts.models import Role
-from accounts.pages import flash_error
 from accounts.policy import access, page
 from accounts.services import audit_record
 from consult.models import Encounter
+from core.errors import ApplicationError
+from core.pages import flash_error
 
 from ..models import OBSERVATION_SPECS, AllergyCategory, AllergySeverity, HealthDocumentKind, ObservationKind
 from ..selectors import prescriptions as rx_selectors

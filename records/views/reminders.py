@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError
-from accounts.pages import flash_error
 from accounts.policy import access, page
+from core.errors import ApplicationError
+from core.pages import flash_error
 
 from ..models import DoseReminder, ReminderPlan
 from ..selectors import prescriptions as selectors

@@ -6,7 +6,6 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts import policy
-from accounts.errors import ApplicationError
 from accounts.models import AuditEvent, Consent, FamilyLink, Notification, OutboundEmail, User
 from accounts.selectors import consent_is_active
 from accounts.services import (
@@ -17,6 +16,7 @@ from accounts.services import (
     notify,
     signup_expire_stale,
 )
+from core.errors import ApplicationError
 from tests.factories import DoctorFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db

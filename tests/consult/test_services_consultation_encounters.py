@@ -10,7 +10,6 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from accounts.models import AuditEvent, Notification
 from consult.models import ConsultationMessage, Encounter, EncounterAmendment, EncounterDiagnosis
 from consult.services.booking import appointment_book
@@ -23,6 +22,7 @@ from consult.services.consultation import (
 )
 from consult.services.encounters import diagnoses_known, encounter_amend, encounter_read, encounter_record
 from consult.services.icd10 import icd10_search, normalise_code
+from core.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from tests.consult.factories import ICD10CodeFactory, SlotFactory
 from tests.factories import DoctorFactory, PatientFactory
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.errors import ApplicationError, NotFound, PermissionDeniedError
 from accounts.policy import AccessRefused
+from core.errors import ApplicationError, NotFound, PermissionDeniedError
 from pharmacy.models import CartItem
 from pharmacy.selectors import cart_get
 from pharmacy.services import cart_item_add, cart_item_remove, cart_item_update

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from accounts.models import AuditEvent, Notification
 from accounts.policy import AccessRefused
+from core.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from pharmacy.models import Drug, OrderStatus, Payment, StockMovement
 from pharmacy.selectors import stock_ledger_mismatches
 from pharmacy.services import (

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from accounts.errors import NotFound
 from accounts.models import AuditEvent
 from accounts.services import consent_withdraw
+from core.errors import NotFound
 from rarecases.models import Case, CaseEvent, EventKind
 from rarecases.selectors import case_search, propagation_indices
 from rarecases.services import case_event_record, case_forward, case_preview, rare_case_confirm

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 from rarecases.analysis import trend as T
 from rarecases.models import Case, CaseEvent, EventKind, RarecasesSettings, TrendModel
 from rarecases.selectors import period_length

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import AuditEvent, Notification
+from core.errors import ApplicationError, NotFound
 from records.models import DoseReminder, Prescription, PrescriptionFill, PrescriptionItem, ReminderPlan
 from records.selectors.prescriptions import prescription_items_fillable
 from records.selectors.records import allergy_conflicts

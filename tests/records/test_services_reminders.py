@@ -11,8 +11,8 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import Notification, OutboundEmail
+from core.errors import ApplicationError, NotFound
 from records.models import DoseReminder
 from records.selectors.prescriptions import adherence_by_item, adherence_for_patient
 from records.services import reminders

@@ -1,4 +1,4 @@
-"""The audit log: one helper every app calls for reads/changes of health data and denied attempts."""
+"""The audit log: one writer every app calls (through accounts.services) for reads and changes of health data; refusals are written by the access policy's refusal function only (accounts.policy.refusal)."""
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ..context import current_request
-from ..models import AuditChainHead, AuditEvent, User
+from .context import current_request
+from .models import AuditChainHead, AuditEvent, User
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 GENESIS = "0" * 64

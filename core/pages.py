@@ -17,8 +17,8 @@ def paginate(request: HttpRequest, items: Any, per_page: int = 25) -> Page:
 def flash_error(request: HttpRequest, error: ApplicationError) -> None:
     """Show a domain error as a message (pages' one place to turn ApplicationError into feedback). A refusal
     of the access policy is not feedback: it is raised on, and answered as the 404/403 page (already audited)."""
-    from .policy import AccessRefused, RoleRefused
-
-    if isinstance(error, AccessRefused | RoleRefused):
+    # A refusal of the access policy (accounts.policy.refusal) marks itself audited: it is not feedback, it is
+    # raised on and answered as the 404/403 page.
+    if getattr(error, "audited", False) and error.code in ("not_found", "forbidden", "not_authenticated"):
         raise error
     messages.error(request, str(error.message))
