@@ -49,7 +49,7 @@ def settings_get() -> RarecasesSettings:
 
 
 def profile_get() -> PlatformProfile:
-    from .services.federation import platform_profile
+    from .profile import platform_profile
 
     return platform_profile()
 
@@ -226,7 +226,7 @@ def case_references(case: Case) -> QuerySet[CaseReference]:
 def platform_status() -> dict[str, Any]:
     """Counts for admins, federation tests and the benchmark (one GROUP BY each)."""
     from .models import OutboxMessage
-    from .services.federation import platform_profile, profile_public
+    from .profile import platform_profile, profile_public
 
     cases = Case.objects.all()
     outbox: dict[str, dict[str, int]] = {}

@@ -32,14 +32,12 @@ from ..models import (
     OutboxMessage,
     OutboxStatus,
     Peer,
-    PlatformProfile,
     SeenNonce,
 )
+from ..profile import CASE_SCHEMA, USAGE_SCHEMA, platform_profile, profile_public  # noqa: F401 - used by callers
 
 logger = logging.getLogger(__name__)
 
-CASE_SCHEMA = "rarecases.case/1"
-USAGE_SCHEMA = "rarecases.usage/1"
 
 
 class Unauthorized(ApplicationError):
@@ -51,23 +49,6 @@ class PayloadRefused(ApplicationError):
 
 
 # --- profile and peers (S100–S200) ------------------------------------------------------------------
-
-
-def platform_profile() -> PlatformProfile:
-    """This instance's profile, created from the environment defaults on first use."""
-    profile = PlatformProfile.objects.filter(pk=1).first()
-    if profile is None:
-        defaults = conf.instance_defaults()
-        profile, _ = PlatformProfile.objects.get_or_create(
-            pk=1, defaults={**defaults, "specialties": [], "data_categories": ["encounter_diagnoses", "rare_cases"]})
-    return profile
-
-
-def profile_public(profile: PlatformProfile) -> dict[str, Any]:
-    return {"instance_id": profile.instance_id, "name": profile.name, "region": profile.region,
-            "base_url": profile.base_url, "specialties": profile.specialties,
-            "data_categories": profile.data_categories, "feature_tags": profile.feature_tags,
-            "schemas": [CASE_SCHEMA, USAGE_SCHEMA]}
 
 
 @transaction.atomic
@@ -155,14 +136,13 @@ def outbox_enqueue(*, peer: Peer, kind: str, payload: dict[str, Any], case: Case
     Returns None when this case version is already queued for this peer."""
     from platform_site.tasking import enqueue_on_commit
 
-    from ..tasks import outbox_deliver_peer_task
 
     try:
         with transaction.atomic():
             msg = OutboxMessage.objects.create(peer=peer, kind=kind, payload=payload, case=case)
     except IntegrityError:
         return None
-    enqueue_on_commit(outbox_deliver_peer_task, peer.pk)
+    enqueue_on_commit("rarecases.outbox_deliver_peer", peer.pk)
     return msg
 
 
@@ -285,13 +265,12 @@ def outbox_sweep(*, inline: bool = False) -> int:
     Returns how many peers had something due."""
     from platform_site.tasking import enqueue
 
-    from ..tasks import outbox_deliver_peer_task
 
     now = timezone.now()
     peers = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
                  .values_list("peer_id", flat=True).distinct().order_by("peer_id"))
     for peer_id in peers:
-        if inline or not enqueue(outbox_deliver_peer_task, peer_id):
+        if inline or not enqueue("rarecases.outbox_deliver_peer", peer_id):
             outbox_deliver_peer(peer_id=peer_id)
     return len(peers)
 
