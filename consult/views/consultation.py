@@ -65,10 +65,10 @@ def consultation_poll(request: HttpRequest, appointment_id: int) -> HttpResponse
 @login_required
 def attachment(request: HttpRequest, message_id: int) -> FileResponse:
     try:
-        path, message = svc.attachment_open(user=request.user, message_id=message_id)
+        stored, message = svc.attachment_open(user=request.user, message_id=message_id)
     except NotFound:
         raise Http404 from None
-    response = FileResponse(open(path, "rb"), content_type=message.attachment_type,  # noqa: SIM115
+    response = FileResponse(stored, content_type=message.attachment_type,
                             as_attachment=message.attachment_type == "application/pdf",
                             filename=message.attachment_name)
     response["X-Content-Type-Options"] = "nosniff"

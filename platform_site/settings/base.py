@@ -173,3 +173,4 @@ LOGGING = {
 from .integrations_allauth import *  # noqa: E402,F403
 from .integrations_celery import *  # noqa: E402,F403
 from .integrations_drf import *  # noqa: E402,F403
+from .integrations_storage import *  # noqa: E402,F403

@@ -24,7 +24,10 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}  # noqa: F405
+# Private files: an S3 bucket for several nodes; a local directory only when said explicitly (one node, or a
+# volume every node mounts).
+if not env("STORAGE_BACKEND", default=""):
+    raise ImproperlyConfigured("STORAGE_BACKEND must be set in production: 's3' (with S3_BUCKET) or 'filesystem'.")
+if STORAGE_BACKEND == "s3" and not STORAGES["default"]["OPTIONS"]["bucket_name"]:  # noqa: F405
+    raise ImproperlyConfigured("S3_BUCKET must be set when STORAGE_BACKEND=s3.")
