@@ -28,15 +28,21 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "django_prometheus",
     # Our apps, in dependency order (seed_demo runs their demo modules in this order).
     "accounts",
     "consult",
     "pharmacy",
     "portraits",
     "rarecases",
+    "operations",   # probes, metrics, request ids, beat lock, backup (no models)
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics are answered first (no host check, no session, no audit: operations.middleware).
+    "operations.middleware.ProbeMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "operations.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionIdleRefreshMiddleware",
@@ -50,6 +56,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequestContextMiddleware",
     "accounts.middleware.StaffMfaRequiredMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "platform_site.urls"
@@ -173,4 +180,5 @@ LOGGING = {
 from .integrations_allauth import *  # noqa: E402,F403
 from .integrations_celery import *  # noqa: E402,F403
 from .integrations_drf import *  # noqa: E402,F403
+from .integrations_ops import *  # noqa: E402,F403
 from .integrations_storage import *  # noqa: E402,F403
