@@ -9,21 +9,24 @@ from __future__ import annotations
 
 from .env import env
 
-STORAGE_BACKEND = env("STORAGE_BACKEND", default="filesystem")
-if STORAGE_BACKEND == "s3":
+
+def s3_private_storage(*, bucket: str, endpoint_url: str | None = None, region: str = "us-east-1",
+                       access_key: str | None = None, secret_key: str | None = None, prefix: str = "private",
+                       addressing_style: str = "path", sse: str = "") -> dict:
+    """The STORAGES entry of the private S3 store (also used by the tests against a local S3 server)."""
     from botocore.config import Config
 
-    _private: dict = {
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env("S3_BUCKET", default=""),
-            "endpoint_url": env("S3_ENDPOINT_URL", default=None),
-            "region_name": env("S3_REGION", default="us-east-1"),
-            # Keys from the environment; empty means boto3's own chain (an instance or workload role).
-            "access_key": env("S3_ACCESS_KEY_ID", default=None),
-            "secret_key": env("S3_SECRET_ACCESS_KEY", default=None),
-            "location": env("S3_PREFIX", default="private"),
-            "addressing_style": env("S3_ADDRESSING_STYLE", default="path"),
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            # Keys from the environment; none means boto3's own chain (an instance or workload role).
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "location": prefix,
+            "addressing_style": addressing_style,
             "signature_version": "s3v4",
             "default_acl": "private",
             # Never handed out (downloads stream through the app); if one ever is, it lives one minute.
@@ -31,13 +34,23 @@ if STORAGE_BACKEND == "s3":
             "querystring_expire": 60,
             # Names carry a uuid: never overwrite, and a clash gets a new name instead.
             "file_overwrite": False,
-            "object_parameters": ({"ServerSideEncryption": env("S3_SSE")} if env("S3_SSE", default="") else {}),
+            "object_parameters": {"ServerSideEncryption": sse} if sse else {},
             # An unreachable store fails a request in seconds (and /readyz says so), not after minutes.
             "client_config": Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2}),
         },
     }
+
+
+STORAGE_BACKEND = env("STORAGE_BACKEND", default="filesystem")
+if STORAGE_BACKEND == "s3":
+    _private = s3_private_storage(
+        bucket=env("S3_BUCKET", default=""), endpoint_url=env("S3_ENDPOINT_URL", default=None),
+        region=env("S3_REGION", default="us-east-1"), access_key=env("S3_ACCESS_KEY_ID", default=None),
+        secret_key=env("S3_SECRET_ACCESS_KEY", default=None), prefix=env("S3_PREFIX", default="private"),
+        addressing_style=env("S3_ADDRESSING_STYLE", default="path"), sse=env("S3_SSE", default=""),
+    )
 elif STORAGE_BACKEND == "filesystem":
-    _private = {"BACKEND": "platform_site.storage.PrivateFileSystemStorage"}
+    _private: dict = {"BACKEND": "platform_site.storage.PrivateFileSystemStorage"}
 else:
     from django.core.exceptions import ImproperlyConfigured
 

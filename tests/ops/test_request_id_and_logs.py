@@ -96,4 +96,5 @@ def test_production_log_lines_are_json_with_the_request_id_user_id_and_route_onl
     assert {"timestamp", "level", "logger", "duration_ms"} <= set(request_line)
     text = stream.getvalue()
     assert "diabetes" not in text
-    assert patient.full_name not in text and patient.email not in text
+    assert patient.full_name not in text
+    assert patient.email not in text
