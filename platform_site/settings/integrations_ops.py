@@ -18,3 +18,7 @@ METRICS_CACHE_SECONDS = env.int("METRICS_CACHE_SECONDS", default=15)
 # One log line per request (method, route, status, duration, request id, user id): on in production, where
 # the gunicorn access log is off; `make run` keeps gunicorn's plain access log instead.
 REQUEST_LOG = env.bool("REQUEST_LOG", default=False)
+
+# `manage.py backup` / `make backup`: where backups go, how many to keep there (0: all).
+BACKUP_DIR = env("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=0)
