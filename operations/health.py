@@ -133,7 +133,7 @@ def readiness() -> tuple[bool, dict[str, Any]]:
         try:
             check()
         except Exception as exc:  # noqa: BLE001 - any failure makes the node unready; the log has the detail
-            logger.warning("readiness check %s failed", name, exc_info=True)
+            logger.warning("readiness check %s failed: %s", name, _reason(exc), exc_info=not isinstance(exc, CheckFailed))
             results[name] = {"ok": False, "error": _reason(exc)}
         else:
             results[name] = {"ok": True}
