@@ -151,7 +151,15 @@ class PlatformCollector(Collector):
         with self._lock:
             if self._cached is None or time.monotonic() - self._cached[0] >= ttl:
                 started = time.perf_counter()
-                metrics = collect_platform()
+                try:
+                    metrics = collect_platform()
+                    ok = 1
+                except Exception:  # noqa: BLE001 - a database outage must not hide django-prometheus' figures
+                    logger.warning("could not read the platform figures", exc_info=True)
+                    metrics, ok = [], 0
+                metrics.append(GaugeMetricFamily("medplatform_metrics_ok",
+                                                 "1 when the platform figures could be read from the database.",
+                                                 value=ok))
                 metrics.append(GaugeMetricFamily("medplatform_metrics_collect_seconds",
                                                  "Time spent reading the platform figures.",
                                                  value=time.perf_counter() - started))

@@ -66,6 +66,7 @@ def test_metrics_expose_the_platform_figures_from_the_database(client):
     assert _value(text, "medplatform_portrait_runs", '{status="running"}') == 1
     assert _value(text, "medplatform_celery_queue_length", '{queue="celery"}') >= 0
     assert _value(text, "medplatform_orders", '{status="paid"}') == 1
+    assert _value(text, "medplatform_metrics_ok") == 1
     assert re.search(r'^django_http_requests_total_by_method_total\{method="GET"\} [1-9]', text, re.M)
     assert re.search(r'^django_http_requests_latency_seconds_by_view_method_bucket\{', text, re.M)
 

@@ -98,3 +98,25 @@ def test_production_log_lines_are_json_with_the_request_id_user_id_and_route_onl
     assert "diabetes" not in text
     assert patient.full_name not in text
     assert patient.email not in text
+
+
+def test_a_task_runs_with_the_request_id_of_the_request_that_queued_it():
+    from types import SimpleNamespace
+
+    from accounts.context import current_request_id
+    from operations.request_id import _forget_request_id, _publish_with_request_id, _run_with_request_id
+
+    # Given a request with its id queueing a task: the id travels in the message's headers
+    token = current_request_id.set("req-0123456789abcdef")
+    headers: dict = {}
+    _publish_with_request_id(headers=headers)
+    current_request_id.reset(token)
+    assert headers == {"request_id": "req-0123456789abcdef"}
+
+    # When a worker runs it (Celery puts the message's headers on task.request), the id is the current one
+    task = SimpleNamespace(name="accounts.tasks.email_deliver",
+                           request=SimpleNamespace(is_eager=False, request_id=headers["request_id"]))
+    _run_with_request_id(task_id="t-1", task=task)
+    assert current_request_id.get() == "req-0123456789abcdef"
+    _forget_request_id(task_id="t-1", task=task)
+    assert current_request_id.get() == ""
