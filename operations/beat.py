@@ -2,7 +2,8 @@
 
 `CELERY_BEAT_SCHEDULER` points here. The lock is a Redis key with a time-to-live (redis-py's Lock: a random token,
 renewed and released by Lua scripts that check the token), on the broker's Redis when the broker is Redis,
-otherwise on REDIS_URL; with neither (`make run` on one machine) an exclusive file lock next to the schedule.
+otherwise on REDIS_URL; with neither (`make run` on one machine) an exclusive file lock next to the schedule
+file (two workers given the same `--schedule` on one machine share it).
 The holder renews it every TTL/3; the others stand by and try again every TTL/3, so when the holder dies a
 standby takes over within one TTL. The periodic tasks are idempotent (CONVENTIONS §9), so the one tick a new
 holder may run early (its own schedule file is older) does no harm.
@@ -86,22 +87,32 @@ class FileLeaderLock:
             self.fh = None
 
 
-def leader_lock() -> RedisLeaderLock | FileLeaderLock:
+def lock_key() -> str:
+    """BEAT_LOCK_KEY, or one key per database and queue: every node of a deployment shares both, while two
+    platforms on one Redis (`make federation`, the tests) do not share a scheduler."""
+    if settings.BEAT_LOCK_KEY:
+        return settings.BEAT_LOCK_KEY
+    db = settings.DATABASES["default"]
+    return f"medplatform:beat-leader:{db.get('HOST') or ''}:{db.get('NAME')}:{settings.CELERY_TASK_DEFAULT_QUEUE}"
+
+
+def leader_lock(schedule_filename: str) -> RedisLeaderLock | FileLeaderLock:
     ttl = float(settings.BEAT_LOCK_TTL)
     url = settings.BEAT_LOCK_URL
     if not url and settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         url = settings.CELERY_BROKER_URL
     url = url or settings.REDIS_URL
     if url:
-        return RedisLeaderLock(url, settings.BEAT_LOCK_KEY, ttl)
-    return FileLeaderLock(Path(settings.BEAT_LOCK_FILE))
+        return RedisLeaderLock(url, lock_key(), ttl)
+    return FileLeaderLock(Path(settings.BEAT_LOCK_FILE or f"{schedule_filename}.lock"))
 
 
 class LeaderScheduler(PersistentScheduler):
     """PersistentScheduler that sends only while it holds the leader lock."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.leader = leader_lock()
+        schedule = kwargs.get("schedule_filename") or settings.CELERY_BEAT_SCHEDULE_FILENAME
+        self.leader = leader_lock(str(schedule))
         self.node = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.renew_seconds = max(0.5, float(settings.BEAT_LOCK_TTL) / 3)
         self.leading: bool | None = None

@@ -6,9 +6,11 @@ from .env import BASE_DIR, env
 # Every worker may run with -B: only the holder of this lock schedules (operations.beat).
 CELERY_BEAT_SCHEDULER = "operations.beat:LeaderScheduler"
 BEAT_LOCK_URL = env("BEAT_LOCK_URL", default="")   # empty: the broker's Redis, else REDIS_URL, else a file lock
-BEAT_LOCK_KEY = env("BEAT_LOCK_KEY", default="medplatform:beat-leader")
+# Empty: one key per database and queue (the nodes of one deployment share both; two platforms on one Redis,
+# as in `make federation`, do not).
+BEAT_LOCK_KEY = env("BEAT_LOCK_KEY", default="")
 BEAT_LOCK_TTL = env.float("BEAT_LOCK_TTL", default=60.0)
-BEAT_LOCK_FILE = env("BEAT_LOCK_FILE", default=str(BASE_DIR / "var" / "celerybeat.lock"))
+BEAT_LOCK_FILE = env("BEAT_LOCK_FILE", default="")   # empty: the schedule file's name + ".lock"
 
 # /metrics: a bearer token; without one, loopback clients only while METRICS_ALLOW_LOOPBACK is on (local mode).
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
