@@ -99,7 +99,7 @@ def collect_platform() -> list[Metric]:
     lag = GaugeMetricFamily("medplatform_reminder_lag_seconds",
                             "How long the oldest due, unsent reminder has waited (0 when none).", labels=["kind"])
     for kind, qs, field in (
-        ("dose", _model("consult.DoseReminder").objects.filter(status="scheduled", scheduled_at__lte=now),
+        ("dose", _model("records.DoseReminder").objects.filter(status="scheduled", scheduled_at__lte=now),
          "scheduled_at"),
         ("appointment", _model("consult.AppointmentReminder").objects.filter(sent_at__isnull=True, due_at__lte=now),
          "due_at"),

@@ -17,7 +17,7 @@ from django.db import connection
 
 from accounts.models import AuditAction, AuditChainHead
 from accounts.services import audit_record
-from consult.services.records import document_upload
+from records.services.records import document_upload
 from tests.factories import PatientFactory
 from tests.platform.conftest import ROOT, subprocess_database_url
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.errors import NotFound
 from accounts.models import AuditAction, AuditEvent
-from consult.models import HealthDocument
+from records.models import HealthDocument
 from consult.services.booking import appointment_book
 from consult.services.consultation import Upload, attachment_open, message_post
 from tests.consult.factories import SlotFactory

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.services import audit_chain_verify
-from consult.models import Appointment, HealthDocument
+from consult.models import Appointment
+from records.models import HealthDocument
 from tests.consult.factories import SlotFactory
 from tests.factories import PASSWORD, DoctorFactory, PatientFactory
 from tests.ops.s3 import S3Server
