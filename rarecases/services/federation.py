@@ -92,12 +92,20 @@ def peer_set_secret(*, peer: Peer, secret: str) -> Peer:
 
 
 def peer_rotate_keys() -> int:
-    """Re-encrypt every stored secret under the newest key of RARECASES_PEER_KEYS."""
+    """Re-encrypt every stored secret (federation peers' secrets, MME peers' tokens) under the newest key of
+    RARECASES_PEER_KEYS. Returns how many were re-encrypted."""
+    from ..models import MmeNode
+
     n = 0
     with transaction.atomic():
         for peer in Peer.objects.select_for_update().order_by("pk"):
             peer.secret_encrypted = crypto.rotate(peer.secret_encrypted)
             peer.save(update_fields=["secret_encrypted"])
+            n += 1
+        # The tokens our MME peers gave us are encrypted with the same keys.
+        for node in MmeNode.objects.select_for_update().exclude(token_out_encrypted="").order_by("pk"):
+            node.token_out_encrypted = crypto.rotate(node.token_out_encrypted)
+            node.save(update_fields=["token_out_encrypted"])
             n += 1
     return n
 
@@ -361,6 +369,9 @@ def case_receive(*, peer: Peer, payload: dict[str, Any], audit: bool = True) -> 
                 provenance={"path": [*path, me.instance_id], "received_from": peer.instance_id,
                             "hops": len(path)},
                 search_text=search_text_for(fields), **fields)
+            from .mme import profile_for_case
+
+            profile_for_case(case=case, source="received")
     except IntegrityError:
         return Case.objects.get(origin=origin, case_uuid=payload["case_uuid"], version=payload["version"]), False
     if is_current:
