@@ -51,7 +51,8 @@ def test_401_without_or_with_a_wrong_token_json_message_one_audit_row_nothing_lo
         assert r.status_code == 401
         assert r.json()["message"]
     assert AuditEvent.objects.filter(outcome="denied").count() == before + 4
-    assert MatchRequest.objects.count() == 0 and MatchRequestResult.objects.count() == 0
+    assert MatchRequest.objects.count() == 0
+    assert MatchRequestResult.objects.count() == 0
     assert post(client, body, token=token).status_code == 200
     assert MatchRequest.objects.count() == 1
 
@@ -113,7 +114,8 @@ def test_422_for_a_patient_that_fails_the_schema(client, token, mutate) -> None:
     mutate(body["patient"])
     r = post(client, body, token=token)
     assert r.status_code == 422
-    assert r.json()["message"] and r.json()["errors"]
+    assert r.json()["message"]
+    assert r.json()["errors"]
     assert MatchRequest.objects.count() == 0
 
 
@@ -139,13 +141,15 @@ def test_request_and_response_follow_the_schema_and_the_same_gene_partner_comes_
     data = r.json()
     assert mme_protocol.errors("response", data) == []
     scores = [x["score"]["patient"] for x in data["results"]]
-    assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= s <= 1 for s in scores)
     assert 1 <= len(scores) <= 5
     top = data["results"][0]
     assert top["patient"]["id"] == GPX4[1]
     assert top["patient"]["contact"] == benchmark(GPX4[1])[0]["contact"]
     assert top["_why"]["sharedGenes"] == ["GPX4"]
-    assert top["score"]["_genotype"] == 0.75 and top["_why"]["sharedFeatures"]  # same gene, other variant
+    assert top["score"]["_genotype"] == 0.75
+    assert top["_why"]["sharedFeatures"]
 
 
 def test_max_results_and_threshold_are_settings(client, imported, token) -> None:  # type: ignore[no-untyped-def]
@@ -161,7 +165,8 @@ def test_test_patients_answer_test_queries_only(client, imported, token) -> None
     # The benchmark patients are marked "test": true (search-api.md, Testing).
     assert post(client, query(benchmark(GPX4[0])[0], test=False), token=token).json()["results"] == []
     found = post(client, query(benchmark(GPX4[0])[0], test=True), token=token).json()["results"]
-    assert found and all(x["patient"]["test"] is True for x in found)
+    assert found
+    assert all(x["patient"]["test"] is True for x in found)
 
 
 def test_a_real_query_notifies_the_cases_doctor_once_a_test_query_nobody_and_is_not_counted(client, token) -> None:  # type: ignore[no-untyped-def]
@@ -179,7 +184,8 @@ def test_a_real_query_notifies_the_cases_doctor_once_a_test_query_nobody_and_is_
     notes = Notification.objects.filter(user=enc.doctor, kind="rarecases.mme_match")
     assert notes.count() == 1
     m = client.get("/mme/metrics", HTTP_X_AUTH_TOKEN=token).json()["metrics"]
-    assert m["numberOfRequestsReceived"] == 1 and m["numberOfPotentialMatchesSent"] == 1
+    assert m["numberOfRequestsReceived"] == 1
+    assert m["numberOfPotentialMatchesSent"] == 1
     assert m["numberOfUniqueGenesMatched"] == 1
 
 
@@ -204,7 +210,11 @@ def test_metrics_shape_and_counts(client, imported, token) -> None:  # type: ign
     assert mme_protocol.errors("metrics", body) == []
     m = body["metrics"]
     # Test patients (the benchmark) are not "available for matching" by non-test queries: only the local case.
-    assert m["numberOfCases"] == 1 and m["numberOfGenes"] == 2 and m["numberOfUniqueGenes"] == 2
-    assert m["numberOfFeatures"] == 1 and m["numberOfFeatureSets"] == 1 and m["numberOfSubmitters"] == 1
+    assert m["numberOfCases"] == 1
+    assert m["numberOfGenes"] == 2
+    assert m["numberOfUniqueGenes"] == 2
+    assert m["numberOfFeatures"] == 1
+    assert m["numberOfFeatureSets"] == 1
+    assert m["numberOfSubmitters"] == 1
     assert m["numberOfRequestsReceived"] == 0
     assert client.get("/mme/metrics").status_code == 401
