@@ -262,7 +262,17 @@ def platform_status() -> dict[str, Any]:
             "cases": {"local": cases.filter(received_from__isnull=True).count(), "received_by_origin": received,
                       "received_distinct": cases.filter(received_from__isnull=False)
                       .values("origin", "case_uuid", "version").distinct().count()},
-            "outbox": outbox}
+            "outbox": outbox, "mme": mme_status()}
+
+
+def mme_status() -> dict[str, Any]:
+    """MME counts for admins and the federation tests: profiles, requests received (and test ones), results
+    sent, peers."""
+    from .models import MatchProfile, MatchRequest, MatchRequestResult, MmeNode
+
+    return {"profiles": MatchProfile.objects.count(), "requests": MatchRequest.objects.count(),
+            "test_requests": MatchRequest.objects.filter(is_test=True).count(),
+            "results_sent": MatchRequestResult.objects.count(), "peers": MmeNode.objects.count()}
 
 
 # --- Matchmaker Exchange and similar-patient searches --------------------------------------------------

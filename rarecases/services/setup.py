@@ -84,12 +84,32 @@ def instance_setup(*, spec: dict[str, Any]) -> dict[str, Any]:
             Peer.objects.filter(pk=peer.pk).update(url=p["url"].rstrip("/"), key_id=p["key_id"], tags=p.get("tags", []),
                                                    enabled=True, name=p["name"])
             peer_set_secret(peer=peer, secret=p["secret"])
+    for m in spec.get("mme_nodes", []):
+        _mme_node(m)
     doctor = _user("doctor@fed.medplatform.test", Role.DOCTOR, f"Dr Federation {profile.instance_id}",
                    {"licence_number": f"FED-{profile.instance_id}"[:50], "title": "Attending physician"})
     admin = _user("admin@fed.medplatform.test", Role.ADMIN, f"Admin {profile.instance_id}")
     synth_patients()
     return {"instance_id": profile.instance_id, "doctor_token": Token.objects.get_or_create(user=doctor)[0].key,
             "admin_token": Token.objects.get_or_create(user=admin)[0].key}
+
+
+def _mme_node(spec: dict[str, Any]) -> None:
+    """An MME peer by name: base URL, the token we send it, the token it sends us (set-up of instances on one
+    machine; in production an admin does this in the admin, the incoming token generated there)."""
+    from ..models import MmeNode
+    from .mme import node_create, node_set_token_in, node_set_token_out
+
+    node = MmeNode.objects.filter(name=spec["name"]).first()
+    if node is None:
+        node = node_create(name=spec["name"], base_url=spec.get("base_url", ""))
+    else:
+        MmeNode.objects.filter(pk=node.pk).update(base_url=spec.get("base_url", "").rstrip("/"), search_enabled=True,
+                                                  accept_queries=True)
+    if spec.get("token_out"):
+        node_set_token_out(node=node, token=spec["token_out"])
+    if spec.get("token_in"):
+        node_set_token_in(node=node, token=spec["token_in"])
 
 
 def synth_patients(n: int = 10) -> list[User]:
@@ -121,15 +141,17 @@ def synth_encounter(*, patient: User, doctor: User, code: str, days_ago: int = 3
 
 
 def synth_cases(*, n: int, code: str = "E70.0", share: bool = False, share_after: bool = False,
-                doctor_email: str = "doctor@fed.medplatform.test") -> list[str]:
-    """n synthetic encounters confirmed as cases, shared to related peers as each is made (`share`) or all
-    together once every case exists (`share_after`, the benchmark's burst of decisions)."""
+                doctor_email: str = "doctor@fed.medplatform.test", phenotype_ids: list[str] | None = None,
+                genes: list[str] | None = None) -> list[str]:
+    """n synthetic encounters confirmed as cases (with `phenotype_ids` and candidate `genes` in their matching
+    profile), shared to related peers as each is made (`share`) or all together once every case exists
+    (`share_after`, the benchmark's burst of decisions)."""
     doctor = User.objects.get(email=doctor_email, role=Role.DOCTOR)
     patients = synth_patients()
     uuids = []
     for i in range(n):
         enc = synth_encounter(patient=patients[i % len(patients)], doctor=doctor, code=code)
-        case = rare_case_confirm(doctor=doctor, encounter=enc)
+        case = rare_case_confirm(doctor=doctor, encounter=enc, phenotype_ids=phenotype_ids, genes=genes)
         if share:
             rare_case_share(case=case, by=doctor)
         uuids.append(case)
