@@ -121,7 +121,7 @@ def tokens_for(fields: dict[str, Any], *, hpo_closure: Iterable[int] = (), genes
 def query_terms(text: str) -> list[list[str]]:
     """Parse a query into AND-ed groups of OR-ed alternatives (each alternative a list of tokens that must all
     occur). Codes become their tokens; a Chinese word matches as the jieba word or as all of its bigrams;
-    an English word of 3+ letters also matches as a prefix (marked with a trailing '*')."""
+    an English word of 3+ letters also matches as a prefix (marked with a trailing '*'), or as a gene."""
     groups: list[list[str]] = []
     rest = text or ""
     for pattern, make in ((HPO, lambda m: [f"hpa{m.group(1)}"]),
@@ -135,7 +135,8 @@ def query_terms(text: str) -> list[list[str]]:
         groups.append([f"icd{cat}{sub}*"] + ([cat] if not sub else []))
     rest = ICD.sub(" ", rest).lower()
     for word in WORD.findall(CJK_RUN.sub(" ", rest)):
-        groups.append([word + "*" if len(word) >= 3 else word])
+        # A word may also be a gene symbol (PAH, ATP7B): the case's gene tokens are "gene<symbol>".
+        groups.append([word + "*" if len(word) >= 3 else word, f"gene{word}"])
     for run in CJK_RUN.findall(rest):
         for w in _jieba().cut(run):
             if not CJK_RUN.fullmatch(w):
