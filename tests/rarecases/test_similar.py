@@ -188,3 +188,41 @@ def test_the_sweep_asks_again_when_a_task_was_lost(doc) -> None:  # type: ignore
     assert row.status == PeerQueryStatus.FAILED
     assert row.attempts == 1
     assert similar_search_sweep() == 0
+
+
+@pytest.mark.django_db
+def test_the_new_pages_are_for_doctors_only(client, patient) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(patient)
+    before = AuditEvent.objects.filter(outcome="denied").count()
+    for url in ("/rarecases/mme/incoming/", "/rarecases/hpo/?hpo_q=seizure", "/rarecases/similar/1/"):
+        assert client.get(url).status_code == 403
+    assert client.post("/rarecases/cases/1/similar/").status_code == 403
+    assert AuditEvent.objects.filter(outcome="denied").count() == before + 4
+
+
+@pytest.mark.django_db
+def test_the_hpo_picker_fragment(client, doc) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(doc)
+    r = client.get("/rarecases/hpo/?hpo_q=癫痫", HTTP_HX_REQUEST="true")
+    text = r.content.decode()
+    assert 'value="HP:0001250"' in text
+    assert "癫痫发作" in text
+    assert "No HPO term found" in client.get("/rarecases/hpo/?hpo_q=zzzzqqq").content.decode()
+
+
+@pytest.mark.django_db
+def test_api_start_read_and_incoming(api_client, doc) -> None:  # type: ignore[no-untyped-def]
+    other = _case(DoctorFactory())
+    mine = _case(doc)
+    api_client.force_authenticate(doc)
+    r = api_client.post(f"/api/rarecases/cases/{mine.pk}/similar/", {"include_test": False}, format="json")
+    assert r.status_code == 201
+    body = r.json()
+    assert [x["case_id"] for x in body["local"]] == [other.pk]
+    assert body["local"][0]["why"]["genes"] == ["ATP7B"]
+    assert body["peers"] == []
+    assert body["waiting"] is False
+    assert api_client.get(f"/api/rarecases/similar/{body['id']}/").json()["local"] == body["local"]
+    api_client.force_authenticate(DoctorFactory())
+    assert api_client.get(f"/api/rarecases/similar/{body['id']}/").status_code == 404
+    assert api_client.get("/api/rarecases/mme/incoming/").json()["results"] == []
