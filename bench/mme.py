@@ -2,7 +2,8 @@
 and /mme/match latency with 10,000 stored cases.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5433/wt_mme .venv/bin/python bench/mme.py
-        [--draws 10] [--keep 0.3] [--diseases 500] [--cases 10000] [--requests 300] [--skip-latency]
+        [--draws 10] [--keep 0.3] [--floor] [--diseases 500] [--cases 10000] [--requests 300] [--skip-latency]
+        [--only benchmark|simulation|latency]
 
 1. Benchmark patients (ga4gh/mme-apis testing/benchmark_patients.json, imported with the real import service
    into a throw-away test database). For each of the 34 patients that have a same-gene partner, the query is
@@ -52,10 +53,13 @@ def summary(ranks: list[int]) -> dict[str, float]:
             "mrr": round(sum(1 / r for r in ranks) / n, 3), "n": n}
 
 
+FLOOR = False  # --floor: k = max(1, floor(0.3·n)) instead of rounding (a harsher reading of "30 %")
+
+
 def keep(features: list[int], frac: float, rng: random.Random) -> list[int]:
     if frac >= 1:
         return list(features)
-    k = max(1, math.floor(frac * len(features) + 0.5))
+    k = max(1, math.floor(frac * len(features)) if FLOOR else math.floor(frac * len(features) + 0.5))
     return rng.sample(features, k)
 
 
@@ -314,9 +318,12 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--port", type=int, default=8941)
     ap.add_argument("--skip-latency", action="store_true")
+    ap.add_argument("--floor", action="store_true", help="keep floor(30 %) of the features (at least 1)")
     ap.add_argument("--only", choices=["benchmark", "simulation", "latency"])
     args = ap.parse_args()
     args.cases, args.requests = min(args.cases, 50_000), min(args.requests, 5000)
+    global FLOOR
+    FLOOR = args.floor
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.test")
     import django
 
