@@ -57,7 +57,8 @@ def match(request: HttpRequest) -> JsonResponse:
     if not negotiated.ok:
         extra = {"supportedVersions": list(proto.SUPPORTED_VERSIONS)} if negotiated.status == 406 else {}
         return _error(negotiated.status, negotiated.message, **extra)
-    if len(request.body) > MAX_BODY:
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if (declared.isdigit() and int(declared) > MAX_BODY) or len(request.body) > MAX_BODY:
         return _error(413, f"request body larger than {MAX_BODY} bytes")
     try:
         data = json.loads(request.body)

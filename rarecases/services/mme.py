@@ -342,6 +342,7 @@ def mme_match(*, node: MmeNode, request_body: dict[str, Any]) -> dict[str, Any]:
     results = match_local(query=query, include_test=is_test)
     profiles = {p.case_id: p for p in MatchProfile.objects.select_related("case", "case__received_from")
                 .filter(case_id__in=[r["case_id"] for r in results])}
+    results = [r for r in results if r["case_id"] in profiles]  # a case deleted since the index was built
     s = _settings()
     contact = our_contact(s)
     body_results = []

@@ -218,3 +218,9 @@ def test_metrics_shape_and_counts(client, imported, token) -> None:  # type: ign
     assert m["numberOfSubmitters"] == 1
     assert m["numberOfRequestsReceived"] == 0
     assert client.get("/mme/metrics").status_code == 401
+
+
+def test_413_for_a_body_over_one_mebibyte(client, token) -> None:  # type: ignore[no-untyped-def]
+    r = post(client, None, token=token, raw=b" " * (1024 * 1024 + 1))
+    assert r.status_code == 413
+    assert r.json()["message"]

@@ -226,3 +226,16 @@ def test_api_start_read_and_incoming(api_client, doc) -> None:  # type: ignore[n
     api_client.force_authenticate(DoctorFactory())
     assert api_client.get(f"/api/rarecases/similar/{body['id']}/").status_code == 404
     assert api_client.get("/api/rarecases/mme/incoming/").json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_a_peers_javascript_contact_never_becomes_a_link(client, doc) -> None:  # type: ignore[no-untyped-def]
+    _case(doc)
+    node = node_create(name="Hostile peer")
+    mme_match(node=node, request_body={"patient": {
+        "id": "q", "contact": {"name": "Mallory", "href": "javascript:alert(1)"},
+        "features": [{"id": t} for t in WILSON]}})
+    client.force_login(doc)
+    text = client.get("/rarecases/mme/incoming/").content.decode()
+    assert "Mallory" in text
+    assert 'href="javascript:' not in text
