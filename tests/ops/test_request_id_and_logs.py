@@ -10,9 +10,9 @@ import logging.config
 
 import pytest
 
+from accounts.audit import GENESIS, _digest
 from accounts.models import AuditAction, AuditEvent
 from accounts.services import audit_chain_verify, audit_record
-from accounts.audit import GENESIS, _digest
 from operations.logconfig import json_logging
 from tests.factories import PASSWORD, PatientFactory
 

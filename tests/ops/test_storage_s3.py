@@ -9,11 +9,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from core.errors import NotFound
 from accounts.models import AuditAction, AuditEvent
-from records.models import HealthDocument
 from consult.services.booking import appointment_book
 from consult.services.consultation import Upload, attachment_open, message_post
+from core.errors import NotFound
+from records.models import HealthDocument
 from tests.consult.factories import SlotFactory
 from tests.factories import PatientFactory
 from tests.ops.s3 import S3Server
