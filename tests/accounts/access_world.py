@@ -143,8 +143,10 @@ def build() -> World:
     o["portraits_alert"] = Alert.objects.create(rule=rule, student=student, run=run, period="2025-1",
                                                 detail={"failed": 2})
     o["care_grant"] = CareGrant.objects.create(patient=victim, doctor=DoctorFactory(), granted_by=victim)
+    pku = {"code": "E70.0", "name_en": "Classical phenylketonuria", "name_zh": "经典型苯丙酮尿症"}
     o["rarecases_case"] = Case.objects.create(origin="here", title="A de-identified case", age_band="30-39",
-                                              sex="female", codes=["E70.0"], source_encounter=encounter,
+                                              sex="female", codes=[pku], source_encounter=encounter,
+                                              phenotypes=[{"id": "HP:0001250", "name": "Seizure"}],
                                               confirmed_by=doctor)
     # A similar-patient search belongs to the doctor who started it (its query is the case's phenotype).
     o["similar_search"] = SimilarSearch.objects.create(case=o["rarecases_case"], doctor=doctor,
