@@ -11,6 +11,6 @@ urlpatterns = [
     path("me/consents/", views.consents, name="consents"),
     path("me/notifications/", views.notifications, name="notifications"),
     path("me/notifications/read/", views.notifications_read, name="notifications_read"),
-    path("people/<int:user_id>/", views.user_profile, name="user_profile"),
+    path("people/<id:user_id>/", views.user_profile, name="user_profile"),
     path("audit/", views.audit_log, name="audit_log"),
 ]

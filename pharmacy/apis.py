@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.errors import ApplicationError, PermissionDeniedError
 from accounts.models import Role
 from accounts.services import audit_denied
+from platform_site import serializers
 
 from . import selectors, services
 from .models import Drug, DrugCategory, Order, OrderEvent, OrderLine

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import BasePermission
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.services import audit_denied, audit_record
+from platform_site import serializers
 
 from . import selectors, services
 from .models import Alert, AlertState, Result, Run

@@ -12,8 +12,8 @@ urlpatterns = [
     path("rarecases/", views.search, name="search"),
     path("rarecases/candidates/", views.candidates, name="candidates"),
     path("rarecases/followed/", views.followed, name="followed"),
-    path("rarecases/encounters/<int:encounter_id>/confirm/", views.confirm, name="confirm"),
-    path("rarecases/cases/<int:case_id>/", views.case_detail, name="case"),
-    path("rarecases/cases/<int:case_id>/download/", views.case_download, name="download"),
-    path("rarecases/cases/<int:case_id>/<slug:action>/", views.case_action, name="case_action"),
+    path("rarecases/encounters/<id:encounter_id>/confirm/", views.confirm, name="confirm"),
+    path("rarecases/cases/<id:case_id>/", views.case_detail, name="case"),
+    path("rarecases/cases/<id:case_id>/download/", views.case_download, name="download"),
+    path("rarecases/cases/<id:case_id>/<slug:action>/", views.case_action, name="case_action"),
 ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -16,6 +15,7 @@ from accounts.errors import NotFound, PermissionDeniedError
 from accounts.models import Role, User
 from accounts.selectors import patients_actable_by
 from accounts.services import audit_denied
+from platform_site import serializers
 
 from ..models import (
     Appointment,

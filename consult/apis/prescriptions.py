@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,6 +12,7 @@ from accounts.errors import NotFound, PermissionDeniedError
 from accounts.models import Role
 from accounts.selectors import patients_actable_by
 from accounts.services import audit_denied, audit_record
+from platform_site import serializers
 
 from ..models import DoseUnit, Frequency, Prescription, PrescriptionItem, Route
 from ..selectors import prescriptions as selectors

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import NotFound
 from accounts.selectors import patients_actable_by
+from platform_site import serializers
 
 from ..models import DoseReminder, ReminderPlan
 from ..selectors import prescriptions as selectors

@@ -28,7 +28,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    # Our apps, in dependency order (seed_demo runs their demo modules in this order).
+    # Our apps, in dependency order (seed_demo runs their demo modules in this order). `core` is the shared
+    # kernel (task outbox; registers the <id:…> path converter before any URLconf loads).
+    "core",
     "accounts",
     "consult",
     "pharmacy",
@@ -41,6 +43,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # The input boundary for query strings, form bodies and body sizes (after the locale: messages are translated).
+    "platform_site.middleware.InputBoundaryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,6 +164,11 @@ RARECASES_PEER_KEYS = env("RARECASES_PEER_KEYS", default="")
 DEMO_SEED_MODULES = [
     "accounts.demo", "pharmacy.demo_catalogue", "consult.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
 ]
+
+# The input boundary (platform_site/inputs.py): JSON bodies up to this size and depth; form bodies up to
+# DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB; uploaded files are not counted).
+INPUT_JSON_MAX_BYTES = env.int("INPUT_JSON_MAX_BYTES", default=1024 * 1024)
+INPUT_JSON_MAX_DEPTH = env.int("INPUT_JSON_MAX_DEPTH", default=32)
 
 LOGGING = {
     "version": 1,

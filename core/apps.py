@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """The platform's shared kernel: what every app relies on and no app owns (the task outbox; later the
+    site's error pages and page helpers, issue 16). It imports no domain app."""
+
+    name = "core"
+    verbose_name = _("Platform core")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from platform_site import converters
+
+        # Before any URLconf is imported: the routes use <id:…>.
+        converters.register()
