@@ -423,6 +423,8 @@ def test_api_modules_use_the_bounded_serializers_and_forms():
         if re.search(r"^from rest_framework import .*\bserializers\b", text, re.M) and (
                 "apis" in path.parts or path.name in ("apis.py", "federation_views.py")):
             offenders.append(str(path.relative_to(ROOT)))
+        if re.search(r"^from rest_framework.parsers import .*\bJSONParser\b", text, re.M):
+            offenders.append(f"{path.relative_to(ROOT)} (DRF's JSONParser: no depth or size limit)")
         if path.name.startswith("forms") and re.search(r"^from django import forms$", text, re.M):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
