@@ -170,6 +170,18 @@ def _operations(schema: dict) -> list[tuple[str, str, dict]]:
     return out
 
 
+def _fuzz_one(fuzz: Fuzz, client: Any, method: str, path: str, who: str, path_st: st.SearchStrategy,
+              body_st: st.SearchStrategy, query_st: st.SearchStrategy) -> None:
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(params=path_st, body=body_st, query=query_st)
+    def run(params: dict, body: Any, query: dict) -> None:
+        fuzz.send(client, method, path, params, body=body if method in ("post", "put", "patch") else None,
+                  query=query, who=who)
+
+    run()
+
+
 @pytest.fixture
 def world(db):  # type: ignore[no-untyped-def]
     from rest_framework.test import APIClient
@@ -228,14 +240,7 @@ def test_fuzz_every_json_endpoint_as_a_patient_and_a_doctor(world, capsys):
                     fuzz.send(client, method, path, params, query={name: value}, who=who)
             fuzz.send(client, method, path, {n: HUGE for n in params}, body={}, who=who)
 
-            @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
-                      suppress_health_check=list(HealthCheck))
-            @given(params=path_st, body=body_st, query=query_st)
-            def run(params: dict, body: Any, query: dict) -> None:
-                fuzz.send(client, method, path, params, body=body if method in ("post", "put", "patch") else None,
-                          query=query, who=who)
-
-            run()
+            _fuzz_one(fuzz, client, method, path, who, path_st, body_st, query_st)
 
     with capsys.disabled():
         print(f"\nfuzz: {len(operations)} operations × 2 roles, {fuzz.tried} requests, "
