@@ -153,6 +153,11 @@ class Publisher:
         self._queue: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._pid: int | None = None
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """End the thread (tests); a process's publisher otherwise lives as long as the process."""
+        self._stopping.set()
 
     def submit(self, row_id: int) -> None:
         self._ensure_thread()
@@ -181,16 +186,18 @@ class Publisher:
         return ids
 
     def _run(self) -> None:
-        while True:
+        from django.db import connection
+
+        while not self._stopping.is_set():
             try:
                 if health.is_down:
-                    time.sleep(PROBE_SECONDS)
+                    self._stopping.wait(PROBE_SECONDS)
                     # ids queued meanwhile are in the table: the drain below sends them, oldest first
                     while not self._queue.empty():
                         self._queue.get_nowait()
                     self._drain()
                     continue
-                ids = self._take_batch(timeout=PROBE_SECONDS * 5)
+                ids = self._take_batch(timeout=0.5)
                 if ids:
                     outbox_publish(row_ids=ids)
             except Exception:  # noqa: BLE001 - the thread must survive a database hiccup
@@ -198,6 +205,7 @@ class Publisher:
                 time.sleep(PROBE_SECONDS)
             finally:
                 close_old_connections()
+        connection.close()
 
     def _drain(self) -> None:
         """After an outage: everything that waited, oldest first, in batches, while the broker answers."""

@@ -101,7 +101,7 @@ class BrokerProxy:
                     if not data:
                         return
                     (upstream if sock is client else client).sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # a socket closed by set("down") or close()
             return
         finally:
             for sock in socks:
