@@ -176,7 +176,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # "django": Django's own console handler (DEBUG only) printed every 4xx/5xx line a second time after the root's.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "django": {"handlers": [], "propagate": True}},
 }
 
 from .integrations_allauth import *  # noqa: E402,F403
