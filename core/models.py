@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TaskOutbox(models.Model):
@@ -13,14 +14,14 @@ class TaskOutbox(models.Model):
     commit by the process's publisher thread or by the periodic sweep, and claimed by the worker that runs it
     (`core.tasking.OutboxTask`): `started_at` is set once, so a message published twice runs once."""
 
-    task = models.CharField(_("task"), max_length=200)
+    task = models.CharField(pgettext_lazy("task outbox", "task"), max_length=200)
     args = models.JSONField(default=list, blank=True)
     kwargs = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    created_at = models.DateTimeField(pgettext_lazy("task outbox", "created"), default=timezone.now)
+    published_at = models.DateTimeField(pgettext_lazy("task outbox", "published"), null=True, blank=True)
     publish_attempts = models.PositiveIntegerField(default=0)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    started_at = models.DateTimeField(pgettext_lazy("task outbox", "started"), null=True, blank=True)
+    done_at = models.DateTimeField(pgettext_lazy("task outbox", "done"), null=True, blank=True)
     failed = models.BooleanField(default=False)
     last_error = models.CharField(max_length=300, blank=True)
 

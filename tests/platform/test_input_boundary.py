@@ -163,7 +163,8 @@ def test_nul_in_a_page_search_is_the_platforms_400_page(client, lang):
     assert response.status_code == 400
     page = response.content.decode()
     assert _msg(inputs.MSG_NUL, lang).replace("“", "&ldquo;") in page or _msg(inputs.MSG_NUL, lang) in page
-    assert _msg("Synthetic demonstration data only. Not for real patients.", lang) in page
+    with translation.override(lang):
+        assert translation.gettext("Synthetic demonstration data only. Not for real patients.") in page
 
 
 # --- row 4: observation value 1e309 -------------------------------------------------------------------------
