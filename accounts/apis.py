@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from platform_site import serializers
 
 from . import selectors, services
 from .models import AuditEvent, ConsentKind, Notification, Relationship, Sex, User

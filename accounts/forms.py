@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
-from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from platform_site import forms
 
 from .models import AuditAction, Relationship, Sex
 

@@ -11,3 +11,9 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Platform core")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from platform_site import converters
+
+        # Before any URLconf is imported: the routes use <id:…>.
+        converters.register()

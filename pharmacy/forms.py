@@ -1,9 +1,10 @@
 """Page forms: shape only (the rules live in the services)."""
 from __future__ import annotations
 
-from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from platform_site import forms
 
 from .models import DrugCategory
 

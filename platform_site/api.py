@@ -10,6 +10,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 
+from . import inputs
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
@@ -23,8 +25,46 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = {"detail": str(exc.message), "code": exc.code}
         if exc.extra:
             body["errors"] = exc.extra
-        return Response(body, status=code)
-    return drf_exception_handler(exc, context)
+        return Response(_safe(body), status=code)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        response.data = _safe(with_detail(response.data))
+    return response
+
+
+def with_detail(data: Any) -> Any:
+    """Every 4xx body has a `detail`: a validation error's field messages stay where DRF puts them, and the
+    first of them becomes `detail` ("reason: This field is required.")."""
+    if isinstance(data, dict):
+        if "detail" in data:
+            return data
+        first = _first_message(data)
+        return {"detail": first, **data}
+    if isinstance(data, list):
+        return {"detail": _first_message(data), "errors": data}
+    return {"detail": str(data)}
+
+
+def _first_message(errors: Any, where: str = "") -> str:
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            label = key if key != "non_field_errors" else ""
+            return _first_message(value, f"{where}.{label}" if where and label else (label or where))
+    if isinstance(errors, list) and errors:
+        return _first_message(errors[0], where)
+    return f"{where}: {errors}" if where else str(errors)
+
+
+def _safe(data: Any) -> Any:
+    """Strings of a response that the JSON renderer can encode: a lone surrogate in a message repeating the input
+    made the 400 itself fail with UnicodeEncodeError (the boundary refuses them first; this is the backstop)."""
+    if isinstance(data, str):
+        return inputs.printable(data) if not data.isascii() or "\x00" in data else data
+    if isinstance(data, dict):
+        return {_safe(k) if isinstance(k, str) else k: _safe(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_safe(v) for v in data]
+    return data
 
 
 class AutoSchema(_SpectacularAutoSchema):

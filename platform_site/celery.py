@@ -8,7 +8,8 @@ from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.local")
 
-app = Celery("platform_site")
+# Every task runs through core.tasking.OutboxTask: a task published from the task outbox runs once per row.
+app = Celery("platform_site", task_cls="core.tasking:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -59,7 +59,8 @@ def main() -> int:
 
         mfa = "required for staff" if cfg.bool("REQUIRE_STAFF_MFA", default=False) else "off for the local demo"
         print(f"\n  MedPlatform is running at http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
-        print(f"  Celery worker + beat on {broker}; staff MFA {mfa}")
+        debug = "on (DEBUG=1: Django's debug pages)" if cfg.bool("DEBUG", default=False) else "off (DEBUG=1 make run turns it on)"
+        print(f"  Celery worker + beat on {broker}; staff MFA {mfa}; debug {debug}")
         print("  Demo log-ins (password: demo-pass-2026):")
         for role, email in DEMO_ROLES:
             print(f"    {role:<11} {email}")

@@ -1,8 +1,11 @@
-"""Queueing helpers: tasks are queued after the transaction commits, and a broker outage never fails a page.
+"""Queueing helpers: tasks are queued after the transaction commits, and a sick broker never stalls a request.
 
-The work a task does is always recorded in the database first (an outbox row, a pending state); the task
-only speeds it up. If the broker cannot be reached, the row stays pending and a periodic sweeper picks
-it up later, so the page that asked still answers.
+`enqueue_on_commit` (what services call) goes through the task outbox of `core` (core/outbox.py): a row written
+in the caller's transaction, published after commit by a background thread, so a hung or stopped broker costs the
+request one INSERT and loses nothing; the row is delivered exactly once when the broker is back.
+
+`enqueue` sends at once and reports failure instead of raising: for periodic sweepers running in a worker,
+which fall back to doing the work inline (they never run in a request).
 """
 from __future__ import annotations
 
@@ -11,13 +14,11 @@ import threading
 import time
 from typing import Any
 
-from django.db import transaction
-
 logger = logging.getLogger(__name__)
 
 # After a failed send, further sends to the same broker are skipped for this many seconds: a hung Redis
-# costs ~2 s per attempt (the socket timeout), and a page that queues several tasks must still answer
-# quickly. Skipped work is safe: it is recorded in the database and the sweepers deliver it.
+# costs ~2 s per attempt (the socket timeout). Skipped work is safe: it is recorded in the database and the
+# sweepers deliver it.
 BROKER_RETRY_AFTER_SECONDS = 10.0
 _down_until: dict[str, float] = {}
 _lock = threading.Lock()
@@ -42,18 +43,20 @@ def _task(task: Any) -> Any:
 
 
 def enqueue(task: Any, *args: Any, **kwargs: Any) -> bool:
-    """Send a task (object or registered name) now; return False (and log) instead of raising when the broker is
-    unreachable."""
+    """Send a task (object or registered name) now; return False instead of raising when the broker is
+    unreachable (one warning per outage)."""
+    from core.outbox import health
+
     task = _task(task)
     key = _broker_key(task)
     with _lock:
         if _down_until.get(key, 0.0) > time.monotonic():
-            logger.info("broker marked down; not queueing %s (the sweeper will pick it up)", task.name)
+            logger.debug("broker marked down; not queueing %s (the sweeper will pick it up)", task.name)
             return False
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
-    except Exception:  # noqa: BLE001 - any broker error: the sweeper will deliver the recorded work
-        logger.warning("could not queue %s; the periodic sweeper will pick it up", task.name, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - any broker error: the sweeper will deliver the recorded work
+        health.failed(exc)
         with _lock:
             _down_until[key] = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
         return False
@@ -63,5 +66,7 @@ def enqueue(task: Any, *args: Any, **kwargs: Any) -> bool:
 
 
 def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
-    """Queue a task once the current transaction commits (immediately when there is none)."""
-    transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
+    """Queue a task to run once after the current transaction commits (through the task outbox)."""
+    from core.outbox import task_enqueue_on_commit
+
+    task_enqueue_on_commit(task, *args, **kwargs)

@@ -30,3 +30,15 @@ if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
+elif getattr(settings, "SERVE_STATIC", False):
+    # `make run` without DEBUG: the collected files (collectstatic runs first) from gunicorn itself. Fine for a
+    # local demo; a deployment serves STATIC_ROOT from the web server in front.
+    from django.urls import re_path
+    from django.views.static import serve
+
+    urlpatterns += [re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATIC_ROOT})]
+
+handler400 = "platform_site.errors.bad_request"
+handler403 = "platform_site.errors.permission_denied"
+handler404 = "platform_site.errors.page_not_found"
+handler500 = "platform_site.errors.server_error"

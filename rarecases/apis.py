@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.policy import Allows, access
+from platform_site import serializers
 
 from . import selectors, services
 from .models import Case, EventKind

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework import serializers
 
 from accounts import policy
 from accounts.policy import access
 from accounts.services import audit_record
+from platform_site import serializers
 
 from . import signing
 from .services.federation import (

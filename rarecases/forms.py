@@ -3,9 +3,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from platform_site import forms
 
 
 class SearchForm(forms.Form):

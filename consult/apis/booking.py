@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 from accounts import policy
 from accounts.models import Role, User
 from accounts.policy import Allows, access
+from platform_site import serializers
 
 from ..models import (
     Appointment,

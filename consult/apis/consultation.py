@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import policy
 from accounts.policy import Allows, access
+from platform_site import serializers
+from platform_site.parsers import JSONParser
 
 from ..models import (
     ConsultationMessage,

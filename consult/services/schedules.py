@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.models import User
 from core.errors import ApplicationError, Conflict, NotFound
+from platform_site import inputs
 
 from ..models import ScheduleException, Slot, SlotKind, WeeklySchedule
 
@@ -88,7 +89,12 @@ def leave_add(*, doctor: User, day: date, reason: str = "") -> ScheduleException
     """A leave day: no slots are generated that day and its free slots are blocked.
 
     Booked appointments on that day stay; the doctor cancels them with a reason (the patients are told).
+    Raises ApplicationError for a day outside the platform's date range, Conflict when it is already leave.
     """
+    try:
+        inputs.check_date(day)  # 9999-12-31 + 1 day overflowed below (a 500)
+    except inputs.InputError as exc:
+        raise ApplicationError(exc.message, code="date_range") from None
     try:
         with transaction.atomic():
             leave = ScheduleException.objects.create(doctor=doctor, date=day, reason=(reason or "")[:200])

@@ -29,7 +29,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_prometheus",
-    # Our apps, in dependency order (seed_demo runs their demo modules in this order).
+    # Our apps, in dependency order (seed_demo runs their demo modules in this order). `core` is the shared
+    # kernel (task outbox; registers the <id:…> path converter before any URLconf loads).
     "core",
     "accounts",
     "consult",
@@ -49,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # The input boundary for query strings, form bodies and body sizes (after the locale: messages are translated).
+    "platform_site.middleware.InputBoundaryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -178,13 +181,19 @@ DEMO_SEED_MODULES = [
     "accounts.demo", "pharmacy.demo_catalogue", "consult.demo", "records.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
 ]
 
+# The input boundary (platform_site/inputs.py): JSON bodies up to this size and depth; form bodies up to
+# DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB; uploaded files are not counted).
+INPUT_JSON_MAX_BYTES = env.int("INPUT_JSON_MAX_BYTES", default=1024 * 1024)
+INPUT_JSON_MAX_DEPTH = env.int("INPUT_JSON_MAX_DEPTH", default=32)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # "django": Django's own console handler (DEBUG only) printed every 4xx/5xx line a second time after the root's.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "django": {"handlers": [], "propagate": True}},
 }
 
 from .integrations_allauth import *  # noqa: E402,F403

@@ -11,6 +11,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "platform_site.api.exception_handler",
+    # JSON through the input boundary (size, depth, text rule: platform_site/parsers.py); forms as DRF parses them
+    # (their fields are checked by platform_site.middleware).
+    "DEFAULT_PARSER_CLASSES": [
+        "platform_site.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MedPlatform API",
@@ -21,6 +28,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # <id:…> routes (platform_site/converters.py): a 64-bit id.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "format": "int64", "minimum": 0,
+                                        "maximum": 9223372036854775807}},
     # Several apps have fields named "status", "kind" or "category": name each choice set after its class,
     # so the schema is unambiguous and `check --deploy` (which generates it) stays clean.
     "ENUM_NAME_OVERRIDES": {

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.policy import Allows, access
 from accounts.services import audit_record
+from platform_site import serializers
 
 from ..models import DoseUnit, Frequency, Prescription, PrescriptionItem, Route
 from ..selectors import prescriptions as selectors

@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.services import audit_record, notify
 from consult.models import Encounter
 from core.errors import ApplicationError, Conflict, NotFound
+from platform_site import inputs
 
 from ..models import Frequency, Prescription, PrescriptionFill, PrescriptionItem, PrescriptionStatus, Route
 
@@ -97,11 +98,17 @@ def _item_from(data: dict[str, Any], *, prescription: Prescription, drug_model: 
         from .reminders import parse_times
 
         times = [t.strftime("%H:%M") for t in parse_times(times)]
+    start_date = data.get("start_date") or timezone.localdate()
+    try:
+        # 9999-12-31 overflowed when the course's end was worked out (reminders.course_bounds): a 500.
+        inputs.check_date(start_date)
+    except inputs.InputError as exc:
+        raise ApplicationError(exc.message, code="start_date") from None
     item = PrescriptionItem(
         prescription=prescription, drug=drug, dose=data.get("dose"), dose_unit=unit,
         route=data.get("route") or Route.ORAL, frequency=frequency,
         interval_hours=data.get("interval_hours") if frequency == Frequency.EVERY_N_HOURS else None,
-        times_of_day=times, start_date=data.get("start_date") or timezone.localdate(),
+        times_of_day=times, start_date=start_date,
         duration_days=data.get("duration_days"), quantity=data.get("quantity"),
         instructions=(data.get("instructions") or "").strip()[:300],
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -16,6 +16,7 @@ from accounts.models import Role, User
 from accounts.services import audit_record
 from consult.models import Encounter, ICD10Code
 from core.errors import ApplicationError, Conflict
+from platform_site import inputs
 from platform_site.storage import OverLimit, private_delete, private_open, private_save
 
 from ..models import (
@@ -86,7 +87,14 @@ def allergy_set_status(*, actor: User, allergy_id: int, patient: User, status: s
 def _allergy_set_status(*, actor: User, allergy_id: int, patient: User, status: str) -> Allergy:
     allergy = Allergy.objects.select_for_update().get(pk=allergy_id, patient=patient)
     allergy.status = status
-    allergy.save(update_fields=["status", "updated_at"])
+    try:
+        # Re-activating one while another active allergy to the same substance exists: the partial unique index
+        # `allergy_one_active_per_substance` refuses it (an IntegrityError was a 500). The savepoint keeps the transaction usable.
+        with transaction.atomic():
+            allergy.save(update_fields=["status", "updated_at"])
+    except IntegrityError:
+        raise Conflict(_("An allergy to %(substance)s is already recorded.") % {"substance": allergy.substance},
+                       code="allergy_active") from None
     audit_record(actor=actor, action="update", object_type="allergy", object_id=allergy.pk, subject=patient,
                  detail={"status": status})
     return allergy
@@ -111,8 +119,12 @@ def _problem_add(*, doctor: User, patient: User, code: str, onset_date: dt.date 
         raise ApplicationError(_("Unknown ICD-10 code “%(code)s”.") % {"code": code})
     if Problem.objects.filter(patient=patient, code=icd, status=ProblemStatus.ACTIVE).exists():
         raise Conflict(_("%(code)s is already on the active problem list.") % {"code": icd.code})
-    problem = Problem.objects.create(patient=patient, code=icd, onset_date=onset_date, note=note.strip()[:300],
-                                     encounter=encounter, recorded_by=doctor)
+    try:
+        with transaction.atomic():  # a concurrent identical add: the partial unique index decides
+            problem = Problem.objects.create(patient=patient, code=icd, onset_date=onset_date, note=note.strip()[:300],
+                                             encounter=encounter, recorded_by=doctor)
+    except IntegrityError:
+        raise Conflict(_("%(code)s is already on the active problem list.") % {"code": icd.code}) from None
     audit_record(actor=doctor, action="create", object_type="problem", object_id=problem.pk, subject=patient,
                  detail={"code": icd.code})
     return problem
@@ -142,12 +154,14 @@ def _problem_resolve(*, doctor: User, problem_id: int, patient: User, resolved_d
 
 
 def _decimal(value: Any, label: str) -> Decimal:
+    # Parsed by the input boundary (finite; full-width digits accepted) and bounded BEFORE quantize: "1e309" is
+    # a finite Decimal that quantize refused with InvalidOperation (a 500).
     try:
-        d = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
+        d = inputs.clean_decimal(value, max_digits=12, decimal_places=None)
+    except inputs.InputError as exc:
+        if exc.code == "max_digits":
+            raise ApplicationError(_("%(field)s is far outside any plausible range.") % {"field": label}) from None
         raise ApplicationError(_("%(field)s must be a number.") % {"field": label}) from None
-    if not d.is_finite():
-        raise ApplicationError(_("%(field)s must be a number.") % {"field": label})
     return d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
