@@ -216,8 +216,8 @@ def test_a_prescription_starting_on_a_far_date_is_a_400(api_client, lang):
 
 
 def test_the_services_refuse_far_dates_too(doctor):
-    from core.errors import ApplicationError
     from consult.services.schedules import leave_add
+    from core.errors import ApplicationError
 
     with pytest.raises(ApplicationError):
         leave_add(doctor=doctor, day=dt.date(9999, 12, 31))
