@@ -24,8 +24,13 @@ from .parsers import drain, json_max_bytes
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+# Machine-to-machine protocols with their own body limit and error format (Matchmaker Exchange: 1 MiB and
+# {"message"}, rarecases/mme_views.py).
+MACHINE_PROTOCOL_PATHS = ("/mme/",)
+
+
 def wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+    return request.path.startswith(("/api/", "/fhir/", "/federation/", "/mme/")) or "application/json" in request.headers.get("Accept", "")
 
 
 def refusal(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
@@ -79,6 +84,8 @@ class InputBoundaryMiddleware:
         length = _content_length(request)
         content_type = request.content_type or ""
         if content_type == "application/json" or content_type.endswith("+json"):
+            if request.path.startswith(MACHINE_PROTOCOL_PATHS):
+                return None  # these protocols bound and refuse their bodies in their own error format
             limit = json_max_bytes()
             if length > limit:
                 return self._too_large(request, inputs.msg_json_too_large(limit))

@@ -21,7 +21,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consult.models import Allergy
+from records.models import Allergy
 from tests.consult.factories import AppointmentFactory, SlotFactory
 from tests.factories import DoctorFactory, PatientFactory, give_totp
 from tests.records.factories import DrugFactory, EncounterFactory

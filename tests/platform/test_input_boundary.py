@@ -14,16 +14,9 @@ from django.urls.resolvers import URLPattern, URLResolver
 from django.utils import timezone, translation
 
 from accounts.models import Consent, FamilyLink
-from consult.models import (
-    Allergy,
-    Appointment,
-    Observation,
-    ObservationKind,
-    Prescription,
-    ScheduleException,
-    WeeklySchedule,
-)
+from consult.models import Appointment, ScheduleException, WeeklySchedule
 from platform_site import inputs
+from records.models import Allergy, Observation, ObservationKind, Prescription
 from tests.consult.factories import AppointmentFactory, SlotFactory
 from tests.factories import DoctorFactory, give_totp
 from tests.records.factories import DrugFactory, EncounterFactory
