@@ -15,6 +15,7 @@ from core.pages import flash_error, paginate
 
 from ..forms_booking import BookingForm, LeaveForm, ScheduleForm
 from ..selectors import booking as sel
+from ..selectors import ratings as rsel
 from ..services import booking as svc
 from ..services import schedules as sched
 from ..services import waitlist as wl
@@ -48,6 +49,9 @@ def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
     return render(request, "consult/doctor_detail.html", {
         "doctor": doctor, "days": sorted(days.items()), "form": BookingForm(),
         "patients": policy.patient_side_ids(user) if user else [],
+        "rating": rsel.doctor_rating_summary(doctor_id=doctor.pk),
+        "reviews": paginate(request, rsel.doctor_reviews_public(doctor_id=doctor.pk), per_page=10),
+        "is_this_doctor": request.user.is_authenticated and request.user.pk == doctor.pk,
     })
 
 
@@ -149,6 +153,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
         "appointment": appointment, "reschedule_slots": reschedule_slots,
         "encounter": sel.encounter_of(appointment),
         "can_change": appointment.status == "booked" and request.user.role == Role.PATIENT,
+        "rating": rsel.rating_of(appointment),
     })
 
 

@@ -146,6 +146,10 @@ def build() -> World:
     o["rarecases_case"] = Case.objects.create(origin="here", title="A de-identified case", age_band="30-39",
                                               sex="female", codes=["E70.0"], source_encounter=encounter,
                                               confirmed_by=doctor)
+    from consult.models import Rating
+
+    o["rating"] = Rating.objects.create(appointment=appointment, patient=victim, doctor=doctor, stars=2,
+                                        comment="zhvqx rating comment")
     o["money"] = Decimal("1")
     return w
 
@@ -157,5 +161,5 @@ DEFAULT_KINDS = {
     "proposal_id": "follow_up", "schedule_id": "schedule", "allergy_id": "allergy", "problem_id": "problem",
     "prescription_id": "prescription", "dose_id": "dose", "document_id": "health_document",
     "doctor_id": "doctor", "run_id": "portraits_run", "result_id": "portraits_result", "alert_id": "portraits_alert",
-    "case_id": "rarecases_case", "grant_id": "care_grant",
+    "case_id": "rarecases_case", "grant_id": "care_grant", "rating_id": "rating",
 }
