@@ -120,6 +120,9 @@ class DoctorProfile(models.Model):
     class Meta:
         verbose_name = _("doctor profile")
 
+    def __str__(self) -> str:
+        return str(self.user)
+
     @property
     def years_in_practice(self) -> int | None:
         if not self.practising_since:
@@ -127,9 +130,6 @@ class DoctorProfile(models.Model):
         from django.utils import timezone
 
         return max(0, timezone.now().year - self.practising_since)
-
-    def __str__(self) -> str:
-        return str(self.user)
 
 
 class PharmacistProfile(models.Model):
