@@ -21,6 +21,7 @@ from core.pages import flash_error
 from ..models import OBSERVATION_SPECS, AllergyCategory, AllergySeverity, HealthDocumentKind, ObservationKind
 from ..selectors import prescriptions as rx_selectors
 from ..selectors import records as selectors
+from ..selectors.risk import risk_flags_for
 from ..services import records as services
 from ..services.fhir import patient_everything
 
@@ -84,6 +85,7 @@ def record_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "adherence": rx_selectors.adherence_for_patient(actor=actor, patient=patient),
         "prescriptions": rx_selectors.prescriptions_of(actor=actor, patient=patient)[:10],
         "documents": selectors.documents_of(actor=actor, patient=patient)[:20],
+        "risks": risk_flags_for(actor=actor, patient=patient),
         "kinds": ObservationKind.choices, "specs": OBSERVATION_SPECS,
         "severities": AllergySeverity.choices, "categories": AllergyCategory.choices,
         "document_kinds": HealthDocumentKind.choices,
