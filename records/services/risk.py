@@ -235,3 +235,17 @@ def findrisc_from(inputs: dict[str, Any]) -> RiskResult:
 def risk_flags(**record: Any) -> list[RiskResult]:
     inputs = gather(**record)
     return [framingham_from(inputs), findrisc_from(inputs)]
+
+
+def risk_flags_for(*, actor: Any, patient: Any) -> list[RiskResult]:
+    """The risk information of one patient's record, read through the access-checked record selectors."""
+    from ..models import PrescriptionItem, PrescriptionStatus
+    from ..selectors.prescriptions import prescriptions_of
+    from ..selectors.records import observations_of, problems_of
+
+    observations = list(observations_of(actor=actor, patient=patient)
+                        .filter(kind__in=["blood_pressure", "bmi"])[:200])
+    problems = list(problems_of(actor=actor, patient=patient, status="active"))
+    prescriptions = prescriptions_of(actor=actor, patient=patient).filter(status=PrescriptionStatus.ACTIVE)
+    items = list(PrescriptionItem.objects.filter(prescription__in=prescriptions).select_related("drug"))
+    return risk_flags(patient=patient, observations=observations, problems=problems, prescription_items=items)

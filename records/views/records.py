@@ -21,9 +21,9 @@ from core.pages import flash_error
 from ..models import OBSERVATION_SPECS, AllergyCategory, AllergySeverity, HealthDocumentKind, ObservationKind
 from ..selectors import prescriptions as rx_selectors
 from ..selectors import records as selectors
-from ..selectors.risk import risk_flags_for
 from ..services import records as services
 from ..services.fhir import patient_everything
+from ..services.risk import risk_flags_for
 
 
 def _patient_or_404(request: HttpRequest, patient_id: int):  # type: ignore[no-untyped-def]
