@@ -60,7 +60,7 @@ def metrics(scores: np.ndarray, truth: list[set[int]], k: int = 5) -> tuple[floa
     top = np.take_along_axis(top, order, axis=1)
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     precision, ndcg = [], []
-    for ranked, rel in zip(top, truth):
+    for ranked, rel in zip(top, truth, strict=True):
         hits = np.array([d in rel for d in ranked], dtype=float)
         precision.append(hits.sum() / k)
         ideal = discounts[: min(len(rel), k)].sum()
@@ -92,7 +92,7 @@ def main() -> None:
     t_train = time.perf_counter() - t0
 
     truth_all: dict[int, set[int]] = {}
-    for u, d in zip(te_r, te_c):
+    for u, d in zip(te_r, te_c, strict=True):
         truth_all.setdefault(int(u), set()).add(int(d))
     has_train = np.asarray(X.getnnz(axis=1)).ravel() > 0
     users = np.array([u for u in truth_all if has_train[u]])

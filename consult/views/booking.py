@@ -33,7 +33,17 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, "consult/directory.html", {
         "page": page, "q": q, "department": department, "language": language, "query": query,
         "departments": sel.departments(),
+        **_recommended(request),
     })
+
+
+def _recommended(request: HttpRequest) -> dict:
+    if not (request.user.is_authenticated and request.user.role == Role.PATIENT):
+        return {}
+    from ..selectors.recommend import recommendations_for
+
+    recs, cold = recommendations_for(patient=request.user)
+    return {"recommended": recs, "cold_start": cold}
 
 
 @access("public")
