@@ -26,3 +26,14 @@ def profile_public(profile: PlatformProfile) -> dict[str, Any]:
             "base_url": profile.base_url, "specialties": profile.specialties,
             "data_categories": profile.data_categories, "feature_tags": profile.feature_tags,
             "schemas": [CASE_SCHEMA, USAGE_SCHEMA]}
+
+def our_contact(s: Any = None) -> dict[str, str]:
+    """The MME contact of this instance (the rare-case team), from the rare-case settings."""
+    if s is None:
+        from .models import RarecasesSettings
+
+        s = RarecasesSettings.objects.get_or_create(pk=1)[0]
+    me = platform_profile()
+    href = s.mme_contact_href or (f"{me.base_url.rstrip('/')}/rarecases/" if me.base_url else "")
+    return {"name": s.mme_contact_name or f"{me.name} rare-case team", "institution": me.name,
+            "href": href or "mailto:rare-cases@medplatform.invalid"}

@@ -35,6 +35,7 @@ from ..models import (
     SeenNonce,
 )
 from ..profile import CASE_SCHEMA, USAGE_SCHEMA, platform_profile, profile_public  # noqa: F401 - used by callers
+from ..textsearch import search_text_for  # noqa: F401 - used by callers
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +74,20 @@ def peer_set_secret(*, peer: Peer, secret: str) -> Peer:
 
 
 def peer_rotate_keys() -> int:
-    """Re-encrypt every stored secret under the newest key of RARECASES_PEER_KEYS."""
+    """Re-encrypt every stored secret (federation peers' secrets, MME peers' tokens) under the newest key of
+    RARECASES_PEER_KEYS. Returns how many were re-encrypted."""
+    from ..models import MmeNode
+
     n = 0
     with transaction.atomic():
         for peer in Peer.objects.select_for_update().order_by("pk"):
             peer.secret_encrypted = crypto.rotate(peer.secret_encrypted)
             peer.save(update_fields=["secret_encrypted"])
+            n += 1
+        # The tokens our MME peers gave us are encrypted with the same keys.
+        for node in MmeNode.objects.select_for_update().exclude(token_out_encrypted="").order_by("pk"):
+            node.token_out_encrypted = crypto.rotate(node.token_out_encrypted)
+            node.save(update_fields=["token_out_encrypted"])
             n += 1
     return n
 
@@ -340,6 +349,9 @@ def case_receive(*, peer: Peer, payload: dict[str, Any], audit: bool = True) -> 
                 provenance={"path": [*path, me.instance_id], "received_from": peer.instance_id,
                             "hops": len(path)},
                 search_text=search_text_for(fields), **fields)
+            from .mme import profile_for_case
+
+            profile_for_case(case=case, source="received")
     except IntegrityError:
         return Case.objects.get(origin=origin, case_uuid=payload["case_uuid"], version=payload["version"]), False
     if is_current:
@@ -374,16 +386,3 @@ def usage_receive(*, peer: Peer, payload: dict[str, Any]) -> bool:
     return True
 
 
-def search_text_for(fields: dict[str, Any]) -> str:
-    """Retrieval features (S400, S360): codes, names in both languages, category, Orphanet classes,
-    phenotype ids and names, and the text, lower-cased, with `|code:` / `|orpha:` markers."""
-    parts = [fields.get("title", ""), fields.get("findings", ""), fields.get("treatment", ""),
-             fields.get("outcome", ""), fields.get("region", ""), f"|block:{fields.get('category', '')}"]
-    for c in fields.get("codes", []):
-        parts += [f"|code:{c.get('code', '')}", c.get("name_en", ""), c.get("name_zh", "")]
-    for o in fields.get("orpha", []):
-        parts += [f"|orpha:{o.get('id', '')}", o.get("name", "")]
-    for p in fields.get("phenotypes", []):
-        parts += [p.get("id", ""), p.get("name", ""), p.get("name_zh", "")]
-    parts += [f"|tag:{t}" for t in fields.get("tags", [])]
-    return " ".join(str(p) for p in parts if p).lower()
