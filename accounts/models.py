@@ -114,12 +114,22 @@ class DoctorProfile(models.Model):
     licence_number = models.CharField(_("licence number"), max_length=50, unique=True)
     bio = models.TextField(_("biography"), blank=True)
     fee = models.DecimalField(_("consultation fee (CNY)"), max_digits=8, decimal_places=2, default=0)
+    # The year the doctor started practising (public profile: "years in practice"); blank when not given.
+    practising_since = models.PositiveSmallIntegerField(_("practising since (year)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("doctor profile")
 
     def __str__(self) -> str:
         return str(self.user)
+
+    @property
+    def years_in_practice(self) -> int | None:
+        if not self.practising_since:
+            return None
+        from django.utils import timezone
+
+        return max(0, timezone.now().year - self.practising_since)
 
 
 class PharmacistProfile(models.Model):

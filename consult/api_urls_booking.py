@@ -4,8 +4,10 @@ from django.urls import path
 
 from .apis import booking as b
 from .apis import consultation as c
+from .apis import recommend as rec
 
 urlpatterns = [
+    path("recommendations/", rec.RecommendationsApi.as_view(), name="api-consult-recommendations"),
     path("departments/", b.DepartmentListApi.as_view(), name="api-consult-departments"),
     path("doctors/", b.DoctorDirectoryApi.as_view(), name="api-consult-doctors"),
     path("doctors/<id:doctor_id>/slots/", b.DoctorSlotsApi.as_view(), name="api-consult-doctor-slots"),

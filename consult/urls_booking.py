@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import booking, console, consultation, encounters
+from .views import booking, console, consultation, encounters, ratings
 
 urlpatterns = [
     path("doctors/", booking.directory, name="directory"),
@@ -26,6 +26,10 @@ urlpatterns = [
     path("encounters/<id:encounter_id>/", encounters.encounter_detail, name="encounter_detail"),
     path("icd10/search/", encounters.icd10_lookup, name="icd10_lookup"),
     path("follow-ups/<id:proposal_id>/accept/", booking.follow_up_accept_view, name="follow_up_accept"),
+    path("appointments/<id:appointment_id>/rating/", ratings.rating_give, name="rating_give"),
+    path("ratings/<id:rating_id>/reply/", ratings.rating_reply, name="rating_reply"),
+    path("staff/ratings/", ratings.moderation, name="ratings_moderation"),
+    path("staff/ratings/<id:rating_id>/moderate/", ratings.moderate, name="ratings_moderate"),
     path("doctor/schedule/", booking.schedule, name="schedule"),
     path("doctor/console/", console.console, name="console"),
     path("doctor/appointments/<id:appointment_id>/action/", console.appointment_action, name="appointment_action"),

@@ -49,6 +49,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "audit.read": frozenset({Role.ADMIN}),
     "break_glass.review": frozenset({Role.ADMIN}),
     "rarecases.admin": frozenset({Role.ADMIN}),
+    "ratings.moderate": frozenset({Role.ADMIN}),
 }
 
 

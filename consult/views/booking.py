@@ -15,6 +15,7 @@ from core.pages import flash_error, paginate
 
 from ..forms_booking import BookingForm, LeaveForm, ScheduleForm
 from ..selectors import booking as sel
+from ..selectors import ratings as rsel
 from ..services import booking as svc
 from ..services import schedules as sched
 from ..services import waitlist as wl
@@ -32,7 +33,17 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, "consult/directory.html", {
         "page": page, "q": q, "department": department, "language": language, "query": query,
         "departments": sel.departments(),
+        **_recommended(request),
     })
+
+
+def _recommended(request: HttpRequest) -> dict:
+    if not (request.user.is_authenticated and request.user.role == Role.PATIENT):
+        return {}
+    from ..selectors.recommend import recommendations_for
+
+    recs, cold = recommendations_for(patient=request.user)
+    return {"recommended": recs, "cold_start": cold}
 
 
 @access("public")
@@ -48,6 +59,9 @@ def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
     return render(request, "consult/doctor_detail.html", {
         "doctor": doctor, "days": sorted(days.items()), "form": BookingForm(),
         "patients": policy.patient_side_ids(user) if user else [],
+        "rating": rsel.doctor_rating_summary(doctor_id=doctor.pk),
+        "reviews": paginate(request, rsel.doctor_reviews_public(doctor_id=doctor.pk), per_page=10),
+        "is_this_doctor": request.user.is_authenticated and request.user.pk == doctor.pk,
     })
 
 
@@ -149,6 +163,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
         "appointment": appointment, "reschedule_slots": reschedule_slots,
         "encounter": sel.encounter_of(appointment),
         "can_change": appointment.status == "booked" and request.user.role == Role.PATIENT,
+        "rating": rsel.rating_of(appointment),
     })
 
 

@@ -23,6 +23,7 @@ from ..selectors import prescriptions as rx_selectors
 from ..selectors import records as selectors
 from ..services import records as services
 from ..services.fhir import patient_everything
+from ..services.risk import risk_flags_for
 
 
 def _patient_or_404(request: HttpRequest, patient_id: int):  # type: ignore[no-untyped-def]
@@ -84,6 +85,7 @@ def record_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "adherence": rx_selectors.adherence_for_patient(actor=actor, patient=patient),
         "prescriptions": rx_selectors.prescriptions_of(actor=actor, patient=patient)[:10],
         "documents": selectors.documents_of(actor=actor, patient=patient)[:20],
+        "risks": risk_flags_for(actor=actor, patient=patient),
         "kinds": ObservationKind.choices, "specs": OBSERVATION_SPECS,
         "severities": AllergySeverity.choices, "categories": AllergyCategory.choices,
         "document_kinds": HealthDocumentKind.choices,

@@ -148,6 +148,10 @@ def build() -> World:
                                               sex="female", codes=[pku], source_encounter=encounter,
                                               phenotypes=[{"id": "HP:0001250", "name": "Seizure"}],
                                               confirmed_by=doctor)
+    from consult.models import Rating
+
+    o["rating"] = Rating.objects.create(appointment=appointment, patient=victim, doctor=doctor, stars=2,
+                                        comment="zhvqx rating comment")
     # A similar-patient search belongs to the doctor who started it (its query is the case's phenotype).
     o["similar_search"] = SimilarSearch.objects.create(case=o["rarecases_case"], doctor=doctor,
                                                        query={"patient": {"id": "zhvqx"}})
@@ -162,5 +166,5 @@ DEFAULT_KINDS = {
     "proposal_id": "follow_up", "schedule_id": "schedule", "allergy_id": "allergy", "problem_id": "problem",
     "prescription_id": "prescription", "dose_id": "dose", "document_id": "health_document",
     "doctor_id": "doctor", "run_id": "portraits_run", "result_id": "portraits_result", "alert_id": "portraits_alert",
-    "case_id": "rarecases_case", "grant_id": "care_grant", "search_id": "similar_search",
+    "case_id": "rarecases_case", "grant_id": "care_grant", "search_id": "similar_search", "rating_id": "rating",
 }
