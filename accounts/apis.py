@@ -8,8 +8,10 @@ from rest_framework.views import APIView
 
 from . import selectors, services
 from .models import AuditEvent, ConsentKind, Notification, Relationship, Sex, User
+from .policy import access
 
 
+@access("own")
 class MeApi(APIView):
     class OutputSerializer(serializers.ModelSerializer):
         class Meta:
@@ -21,6 +23,7 @@ class MeApi(APIView):
         return Response(self.OutputSerializer(request.user).data)
 
 
+@access("own")
 class NotificationListApi(ListAPIView):
     class OutputSerializer(serializers.ModelSerializer):
         class Meta:
@@ -33,6 +36,7 @@ class NotificationListApi(ListAPIView):
         return selectors.notifications_for(self.request.user)
 
 
+@access("own")
 class AccessLogApi(ListAPIView):
     """Every access to the caller's own data."""
 
@@ -47,6 +51,7 @@ class AccessLogApi(ListAPIView):
         return selectors.audit_events_about(self.request.user)
 
 
+@access("own")
 class ConsentApi(APIView):
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=ConsentKind.choices)
@@ -69,6 +74,7 @@ class ConsentApi(APIView):
         return Response({k: bool(v) for k, v in current.items()})
 
 
+@access("own")
 class FamilyApi(APIView):
     class InputSerializer(serializers.Serializer):
         full_name = serializers.CharField(max_length=150)
@@ -83,7 +89,7 @@ class FamilyApi(APIView):
 
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request):  # type: ignore[no-untyped-def]
-        members = selectors.patients_actable_by(request.user).exclude(pk=request.user.pk)
+        members = selectors.family_members_of(request.user)
         return Response(self.OutputSerializer(members, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})

@@ -16,7 +16,7 @@ class LoginForm(AllauthLoginForm):
             return super().clean()
         except ValidationError as exc:
             if any(getattr(e, "code", None) == "too_many_login_attempts" for e in exc.error_list):
-                from .services.audit import audit_record
+                from .audit import audit_record
 
                 attempted = str(self.data.get("login", ""))[:150]
                 audit_record(actor=None, action=AuditAction.LOGIN_FAILED, object_type="session",

@@ -211,6 +211,9 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("Log-in")
     LOGIN_FAILED = "login_failed", _("Failed log-in")
     LOGOUT = "logout", _("Log-out")
+    BREAK_GLASS = "break_glass", _("Emergency access")
+    GRANT = "grant", _("Access granted")
+    REVOKE = "revoke", _("Access revoked")
 
 
 class AuditEvent(models.Model):
@@ -234,6 +237,9 @@ class AuditEvent(models.Model):
     path = models.CharField(max_length=300, blank=True)
     outcome = models.CharField(max_length=20, default="ok")
     detail = models.JSONField(default=dict, blank=True)
+    # The request (or the task queued by it) that wrote the row, as in the log lines; empty for rows written
+    # before the field existed and outside any request. Covered by the hash when not empty (audit._digest).
+    request_id = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
@@ -303,3 +309,71 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class CareRelation(models.Model):
+    """A fact the care apps record (consult: an appointment that is not cancelled, a consultation, an encounter):
+    `doctor` has had — or has booked — contact with `patient`, the latest at `last_contact_at` (in the future for
+    a booked visit). The access policy reads it; it never decides anything by itself."""
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    doctor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    last_contact_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "doctor"], name="carerelation_unique_pair")]
+        indexes = [models.Index(fields=["doctor", "last_contact_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.doctor_id} ↔ {self.patient_id} ({self.last_contact_at:%Y-%m-%d})"
+
+
+class CareGrant(models.Model):
+    """Shared care: the patient, or a doctor treating them, lets another doctor read the record. Revocable;
+    listed on the patient's access page."""
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="care_grants")
+    doctor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="care_grants_received",
+                               verbose_name=_("doctor"))
+    granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("until"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            # One active grant per doctor and patient: granting again while one is active is a conflict.
+            models.UniqueConstraint(fields=["patient", "doctor"], condition=Q(revoked_at__isnull=True),
+                                    name="caregrant_one_active"),
+        ]
+        ordering = ["-created_at"]
+        verbose_name = _("shared-care grant")
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} → {self.doctor_id}"
+
+
+class BreakGlassAccess(models.Model):
+    """Emergency access: a doctor (or an administrator) without a care relation opened a record, giving a
+    reason. Audited as its own event, shown to the patient, and reviewed by an administrator."""
+
+    actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="break_glass_accesses")
+    reason = models.TextField(_("reason"))
+    opened_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("review note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["actor", "patient", "expires_at"])]
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} → {self.patient_id} {self.opened_at:%Y-%m-%d %H:%M}"

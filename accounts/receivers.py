@@ -4,8 +4,8 @@ from __future__ import annotations
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from .audit import audit_record
 from .models import AuditAction
-from .services.audit import audit_record
 
 
 @receiver(user_logged_in, dispatch_uid="audit_login")

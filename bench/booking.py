@@ -72,6 +72,28 @@ def _bare_book(request):  # type: ignore[no-untyped-def]
     return JsonResponse({"id": appointment.pk}, status=201)
 
 
+def _service_book(request):  # type: ignore[no-untyped-def]
+    """A plain Django view running exactly the booking API's locked transaction (the appointment_book service:
+    slot and patient locks, clash check, the appointment, its reminders, the care relation) — without DRF, its
+    authentication classes, permission classes and serializers. API ÷ this = what the API layer costs."""
+    from django.http import JsonResponse
+    from rest_framework.authtoken.models import Token
+
+    from consult.services.booking import appointment_book
+    from core.errors import ApplicationError
+
+    key = request.headers.get("Authorization", "").removeprefix("Token ").strip()
+    token = Token.objects.select_related("user").filter(key=key).first()
+    if token is None:
+        return JsonResponse({"detail": "unauthorised"}, status=401)
+    try:
+        appointment = appointment_book(booked_by=token.user, patient=token.user,
+                                       slot_id=int(request.POST.get("slot") or 0), reason="bench")
+    except ApplicationError as exc:
+        return JsonResponse({"detail": str(exc.message)}, status=409)
+    return JsonResponse({"id": appointment.pk}, status=201)
+
+
 def _empty(request):  # type: ignore[no-untyped-def]
     """No work at all: what gunicorn + the platform's middleware cost per request (the floor under every page)."""
     from django.http import HttpResponse
@@ -85,6 +107,7 @@ def __getattr__(name: str) -> Any:
         from django.views.decorators.csrf import csrf_exempt
 
         return [path("bench/bare-book/", csrf_exempt(_bare_book)), path("bench/empty/", _empty),
+                path("bench/service-book/", csrf_exempt(_service_book)),
                 path("", include("platform_site.urls"))]
     if name == "application":
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.local")
@@ -207,7 +230,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     # Booking slots: distinct, non-overlapping times (10-minute slots back to back), so no patient ever
     # overlaps and every booking should succeed.
     base = (timezone.now() + dt.timedelta(days=2)).replace(second=0, microsecond=0)
-    needed = 2 * args.requests + 200
+    needed = 3 * args.requests + 200
     slots = Slot.objects.bulk_create([
         Slot(doctor=doctors[1 + i % 19], start=base + dt.timedelta(minutes=10 * i),
              end=base + dt.timedelta(minutes=10 * (i + 1)), kind="in_person") for i in range(needed)], batch_size=2000)
@@ -225,7 +248,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                     end=s.end, kind=s.kind, status=statuses[i % len(statuses)], reason="Bench visit")
         for i, s in enumerate(day)], batch_size=2000)
 
-    # The platform's own session engine (accounts.sessions), as the server will read it.
+    # The platform's session engine (settings.SESSION_ENGINE), as the server will read it.
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(console_doctor.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
@@ -411,7 +434,7 @@ def _summary(name: str, latencies: list[float], elapsed: float, errors: dict[int
 def run_phases(args: argparse.Namespace, data: dict[str, Any]) -> list[dict[str, Any]]:
     keys, slots = data["keys"], data["slots"]
     n = args.requests
-    api_slots, bare_slots, warm_slots = slots[:n], slots[n:2 * n], slots[2 * n:]
+    api_slots, bare_slots, service_slots, warm_slots = slots[:n], slots[n:2 * n], slots[2 * n:3 * n], slots[3 * n:]
 
     def api(i: int, pool: list[int] = api_slots) -> tuple:
         body = json.dumps({"slot": pool[i], "reason": "bench"})
@@ -420,6 +443,10 @@ def run_phases(args: argparse.Namespace, data: dict[str, Any]) -> list[dict[str,
 
     def bare(i: int, pool: list[int] = bare_slots) -> tuple:
         return ("POST", "/bench/bare-book/", f"slot={pool[i]}",
+                {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Token {keys[i % len(keys)]}"})
+
+    def service(i: int, pool: list[int] = service_slots) -> tuple:
+        return ("POST", "/bench/service-book/", f"slot={pool[i]}",
                 {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Token {keys[i % len(keys)]}"})
 
     # A browser that has loaded a page before sends its CSRF cookie back (Django then reuses the secret instead
@@ -443,10 +470,12 @@ def run_phases(args: argparse.Namespace, data: dict[str, Any]) -> list[dict[str,
     rounds = max(1, args.rounds)
     per = n // rounds
     cper = max(1, args.console_requests // rounds)
-    parts: dict[str, list[dict[str, Any]]] = {"api": [], "bare": [], "page": [], "capi": [], "empty": []}
+    parts: dict[str, list[dict[str, Any]]] = {"api": [], "bare": [], "service": [], "page": [], "capi": [],
+                                              "empty": []}
     for r in range(rounds):
         parts["api"].append(_load(args, "api", lambda i, r=r: api(r * per + i), per))
         parts["bare"].append(_load(args, "bare", lambda i, r=r: bare(r * per + i), per))
+        parts["service"].append(_load(args, "service", lambda i, r=r: service(r * per + i), per))
         parts["page"].append(_load(args, "page", console_page, cper))
         parts["capi"].append(_load(args, "capi", console_api, cper))
         parts["empty"].append(_load(args, "empty", empty, per))
@@ -456,6 +485,7 @@ def run_phases(args: argparse.Namespace, data: dict[str, Any]) -> list[dict[str,
         _merge(f"console page, {args.console_appointments} appts", parts["page"]),
         _merge(f"console API, {args.console_appointments} appts", parts["capi"]),
         _merge("empty Django view (middleware only)", parts["empty"]),
+        _merge("plain view, the API's own transaction", parts["service"]),
     ]
     for result in results:
         print(_line(result), flush=True)
@@ -507,17 +537,18 @@ def _line(r: dict[str, Any]) -> str:
 
 
 def report(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
-    api, bare, page, capi, empty, pg = results
+    api, bare, page, capi, empty, service, pg = results
     print()
     print(f"clients {args.clients}, gunicorn sync workers {args.workers}, PostgreSQL on loopback, CONN_MAX_AGE=60")
     print(f"speed probe (fixed loop, lower is faster): {args.speed_before:.3f} s before, {args.speed_after:.3f} s after")
     for r in results:
         print(_line(r))
     print(f"booking API / bare view throughput: {api['rps'] / bare['rps']:.2f}  (target ≥ 0.70)")
+    print(f"booking API / plain view of the same service transaction: {api['rps'] / service['rps']:.2f}")
     print(f"bare view / pgbench throughput:     {bare['rps'] / pg['rps']:.2f}")
     print(f"booking API p99 {api['p99']:.1f} ms (target ≤ 50); console page p99 {page['p99']:.1f} ms (target ≤ 100)")
     print("CPU per request (ms; the 2 cores are shared by all three):")
-    for r in results[:5]:
+    for r in results[:6]:
         cpu = r.get("cpu") or {}
         parts = "  ".join(f"{k} {v / max(r['n'], 1) * 1000:5.2f}" for k, v in cpu.items())
         print(f"  {r['name']:<40} {parts}  total {sum(cpu.values()) / max(r['n'], 1) * 1000:5.2f}")

@@ -62,15 +62,9 @@ def run(args: argparse.Namespace) -> None:
 
     from accounts.models import Notification, Role, User
     from accounts.services import notify
-    from consult.models import (
-        DoseReminder,
-        DoseStatus,
-        Encounter,
-        Prescription,
-        PrescriptionItem,
-        ReminderPlan,
-    )
-    from consult.services.reminders import reminders_send_due
+    from consult.models import Encounter
+    from records.models import DoseReminder, DoseStatus, Prescription, PrescriptionItem, ReminderPlan
+    from records.services.reminders import reminders_send_due
 
     Drug = apps.get_model("pharmacy", "Drug")
     now = timezone.now()
@@ -109,7 +103,7 @@ def run(args: argparse.Namespace) -> None:
     from django.urls import reverse
     from django.utils import translation
 
-    reverse("consult:records-dose", args=[1])
+    reverse("records:dose", args=[1])
     for language in ("en", "zh-hans"):
         with translation.override(language):
             translation.gettext("Time for your medicine: %(drug)s")

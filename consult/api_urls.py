@@ -1,6 +1,6 @@
-"""/api/consult/ routes: booking side and records side."""
+"""/api/consult/ routes of the booking side (records' routes share the prefix: records/api_urls.py)."""
 from __future__ import annotations
 
-from . import api_urls_booking, api_urls_records
+from . import api_urls_booking
 
-urlpatterns = [*api_urls_booking.urlpatterns, *api_urls_records.urlpatterns]
+urlpatterns = [*api_urls_booking.urlpatterns]

@@ -1,9 +1,8 @@
-"""consult demo data: the booking side first (doctors, appointments, encounters), then records."""
+"""consult demo data: doctors, schedules, appointments, consultations (records seed their own: records.demo)."""
 from __future__ import annotations
 
-from . import demo_booking, demo_records
+from . import demo_booking
 
 
 def seed(stdout=None) -> None:  # type: ignore[no-untyped-def]
     demo_booking.seed(stdout)
-    demo_records.seed(stdout)

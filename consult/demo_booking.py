@@ -77,6 +77,10 @@ def _appointment(slot: Slot, patient: User, booked_by: User, reason: str, status
         kind=slot.kind, status=status, reason=reason, symptoms=symptoms)
     if slot.kind == SlotKind.ONLINE:
         ConsultationThread.objects.create(appointment=appointment)
+    if status != "cancelled":
+        from .services.care import care_contact_record
+
+        care_contact_record(patient_id=patient.pk, doctor_id=slot.doctor_id, at=slot.start)
     return appointment
 
 

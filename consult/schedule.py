@@ -11,7 +11,4 @@ BEAT_SCHEDULE: dict = {
     # Booking confirmations, in batches (not written by the booking request itself: see services/booking.py).
     "consult-appointment-confirmations": {"task": "consult.tasks.appointment_confirmations_send", "schedule": 30.0},
     "consult-waitlist-expire-offers": {"task": "consult.tasks.waitlist_expire_offers", "schedule": 60.0},
-    # Medication doses: send what is due every minute (exactly once, SKIP LOCKED); mark unanswered ones missed.
-    "consult-dose-reminders-send": {"task": "consult.tasks.dose_reminders_send_due", "schedule": 60.0},
-    "consult-dose-reminders-missed": {"task": "consult.tasks.dose_reminders_mark_missed", "schedule": 300.0},
 }

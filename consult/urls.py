@@ -1,7 +1,7 @@
-"""consult pages: the booking side (urls_booking) and the records side (urls_records)."""
+"""consult pages: booking, consultations, encounters, the console."""
 from __future__ import annotations
 
-from . import urls_booking, urls_records
+from . import urls_booking
 
 app_name = "consult"
-urlpatterns = [*urls_booking.urlpatterns, *urls_records.urlpatterns]
+urlpatterns = [*urls_booking.urlpatterns]

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .models import Drug, Order, OrderEvent, OrderLine, Payment, StockMovement
 from .services import drug_create, drug_restock

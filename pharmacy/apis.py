@@ -12,9 +12,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import ApplicationError, PermissionDeniedError
-from accounts.models import Role
-from accounts.services import audit_denied
+from accounts.policy import Allows, access
+from core.errors import ApplicationError
 
 from . import selectors, services
 from .models import Drug, DrugCategory, Order, OrderEvent, OrderLine
@@ -42,6 +41,7 @@ class DrugOutput(serializers.ModelSerializer):
         return obj.stock > 0
 
 
+@access("public")
 class DrugListApi(ListAPIView):
     serializer_class = DrugOutput
     permission_classes: list[Any] = []  # the catalogue is public, like the page
@@ -61,6 +61,7 @@ class DrugListApi(ListAPIView):
                                      in_stock=p.get("in_stock") in ("1", "true", "True"))
 
 
+@access("public", objects={"pk": "drug"})
 class DrugDetailApi(APIView):
     permission_classes: list[Any] = []
 
@@ -69,7 +70,10 @@ class DrugDetailApi(APIView):
         return Response(DrugOutput(selectors.drug_get(drug_id=pk)).data)
 
 
+@access("own")
 class CartApi(APIView):
+    permission_classes = [Allows("pharmacy.shop")]
+
     class ItemOutput(serializers.Serializer):
         id = serializers.IntegerField()
         drug = DrugOutput()
@@ -90,7 +94,10 @@ class CartApi(APIView):
         return Response(self.OutputSerializer(selectors.cart_get(patient=request.user)).data)
 
 
+@access("own", body={"prescription_item": "prescription_item"}, body_rule="owner")
 class CartItemCreateApi(APIView):
+    permission_classes = [Allows("pharmacy.shop")]
+
     class InputSerializer(serializers.Serializer):
         drug = serializers.IntegerField(min_value=1)
         quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
@@ -98,6 +105,9 @@ class CartItemCreateApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: CartApi.OutputSerializer})
     def post(self, request):  # type: ignore[no-untyped-def]
+        services.cart_add_check(patient=request.user,
+                                prescription_item_id=request.data.get("prescription_item")
+                                if hasattr(request.data, "get") else None)
         refuse_client_prices(request.data)
         data = _strict_input(self.InputSerializer, request.data)
         services.cart_item_add(patient=request.user, drug_id=data["drug"], quantity=data["quantity"],
@@ -106,12 +116,16 @@ class CartItemCreateApi(APIView):
                         status=status.HTTP_201_CREATED)
 
 
+@access("owner", objects={"item_id": "cart_item"})
 class CartItemApi(APIView):
+    permission_classes = [Allows("pharmacy.shop")]
+
     class InputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField(min_value=1, max_value=99)
 
     @extend_schema(request=InputSerializer, responses=CartApi.OutputSerializer)
     def patch(self, request, item_id: int):  # type: ignore[no-untyped-def]
+        services.cart_line_check(patient=request.user, item_id=item_id)
         refuse_client_prices(request.data)
         data = _strict_input(self.InputSerializer, request.data)
         services.cart_item_update(patient=request.user, item_id=item_id, quantity=data["quantity"])
@@ -134,8 +148,11 @@ def _strict_input(serializer_class: Any, data: Any) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+@access("own")
 class PrescriptionItemListApi(APIView):
     """The caller's own prescription items that can still be filled (what an Rx cart line may point to)."""
+
+    permission_classes = [Allows("pharmacy.shop")]
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -149,8 +166,6 @@ class PrescriptionItemListApi(APIView):
 
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request):  # type: ignore[no-untyped-def]
-        if request.user.role != Role.PATIENT:
-            return Response([])
         items = selectors.prescription_items_fillable_for(patient=request.user)
         return Response(self.OutputSerializer(items, many=True).data)
 
@@ -185,7 +200,10 @@ def _paginated(request: Any, view: APIView, orders: Any) -> Response:
     return paginator.get_paginated_response(OrderOutput(page, many=True).data)
 
 
+@access("own")
 class OrderListApi(APIView):
+    permission_classes = [Allows("pharmacy.shop")]
+
     class InputSerializer(serializers.Serializer):
         recipient_name = serializers.CharField(max_length=150)
         phone = serializers.CharField(max_length=32)
@@ -206,12 +224,14 @@ class OrderListApi(APIView):
                         status=status.HTTP_201_CREATED)
 
 
+@access("pharmacist_queue", objects={"pk": "order"})
 class OrderDetailApi(APIView):
     @extend_schema(responses=OrderOutput)
     def get(self, request, pk: int):  # type: ignore[no-untyped-def]
         return Response(OrderOutput(selectors.order_get_for(user=request.user, order_id=pk)).data)
 
 
+@access("pharmacist_queue", objects={"pk": "order"}, samples={"action": "cancel"})
 class OrderActionApi(APIView):
     """pay | cancel | deliver (patient) · approve | reject | dispense | ship | refund | cancel | deliver (staff)."""
 
@@ -231,6 +251,7 @@ class OrderActionApi(APIView):
         service = self.SERVICES.get(action)
         if service is None:
             raise ApplicationError(_("Unknown action."), code="action")
+        services.order_for(actor=request.user, order_id=pk, action=action)
         data = _strict_input(self.InputSerializer, request.data)
         kwargs: dict[str, Any] = {"actor": request.user, "order_id": pk}
         if action in ("cancel", "reject", "refund"):
@@ -243,20 +264,23 @@ class OrderActionApi(APIView):
         return Response(OrderOutput(selectors.order_get_for(user=request.user, order_id=pk)).data)
 
 
+@access("own")
 class QueueApi(APIView):
     """The pharmacist's queues: review, dispense, ship, shipped."""
+
+    permission_classes = [Allows("pharmacy.review")]
 
     @extend_schema(parameters=[OpenApiParameter("queue", str, enum=list(selectors.QUEUES))],
                    responses=OrderOutput(many=True))
     def get(self, request):  # type: ignore[no-untyped-def]
-        if request.user.role not in (Role.PHARMACIST, Role.ADMIN):
-            audit_denied(actor=request.user, object_type="pharmacy.queue", reason=f"role {request.user.role}")
-            raise PermissionDeniedError(_("Only a pharmacist can do this."))
         orders = selectors.orders_queue(queue=request.query_params.get("queue", "review"))
         return _paginated(request, self, orders.prefetch_related("events__actor"))
 
 
+@access("pharmacy_staff", objects={"pk": "drug"})
 class RestockApi(APIView):
+    permission_classes = [Allows("pharmacy.stock")]
+
     class InputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField(min_value=1, max_value=100_000)
         note = serializers.CharField(max_length=255, required=False, allow_blank=True)

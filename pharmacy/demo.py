@@ -6,7 +6,7 @@ the services, so stock, ledger, events and notifications are exactly what real u
 from __future__ import annotations
 
 from accounts.models import User
-from consult.selectors.records import allergy_conflicts
+from records.selectors.records import allergy_conflicts
 
 from .models import Drug, Order
 from .selectors import prescription_items_fillable_for

@@ -196,6 +196,10 @@ class OrderStatus(models.TextChoices):
 
 # States before dispensing: the goods are still on our shelf, so cancelling returns them to stock.
 BEFORE_DISPENSE = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.APPROVED)
+# The pharmacy's queue: paid orders the pharmacists review, dispense, ship — and delivered ones they may still
+# refund. A pharmacist sees an order (and the prescription items it fills) only while it is in one of these.
+IN_PHARMACY_QUEUE = (OrderStatus.PAID, OrderStatus.APPROVED, OrderStatus.DISPENSED, OrderStatus.SHIPPED,
+                     OrderStatus.DELIVERED)
 # Final states: nothing changes any more.
 FINAL = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.REFUNDED)
 

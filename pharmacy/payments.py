@@ -4,7 +4,7 @@ A provider is a class with `code`, `label`, `charge(order) -> reference` and `re
 `settings.PHARMACY_PAYMENT_PROVIDER` names the class (dotted path); the default records an offline /
 cash-on-delivery payment and talks to no gateway. A provider that calls an external gateway must be
 idempotent per order (the order number is the idempotency key) because a retried request may charge twice
-otherwise; it raises `accounts.errors.ApplicationError` with a user-facing message when the charge fails.
+otherwise; it raises `core.errors.ApplicationError` with a user-facing message when the charge fails.
 """
 from __future__ import annotations
 

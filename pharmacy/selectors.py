@@ -9,11 +9,12 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from accounts.errors import NotFound
+from accounts import policy
 from accounts.models import Role, User
-from accounts.services import audit_denied, audit_record
-from consult.selectors.prescriptions import prescription_items_by_ids, prescription_items_fillable
-from consult.selectors.records import allergies_of
+from accounts.services import audit_record
+from core.errors import NotFound
+from records.selectors.prescriptions import prescription_items_by_ids, prescription_items_fillable
+from records.selectors.records import allergies_for_order_review
 
 from .models import Cart, CartItem, Drug, Order, OrderEvent, OrderLine, OrderStatus, StockMovement
 
@@ -82,16 +83,15 @@ def orders_of(*, patient: User) -> QuerySet[Order]:
 
 
 def order_get_for(*, user: User, order_id: Any) -> Order:
-    """One order the user may see: their own (patient) or any (pharmacist, admin). Otherwise a 404 and an
-    audit entry — a tampered id never reveals whether the order exists."""
+    """One order the user may see: their own (patient), or one in the pharmacy's queue (pharmacist). Anyone
+    else is refused (audited) as not found — a tampered id never reveals whether the order exists."""
+    from .services.common import order_decision
+
     qs = _order_qs().prefetch_related(
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")))
-    if getattr(user, "role", None) not in (Role.PHARMACIST, Role.ADMIN):
-        qs = qs.filter(patient=user)
-    order = qs.filter(pk=order_id).first() if str(order_id).isdigit() else None
-    if order is None:
-        audit_denied(actor=user, object_type="pharmacy.order", object_id=str(order_id)[:50], reason="not found")
-        raise NotFound(_("Order not found."))
+    order = policy.obtain(qs, order_id if str(order_id).isdigit() else -1, actor=user,
+                          object_type="pharmacy.order", decide=lambda o: order_decision(user, o),
+                          message=_("Order not found."))
     if order.requires_review and order.patient_id != user.pk:
         # Staff reading a prescription order see health data (prescription, allergies): an audited read.
         audit_record(actor=user, action="read", object_type="pharmacy.order", object_id=order.pk,
@@ -117,14 +117,20 @@ def queue_counts() -> dict[str, int]:
     return {name: pick(Order.objects.all()).count() for name, pick in QUEUES.items()}
 
 
-def order_review_context(*, order: Order) -> dict[str, Any]:
-    """What the pharmacist needs to review an order: each line's prescription item (with its prescription and
-    doctor) and the patient's active allergies."""
+def order_review_context(*, actor: User, order: Order) -> dict[str, Any]:
+    """What the pharmacist needs to review an order in the queue: each line's prescription item (with its
+    prescription and doctor) and the patient's active allergies — asked of the access policy (the pharmacist
+    rule), refused (audited) otherwise."""
+    from .models import IN_PHARMACY_QUEUE
+
+    decision = policy.pharmacist_order(actor, in_review_queue=order.status in IN_PHARMACY_QUEUE)
+    policy.require(decision, actor=actor, object_type="pharmacy.order", object_id=order.pk, subject=order.patient,
+                   message=_("Order not found."))
     ids = [line.prescription_item_id for line in order.lines.all() if line.prescription_item_id]
     items = prescription_items_by_ids(ids)
     for line in order.lines.all():  # the prefetched lines the template iterates
         line.rx_item = items.get(line.prescription_item_id)
-    return {"allergies": list(allergies_of(patient=order.patient))}
+    return {"allergies": list(allergies_for_order_review(actor=actor, patient=order.patient, decision=decision))}
 
 
 def stock_ledger_mismatches() -> list[tuple[int, int, int]]:

@@ -12,17 +12,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import Role
-from accounts.pages import flash_error, paginate, role_required
-from accounts.services import audit_denied
+from accounts.policy import access, page
+from core.errors import ApplicationError, NotFound
+from core.pages import flash_error, paginate
 
 from . import selectors, services
 from .forms import CatalogueFilterForm, CheckoutForm, ReasonForm, RestockForm, ShipForm
 
-STAFF = (Role.PHARMACIST, Role.ADMIN)
 
-
+@access("public")
 def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -33,6 +32,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "page": paginate(request, drugs, per_page=20), "query": query})
 
 
+@access("public", objects={"pk": "drug"})
 def drug_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         drug = selectors.drug_get(drug_id=pk)
@@ -55,8 +55,9 @@ def _run(request: HttpRequest, service: Callable[..., Any], success: str, **kwar
     return True
 
 
-@role_required(Role.PATIENT)
 @require_POST
+@access("own", body={"prescription_item": "prescription_item"}, body_rule="owner")
+@page("pharmacy.shop")
 def cart_add(request: HttpRequest) -> HttpResponse:
     drug_id = request.POST.get("drug", "")
     ok = _run(request, services.cart_item_add, _("Added to your cart."), patient=request.user, drug_id=drug_id,
@@ -66,22 +67,25 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     return redirect("pharmacy:drug_detail", pk=drug_id)
 
 
-@role_required(Role.PATIENT)
 @require_POST
+@access("owner", objects={"item_id": "cart_item"})
+@page("pharmacy.shop")
 def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
     _run(request, services.cart_item_update, _("Quantity changed."), patient=request.user, item_id=item_id,
          quantity=request.POST.get("quantity", ""))
     return redirect("pharmacy:cart")
 
 
-@role_required(Role.PATIENT)
 @require_POST
+@access("owner", objects={"item_id": "cart_item"})
+@page("pharmacy.shop")
 def cart_remove(request: HttpRequest, item_id: int) -> HttpResponse:
     _run(request, services.cart_item_remove, _("Removed from your cart."), patient=request.user, item_id=item_id)
     return redirect("pharmacy:cart")
 
 
-@role_required(Role.PATIENT)
+@access("own")
+@page("pharmacy.shop")
 def cart(request: HttpRequest) -> HttpResponse:
     profile = getattr(request.user, "patient_profile", None)
     initial = {"recipient_name": request.user.full_name, "phone": getattr(profile, "phone", ""),
@@ -98,36 +102,30 @@ def cart(request: HttpRequest) -> HttpResponse:
     return render(request, "pharmacy/cart.html", {"view": selectors.cart_get(patient=request.user), "form": form})
 
 
-@role_required(Role.PATIENT)
+@access("own")
+@page("pharmacy.shop")
 def order_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.orders_of(patient=request.user))
     return render(request, "pharmacy/order_list.html", {"page": page})
 
 
-@role_required(Role.PATIENT, Role.PHARMACIST, Role.ADMIN)
+@access("pharmacist_queue", objects={"pk": "order"})
+@page()
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        order = selectors.order_get_for(user=request.user, order_id=pk)
-    except NotFound:
-        return render(request, "404.html", status=404)
+    order = selectors.order_get_for(user=request.user, order_id=pk)
     context: dict[str, Any] = {"order": order, "reason_form": ReasonForm(), "ship_form": ShipForm(),
-                               "is_staff_view": request.user.role in STAFF}
+                               "is_staff_view": request.user.role == Role.PHARMACIST}
     if context["is_staff_view"]:
-        context.update(selectors.order_review_context(order=order))
+        context.update(selectors.order_review_context(actor=request.user, order=order))
     template = "pharmacy/_order_status.html" if request.htmx else "pharmacy/order_detail.html"
     return render(request, template, context)
 
 
-ACTIONS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
-    # name: (service, roles allowed to ask; the service checks again)
-    "pay": (services.order_pay, (Role.PATIENT,)),
-    "cancel": (services.order_cancel, (Role.PATIENT, *STAFF)),
-    "deliver": (services.order_deliver, (Role.PATIENT, *STAFF)),
-    "approve": (services.order_approve, STAFF),
-    "reject": (services.order_reject, STAFF),
-    "dispense": (services.order_dispense, STAFF),
-    "ship": (services.order_ship, STAFF),
-    "refund": (services.order_refund, STAFF),
+# Each service asks the access policy itself (the ordering patient; a pharmacist for queue actions).
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "pay": services.order_pay, "cancel": services.order_cancel, "deliver": services.order_deliver,
+    "approve": services.order_approve, "reject": services.order_reject, "dispense": services.order_dispense,
+    "ship": services.order_ship, "refund": services.order_refund,
 }
 SUCCESS = {
     "pay": lambda: _("Payment recorded."), "cancel": lambda: _("Order cancelled."),
@@ -137,12 +135,13 @@ SUCCESS = {
 }
 
 
-@role_required(Role.PATIENT, Role.PHARMACIST, Role.ADMIN)
 @require_POST
+@access("pharmacist_queue", objects={"pk": "order"}, samples={"action": "cancel"})
+@page()
 def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404
-    service, roles = ACTIONS[action]
+    service = ACTIONS[action]
     kwargs: dict[str, Any] = {"actor": request.user, "order_id": pk}
     if action in ("cancel", "reject", "refund"):
         kwargs["reason"] = request.POST.get("reason", "")
@@ -150,14 +149,12 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         kwargs["note"] = request.POST.get("reason", "")
     if action == "ship":
         kwargs["tracking_note"] = request.POST.get("tracking_note", "")
-    if request.user.role not in roles:
-        audit_denied(actor=request.user, object_type="pharmacy.order", object_id=pk, reason=f"{action} by role")
-        return render(request, "403.html", status=403)
     _run(request, service, SUCCESS[action](), **kwargs)
     return redirect("pharmacy:order_detail", pk=pk)
 
 
-@role_required(*STAFF)
+@access("own")
+@page("pharmacy.review")
 def console(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", "review")
     if queue not in selectors.QUEUES:
@@ -168,7 +165,8 @@ def console(request: HttpRequest) -> HttpResponse:
     })
 
 
-@role_required(*STAFF)
+@access("pharmacy_staff")
+@page("pharmacy.stock")
 def stock(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -180,8 +178,9 @@ def stock(request: HttpRequest) -> HttpResponse:
                                                    "query": query, "restock_form": RestockForm()})
 
 
-@role_required(*STAFF)
 @require_POST
+@access("pharmacy_staff", objects={"pk": "drug"})
+@page("pharmacy.stock")
 def restock(request: HttpRequest, pk: int) -> HttpResponse:
     _run(request, services.drug_restock, _("Stock updated."), actor=request.user, drug_id=pk,
          quantity=request.POST.get("quantity", ""), note=request.POST.get("note", ""))
@@ -189,7 +188,8 @@ def restock(request: HttpRequest, pk: int) -> HttpResponse:
                     else "pharmacy:stock")
 
 
-@role_required(*STAFF)
+@access("pharmacy_staff", objects={"pk": "drug"})
+@page("pharmacy.stock")
 def stock_ledger(request: HttpRequest, pk: int) -> HttpResponse:
     drug = selectors.drug_search(include_inactive=True).filter(pk=pk).first()
     if drug is None:

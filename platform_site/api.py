@@ -8,7 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
+from core.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

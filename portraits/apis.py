@@ -3,27 +3,17 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
-from accounts.services import audit_denied, audit_record
+from accounts.policy import Allows, access
+from accounts.services import audit_record
 
 from . import selectors, services
 from .models import Alert, AlertState, Result, Run
 
-
-class IsCounsellorOrAdmin(BasePermission):
-    def has_permission(self, request, view):  # type: ignore[no-untyped-def]
-        ok = bool(request.user and request.user.is_authenticated
-                  and request.user.role in (Role.COUNSELLOR, Role.ADMIN))
-        if request.user and request.user.is_authenticated and not ok:
-            audit_denied(actor=request.user, object_type="api", object_id=request.path,
-                         reason=f"role {request.user.role}")
-        return ok
+IsCounsellorOrAdmin = Allows("portraits.use")
 
 
 class RunOutput(serializers.ModelSerializer):
@@ -33,6 +23,7 @@ class RunOutput(serializers.ModelSerializer):
                   "versions", "created_at", "started_at", "finished_at"]
 
 
+@access("own")
 class RunListApi(APIView):
     permission_classes = [IsCounsellorOrAdmin]
 
@@ -52,6 +43,7 @@ class RunListApi(APIView):
         return Response(RunOutput(run).data, status=status.HTTP_202_ACCEPTED)
 
 
+@access("portraits_staff")
 class RunDetailApi(APIView):
     permission_classes = [IsCounsellorOrAdmin]
 
@@ -61,12 +53,11 @@ class RunDetailApi(APIView):
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request, run_id: int):  # type: ignore[no-untyped-def]
-        run = selectors.runs_visible_to(request.user).filter(id=run_id).first()
-        if run is None:
-            raise DrfNotFound
+        run = selectors.run_for(actor=request.user, run_id=run_id)
         return Response(self.OutputSerializer(run).data)
 
 
+@access("portraits_staff")
 class PortraitListApi(ListAPIView):
     """The portraits of a run that the caller's cohort covers; filters: q, college, grade, <dimension>."""
 
@@ -84,9 +75,7 @@ class PortraitListApi(ListAPIView):
     serializer_class = OutputSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        run = selectors.runs_visible_to(self.request.user).filter(id=self.kwargs["run_id"]).first()
-        if run is None:
-            raise DrfNotFound
+        run = selectors.run_for(actor=self.request.user, run_id=self.kwargs["run_id"])
         g = self.request.query_params
         return selectors.result_search(self.request.user, run, q=g.get("q", ""), college=g.get("college", ""),
                                        grade=g.get("grade", ""),
@@ -94,6 +83,7 @@ class PortraitListApi(ListAPIView):
                                                                          "interest")})
 
 
+@access("counsellor_cohort", objects={"result_id": "portraits_result"})
 class PortraitDetailApi(APIView):
     permission_classes = [IsCounsellorOrAdmin]
 
@@ -103,12 +93,8 @@ class PortraitDetailApi(APIView):
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request, run_id: int, result_id: int):  # type: ignore[no-untyped-def]
-        run = selectors.runs_visible_to(request.user).filter(id=run_id).first()
-        result = selectors.results_visible_to(request.user, run).filter(id=result_id).first() if run else None
-        if result is None:
-            audit_denied(actor=request.user, object_type="portraits.result", object_id=result_id,
-                         reason="outside the cohort or no such portrait")
-            raise DrfNotFound
+        run = selectors.run_for(actor=request.user, run_id=run_id)
+        result = selectors.result_for(actor=request.user, run=run, result_id=result_id)
         audit_record(actor=request.user, action="read", object_type="portraits.student",
                      object_id=result.student_id, detail={"run": run.id, "via": "api"})
         return Response(self.OutputSerializer(result).data)
@@ -123,6 +109,7 @@ class AlertOutput(serializers.ModelSerializer):
         fields = ["id", "rule", "pseudonym", "period", "owner", "state", "note", "detail", "created_at"]
 
 
+@access("own")
 class AlertListApi(ListAPIView):
     permission_classes = [IsCounsellorOrAdmin]
     serializer_class = AlertOutput
@@ -133,6 +120,7 @@ class AlertListApi(ListAPIView):
         return qs.filter(state=state) if state else qs
 
 
+@access("counsellor_cohort", objects={"alert_id": "portraits_alert"})
 class AlertUpdateApi(APIView):
     permission_classes = [IsCounsellorOrAdmin]
 
@@ -142,6 +130,7 @@ class AlertUpdateApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=AlertOutput)
     def patch(self, request, alert_id: int):  # type: ignore[no-untyped-def]
+        selectors.alert_for(actor=request.user, alert_id=alert_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         alert = services.alert_update(user=request.user, alert_id=alert_id, **data.validated_data)

@@ -13,7 +13,7 @@ import pandas as pd
 from django.db.models import Count, F, FloatField, Max, Q, Sum
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .analysis.spec import FEATURES
 from .models import ImportBatch, Record, Source, Student

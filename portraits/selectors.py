@@ -2,22 +2,52 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.models import Role, User
 
 from .models import Alert, Result, Run, Student
 
 
 def _cohort_q(user: User, prefix: str = "") -> Q | None:
-    """None = everything (admin); an impossible Q for users without a counsellor profile."""
-    if user.role == Role.ADMIN or user.is_superuser:
-        return None
-    profile = getattr(user, "counsellor_profile", None)
-    if user.role != Role.COUNSELLOR or profile is None:
-        return Q(pk__in=[])
-    return Q(**{f"{prefix}college__in": list(profile.colleges or []), f"{prefix}grade__in": list(profile.grades or [])})
+    """The access policy's cohort rule as a filter: None = every student (admin); nothing for non-counsellors."""
+    return policy.cohort_filter(user, prefix)
+
+
+def run_for(*, actor: Any, run_id: int) -> Run:
+    """A run the actor may open (counsellors: student runs; admins: all); otherwise refused (audited)."""
+    return policy.obtain(Run.objects.all(), run_id, actor=actor, object_type="portraits.run", subject=None,
+                         decide=lambda run: (policy.can(actor, "portraits.use")
+                                             if runs_visible_to(actor).filter(pk=run.pk).exists()
+                                             else policy.deny(policy.Reason.ROLE, "portraits_staff")),
+                         message=_("No such run."))
+
+
+def _result_decision(actor: Any, result: Result) -> policy.Decision:
+    if result.student_id is None:  # a patient portrait: administrators only here
+        return (policy.allow("portraits_admin") if getattr(actor, "role", None) == Role.ADMIN
+                else policy.deny(policy.Reason.ROLE, "counsellor_cohort"))
+    return policy.counsellor_student(actor, college=result.student.college, grade=result.student.grade)
+
+
+def result_for(*, actor: Any, run: Run, result_id: int) -> Result:
+    """One portrait of a run, for a counsellor of the student's cohort (or an admin); otherwise refused."""
+    return policy.obtain(Result.objects.filter(run=run).select_related("student", "patient"), result_id,
+                         actor=actor, object_type="portraits.result", subject=None,
+                         decide=lambda r: _result_decision(actor, r), message=_("No such portrait."))
+
+
+def alert_for(*, actor: Any, alert_id: int) -> Alert:
+    """One alert about a student of the actor's cohort; otherwise refused (audited) as not found."""
+    return policy.obtain(Alert.objects.select_related("student", "rule", "owner", "run"), alert_id, actor=actor,
+                         object_type="portraits.alert", subject=None, action=policy.Action.WRITE,
+                         decide=lambda a: policy.counsellor_student(actor, college=a.student.college,
+                                                                    grade=a.student.grade),
+                         message=_("No such alert."))
 
 
 def students_visible_to(user: User) -> QuerySet[Student]:

@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError
-from accounts.models import Role
-from accounts.pages import flash_error, paginate, role_required
-from accounts.services import audit_denied, audit_record
+from accounts.policy import access, page
+from accounts.services import audit_record
+from core.errors import ApplicationError
+from core.pages import flash_error, paginate
 
 from . import selectors, services
 from .analysis.compare import migration_matrix
@@ -20,16 +20,16 @@ from .analysis.spec import LABELS
 from .forms import AlertForm, ImportForm, RunForm
 from .models import InterventionRule, Run, RunStatus
 
-STAFF = (Role.COUNSELLOR, Role.ADMIN)
 
-
-@role_required(*STAFF)
+@access("own")
+@page("portraits.use")
 def index(request: HttpRequest) -> HttpResponse:
     runs = selectors.runs_visible_to(request.user).select_related("created_by")[:20]
     return render(request, "portraits/index.html", {"runs": runs, "form": RunForm()})
 
 
-@role_required(*STAFF)
+@access("portraits_staff")
+@page("portraits.use")
 def import_upload(request: HttpRequest) -> HttpResponse:
     report = None
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -43,7 +43,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
+@access("portraits_staff")
+@page("portraits.use")
 def run_start(request: HttpRequest) -> HttpResponse:
     form = RunForm(request.POST)
     if not form.is_valid():
@@ -59,7 +60,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
 
 
 def _run(request: HttpRequest, run_id: int) -> Run:
-    return get_object_or_404(selectors.runs_visible_to(request.user), id=run_id)
+    return selectors.run_for(actor=request.user, run_id=run_id)
 
 
 def _distribution(results, dims) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
@@ -72,7 +73,8 @@ def _distribution(results, dims) -> dict[str, dict[str, int]]:  # type: ignore[n
     return out
 
 
-@role_required(*STAFF)
+@access("portraits_staff")
+@page("portraits.use")
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(request, run_id)
     ctx = {"run": run, "dims": list(LABELS)}
@@ -89,7 +91,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "portraits/run.html", ctx)
 
 
-@role_required(*STAFF)
+@access("portraits_staff")
+@page("portraits.use")
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(request, run_id)
     response = render(request, "portraits/_progress.html", {"run": run})
@@ -98,7 +101,8 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     return response
 
 
-@role_required(*STAFF)
+@access("portraits_staff")
+@page("portraits.use")
 def student_list(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(request, run_id)
     labels = {d: request.GET.get(d, "") for d in LABELS}
@@ -115,14 +119,11 @@ def student_list(request: HttpRequest, run_id: int) -> HttpResponse:
     })
 
 
-@role_required(*STAFF)
+@access("counsellor_cohort", objects={"result_id": "portraits_result"})
+@page("portraits.use")
 def student_detail(request: HttpRequest, run_id: int, result_id: int) -> HttpResponse:
     run = _run(request, run_id)
-    result = selectors.results_visible_to(request.user, run).filter(id=result_id).first()
-    if result is None:
-        audit_denied(actor=request.user, object_type="portraits.result", object_id=result_id,
-                     reason="outside the counsellor's colleges/grades or no such portrait")
-        raise Http404
+    result = selectors.result_for(actor=request.user, run=run, result_id=result_id)
     audit_record(actor=request.user, action="read", object_type="portraits.student",
                  object_id=result.student_id, detail={"run": run.id, "pseudonym": result.student.short})
     return render(request, "portraits/student.html", {
@@ -136,7 +137,8 @@ class _Echo:
         return value
 
 
-@role_required(*STAFF)
+@access("portraits_staff")
+@page("portraits.use")
 def run_export(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
     run = _run(request, run_id)
     if run.kind != "students":
@@ -159,7 +161,8 @@ def run_export(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
     return response
 
 
-@role_required(*STAFF)
+@access("portraits_staff")
+@page("portraits.use")
 def migration(request: HttpRequest) -> HttpResponse:
     runs = selectors.runs_visible_to(request.user).filter(status=RunStatus.DONE, kind="students")
     a = runs.filter(id=request.GET.get("a") or 0).first()
@@ -179,7 +182,8 @@ def migration(request: HttpRequest) -> HttpResponse:
     return render(request, "portraits/migration.html", {"runs": runs, "a": a, "b": b, "matrices": matrices})
 
 
-@role_required(*STAFF)
+@access("own")
+@page("portraits.use")
 def alert_inbox(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
     qs = selectors.alerts_visible_to(request.user)
@@ -192,8 +196,10 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
+@access("counsellor_cohort", objects={"alert_id": "portraits_alert"})
+@page("portraits.use")
 def alert_update(request: HttpRequest, alert_id: int) -> HttpResponse:
+    selectors.alert_for(actor=request.user, alert_id=alert_id)
     form = AlertForm(request.POST)
     if form.is_valid():
         try:
@@ -201,13 +207,12 @@ def alert_update(request: HttpRequest, alert_id: int) -> HttpResponse:
                                   note=form.cleaned_data["note"])
             messages.success(request, _("Alert updated."))
         except ApplicationError as exc:
-            if exc.__class__.__name__ == "NotFound":
-                raise Http404 from exc
             flash_error(request, exc)
     return redirect(request.POST.get("next") or "portraits:alerts")
 
 
-@role_required(*STAFF)
+@access("portraits_staff")
+@page("portraits.use")
 def rule_list(request: HttpRequest) -> HttpResponse:
     from .services.runs import rules_active
 

@@ -4,26 +4,17 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role, User
-from accounts.services import audit_denied
+from accounts.models import User
+from accounts.policy import Allows, access
 
 from . import selectors, services
 from .models import Case, EventKind
 from .services.federation import case_payload
 
-
-class IsDoctor(BasePermission):
-    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
-        ok = bool(request.user and request.user.is_authenticated and request.user.role == Role.DOCTOR)
-        if request.user and request.user.is_authenticated and not ok:
-            audit_denied(actor=request.user, object_type="api", object_id=request.path,
-                         reason=f"role {request.user.role} is not doctor")
-        return ok
+IsDoctor = Allows("rarecases.use")
 
 
 class CaseOutput(serializers.ModelSerializer):
@@ -39,6 +30,7 @@ class CaseOutput(serializers.ModelSerializer):
         return obj.received_from.instance_id if obj.received_from_id else "local"
 
 
+@access("own")
 class CaseSearchApi(APIView):
     permission_classes = [IsDoctor]
 
@@ -59,6 +51,7 @@ class CaseSearchApi(APIView):
         return paginator.get_paginated_response(CaseOutput(page, many=True).data)
 
 
+@access("deidentified_case")
 class CaseDetailApi(APIView):
     """Reading a case counts as a view (S500)."""
 
@@ -84,6 +77,7 @@ class CaseDetailApi(APIView):
         return Response(self.OutputSerializer(case).data)
 
 
+@access("deidentified_case")
 class CaseDownloadApi(APIView):
     """Exactly the shared payload; counts as a download (usage)."""
 
@@ -96,6 +90,7 @@ class CaseDownloadApi(APIView):
         return Response(case_payload(case))
 
 
+@access("deidentified_case")
 class CaseFollowApi(APIView):
     permission_classes = [IsDoctor]
 
@@ -111,6 +106,7 @@ class CaseFollowApi(APIView):
         return Response({"following": False})
 
 
+@access("deidentified_case", body={"appointment_id": "appointment"}, body_rule="appointment_doctor")
 class CaseCiteApi(APIView):
     permission_classes = [IsDoctor]
 
@@ -120,13 +116,14 @@ class CaseCiteApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: dict})
     def post(self, request, case_id: int):  # type: ignore[no-untyped-def]
+        case = selectors.case_for_doctor(user=request.user, case_id=case_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = selectors.case_for_doctor(user=request.user, case_id=case_id)
         citation = services.case_cite(doctor=request.user, case=case, **data.validated_data)
         return Response({"citation": citation.pk}, status=status.HTTP_201_CREATED)
 
 
+@access("deidentified_case")
 class CaseForwardApi(APIView):
     permission_classes = [IsDoctor]
 
@@ -135,18 +132,19 @@ class CaseForwardApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: dict})
     def post(self, request, case_id: int):  # type: ignore[no-untyped-def]
+        case = selectors.case_for_doctor(user=request.user, case_id=case_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = selectors.case_for_doctor(user=request.user, case_id=case_id)
         recipient = User.objects.filter(email__iexact=data.validated_data["email"]).first()
         if recipient is None:
-            from accounts.errors import NotFound
+            from core.errors import NotFound
 
             raise NotFound(_("No doctor with that e-mail address."))
         event = services.case_forward(sender=request.user, case=case, recipient=recipient)
         return Response({"event": str(event.event_uuid)}, status=status.HTTP_201_CREATED)
 
 
+@access("deidentified_case")
 class CaseShareApi(APIView):
     permission_classes = [IsDoctor]
 
@@ -157,6 +155,7 @@ class CaseShareApi(APIView):
         return Response({"outcome": decision.outcome, "peers": decision.peers}, status=status.HTTP_201_CREATED)
 
 
+@access("author")
 class EncounterPreviewApi(APIView):
     """The de-identified draft of an encounter: exactly what would leave, and what the check found."""
 
@@ -171,22 +170,24 @@ class EncounterPreviewApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: dict})
     def post(self, request, encounter_id: int):  # type: ignore[no-untyped-def]
+        encounter = selectors.encounter_for_doctor(doctor=request.user, encounter_id=encounter_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        encounter = selectors.encounter_for_doctor(doctor=request.user, encounter_id=encounter_id)
         return Response(services.case_preview(encounter=encounter, **data.validated_data))
 
 
+@access("author")
 class EncounterConfirmApi(EncounterPreviewApi):
     @extend_schema(request=EncounterPreviewApi.InputSerializer, responses={201: CaseOutput})
     def post(self, request, encounter_id: int):  # type: ignore[no-untyped-def]
+        encounter = selectors.encounter_for_doctor(doctor=request.user, encounter_id=encounter_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        encounter = selectors.encounter_for_doctor(doctor=request.user, encounter_id=encounter_id)
         case = services.rare_case_confirm(doctor=request.user, encounter=encounter, **data.validated_data)
         return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
 
 
+@access("own")
 class CandidateListApi(APIView):
     permission_classes = [IsDoctor]
 
@@ -201,6 +202,7 @@ class CandidateListApi(APIView):
         return Response(self.OutputSerializer(selectors.candidates_for_doctor(request.user)[:200], many=True).data)
 
 
+@access("admin")
 class PlatformStatusApi(APIView):
     """Admins: this platform's profile, case counts and the outbox per peer and status."""
 
@@ -209,14 +211,14 @@ class PlatformStatusApi(APIView):
         cases = serializers.DictField()
         outbox = serializers.DictField()
 
+    permission_classes = [Allows("rarecases.admin")]
+
     @extend_schema(responses=OutputSerializer)
     def get(self, request):  # type: ignore[no-untyped-def]
-        if request.user.role != Role.ADMIN:
-            audit_denied(actor=request.user, object_type="api", object_id=request.path, reason="admin only")
-            raise PermissionDenied()
         return Response(selectors.platform_status())
 
 
+@access("public")
 class HpoSearchApi(APIView):
     permission_classes = [IsDoctor]
 
@@ -227,15 +229,79 @@ class HpoSearchApi(APIView):
         return Response({"results": vocab.hpo_search(request.query_params.get("q", ""))})
 
 
+@access("admin")
 class InstanceSetupApi(APIView):
     """Admins: configure this instance for a federation (profile, thresholds, peers and their shared
     secrets) in one call — what `make federation` and the federation tests do after start-up."""
 
+    permission_classes = [Allows("rarecases.admin")]
+
     @extend_schema(request=dict, responses={200: dict})
     def post(self, request):  # type: ignore[no-untyped-def]
-        if request.user.role != Role.ADMIN:
-            audit_denied(actor=request.user, object_type="api", object_id=request.path, reason="admin only")
-            raise PermissionDenied()
         from .services.setup import instance_setup
 
         return Response(instance_setup(spec=request.data))
+
+
+def _local_out(r: dict) -> dict:
+    case = r["case"]
+    return {"case_id": case.pk, "case_uuid": str(case.case_uuid), "origin": case.origin, "title": case.title,
+            "score": r["score"], "phenotype": r["phenotype"], "genotype": r["genotype"], "disorders": r["disorders"],
+            "why": r["why"], "contact": r["contact"], "test": r["profile"].is_test}
+
+
+def _search_out(search) -> dict:  # type: ignore[no-untyped-def]
+    data = selectors.similar_results(search)
+    return {"id": search.pk, "case_id": search.case_id, "created_at": search.created_at, "test": search.include_test,
+            "waiting": data["waiting"], "query": search.query, "local": [_local_out(r) for r in data["local"]],
+            "peers": [{"node": p["query"].node.name, "status": p["query"].status, "http_status": p["query"].http_status,
+                       "error": p["query"].error, "duration_ms": p["query"].duration_ms,
+                       "results": p["query"].results} for p in data["peers"]]}
+
+
+@access("deidentified_case")
+class SimilarStartApi(APIView):
+    """Find similar patients for a case: local results now, MME peers asked in the background."""
+
+    permission_classes = [IsDoctor]
+
+    class InputSerializer(serializers.Serializer):
+        include_test = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(request=InputSerializer, responses={201: dict})
+    def post(self, request, case_id: int):  # type: ignore[no-untyped-def]
+        case = selectors.case_for_doctor(user=request.user, case_id=case_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        search = services.similar_search_start(doctor=request.user, case=case, **data.validated_data)
+        search = selectors.similar_search_for(doctor=request.user, search_id=search.pk)
+        return Response(_search_out(search), status=status.HTTP_201_CREATED)
+
+
+@access("owner", objects={"search_id": "similar_search"})
+class SimilarDetailApi(APIView):
+    """A search the doctor started: local results and each peer's state and answers (poll while waiting)."""
+
+    permission_classes = [IsDoctor]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, search_id: int):  # type: ignore[no-untyped-def]
+        return Response(_search_out(selectors.similar_search_for(doctor=request.user, search_id=search_id)))
+
+
+@access("own")
+class MmeIncomingApi(APIView):
+    """Peers' MME queries that were answered with the doctor's cases."""
+
+    permission_classes = [IsDoctor]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):  # type: ignore[no-untyped-def]
+        from rest_framework.pagination import PageNumberPagination
+
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.incoming_for_doctor(request.user), request, view=self)
+        return paginator.get_paginated_response([
+            {"received_at": r.request.received_at, "peer": r.request.node.name, "case_id": r.case_id,
+             "case_title": r.case.title, "score": r.score, "rank": r.rank, "why": r.why,
+             "their_contact": r.request.query.get("contact", {})} for r in page])

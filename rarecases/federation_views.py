@@ -14,7 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework import serializers
 
-from accounts.services import audit_denied, audit_record
+from accounts import policy
+from accounts.policy import access
+from accounts.services import audit_record
 
 from . import signing
 from .services.federation import (
@@ -84,6 +86,7 @@ class UsagePayloadSerializer(serializers.Serializer):
     depth = serializers.IntegerField(min_value=0, max_value=50)
 
 
+@access("public")
 @require_GET
 def profile(request: HttpRequest) -> JsonResponse:
     return JsonResponse(profile_public(platform_profile()))
@@ -111,13 +114,22 @@ def _receive(request: HttpRequest, serializer_class: type[serializers.Serializer
             return handler(peer, ser.validated_data)
     except Unauthorized as exc:
         # Audited after the rollback, so the refusal is kept while nothing of the request is.
-        audit_denied(actor=None, object_type="federation", object_id=request.path, reason=str(exc.message))
+        _refused(object_type="federation", object_id=request.path, reason=str(exc.message))
         return JsonResponse({"detail": "unauthorized"}, status=401)
     except PayloadRefused as exc:
         status = 422 if exc.extra.get("fields") else 400
-        audit_denied(actor=None, object_type="federation", object_id=request.path,
-                     reason=f"{exc.message} {exc.extra.get('fields', '')}".strip())
+        _refused(object_type="federation", object_id=request.path,
+                 reason=f"{exc.message} {exc.extra.get('fields', '')}".strip())
         return JsonResponse({"detail": str(exc.message), **exc.extra}, status=status)
+
+
+def _refused(*, object_type: str, object_id: str, reason: str) -> None:
+    """A peer's refused request: one audit row through the platform's one refusal function (no user here)."""
+    try:
+        policy.refuse(actor=None, object_type=object_type, object_id=object_id[:64], action="receive",
+                      reason=reason[:200], rule="peer")
+    except policy.AccessRefused:
+        pass
 
 
 def _json_ready(data: dict) -> dict:
@@ -142,8 +154,8 @@ def _receive_batch(peer, data):  # type: ignore[no-untyped-def]
             with transaction.atomic():
                 case, created = case_receive(peer=peer, payload=_json_ready(ser.validated_data), audit=False)
         except PayloadRefused as exc:
-            audit_denied(actor=None, object_type="rarecases.case", object_id=str(item.get("case_uuid", ""))[:64],
-                         reason=f"{exc.message} {exc.extra.get('fields', '')}".strip())
+            _refused(object_type="rarecases.case", object_id=str(item.get("case_uuid", ""))[:64],
+                     reason=f"{exc.message} {exc.extra.get('fields', '')}".strip())
             results.append({"status": "refused", "detail": str(exc.message)})
             continue
         results.append({"status": "stored" if created else "duplicate", "case_uuid": str(case.case_uuid),
@@ -156,6 +168,7 @@ def _receive_batch(peer, data):  # type: ignore[no-untyped-def]
     return JsonResponse({"results": results}, status=200)
 
 
+@access("peer")
 @csrf_exempt
 @require_POST
 def cases(request: HttpRequest) -> JsonResponse:
@@ -176,6 +189,7 @@ def cases(request: HttpRequest) -> JsonResponse:
     return _receive(request, CasePayloadSerializer, handle)
 
 
+@access("peer")
 @csrf_exempt
 @require_POST
 def usage(request: HttpRequest) -> JsonResponse:

@@ -1,5 +1,14 @@
 """accounts services: every write of the accounts app goes through one of these functions."""
-from .audit import audit_chain_verify, audit_denied, audit_record  # noqa: F401
+from ..audit import audit_chain_verify, audit_record  # noqa: F401
+from .care import (  # noqa: F401
+    break_glass_minutes,
+    break_glass_open,
+    break_glass_review,
+    care_grant_create,
+    care_grant_revoke,
+    care_relation_record,
+    care_relation_set,
+)
 from .consent import consent_grant, consent_withdraw  # noqa: F401
 from .email import email_outbox_deliver, email_outbox_sweep  # noqa: F401
 from .family import family_member_add  # noqa: F401

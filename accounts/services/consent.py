@@ -4,9 +4,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..errors import ApplicationError
+from core.errors import ApplicationError
+
+from ..audit import audit_record
 from ..models import AuditAction, Consent, ConsentKind, User
-from .audit import audit_record
 
 
 @transaction.atomic

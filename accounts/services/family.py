@@ -5,9 +5,10 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..errors import ApplicationError
+from core.errors import ApplicationError
+
+from ..audit import audit_record
 from ..models import AuditAction, FamilyLink, PatientProfile, Relationship, Role, User
-from .audit import audit_record
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ def notify(
         if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
             return None
         raise
+    transaction.on_commit(lambda: _forget_unread([user.pk]))
     return notification
 
 
@@ -37,8 +38,17 @@ def notification_mark_read(*, user: User, notification_id: int | None = None) ->
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     changed = qs.update(read_at=timezone.now())
-    user.__dict__.pop("unread_notifications_count", None)  # counted when the session loaded the user: stale now
+    _forget_unread([user.pk])
     return changed
+
+
+def _forget_unread(user_ids: list[int]) -> None:
+    """The navigation badge's cached count is stale once a notification is written or read."""
+    from django.core.cache import cache
+
+    from ..context_processors import unread_cache_key
+
+    cache.delete_many([unread_cache_key(pk) for pk in set(user_ids)])
 
 
 def notify_many(*, notifications: list[dict], email: bool = True) -> int:
@@ -67,4 +77,5 @@ def notify_many(*, notifications: list[dict], email: bool = True) -> int:
                     for n in fresh if n.get("email_to")]
         if messages:
             get_connection().send_messages(messages)
+    transaction.on_commit(lambda: _forget_unread([n["user_id"] for n in fresh]))
     return len(fresh)

@@ -1,1 +1,1 @@
-from . import booking, records  # noqa: F401
+from . import booking  # noqa: F401

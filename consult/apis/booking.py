@@ -12,10 +12,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import NotFound, PermissionDeniedError
+from accounts import policy
 from accounts.models import Role, User
-from accounts.selectors import patients_actable_by
-from accounts.services import audit_denied
+from accounts.policy import Allows, access
 
 from ..models import (
     Appointment,
@@ -65,22 +64,24 @@ class AppointmentOut(serializers.ModelSerializer):
         return thread.status if thread else None
 
 
+def _raw(data: object, field: str) -> object:
+    """A body field as sent (before validation), for the access check that comes first."""
+    return data.get(field) if hasattr(data, "get") else None
+
+
 def _patient(user: User, patient_id: int | None) -> User:
+    """The patient a booking is for: the caller, or a family member they act for (refused, audited, else)."""
     if not patient_id:
         return user
-    patient = patients_actable_by(user).filter(pk=patient_id).first()
-    if patient is None:
-        audit_denied(actor=user, object_type="patient", object_id=patient_id, reason="not actable")
-        raise NotFound("Patient not found.")
+    patient = User.objects.filter(pk=patient_id).first()
+    policy.require(policy.acts_for(user, patient.pk) if patient else
+                   policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_side"),
+                   actor=user, object_type="patient", object_id=patient_id, action=policy.Action.WRITE,
+                   subject=patient)
     return patient
 
 
-def _require(user: User, role: str) -> None:
-    if user.role != role:
-        audit_denied(actor=user, object_type="api", object_id=role, reason=f"role {user.role} is not {role}")
-        raise PermissionDeniedError("This is not available to your role.")
-
-
+@access("public")
 class DepartmentListApi(ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = DepartmentOut
@@ -90,6 +91,7 @@ class DepartmentListApi(ListAPIView):
         return sel.departments()
 
 
+@access("public")
 class DoctorDirectoryApi(ListAPIView):
     """Public doctor directory with the next free slot."""
 
@@ -116,6 +118,7 @@ class DoctorDirectoryApi(ListAPIView):
                                     language=p.get("language", ""))
 
 
+@access("public")
 class DoctorSlotsApi(APIView):
     permission_classes = [AllowAny]
 
@@ -127,6 +130,7 @@ class DoctorSlotsApi(APIView):
         return Response(SlotOut(sel.doctor_slots_free(doctor_id=doctor_id, for_patient=user), many=True).data)
 
 
+@access("own", body={"patient": "patient"}, body_rule="patient_side")
 class AppointmentListApi(APIView):
     class InputSerializer(serializers.Serializer):
         slot = serializers.IntegerField()
@@ -152,10 +156,10 @@ class AppointmentListApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: AppointmentOut})
     def post(self, request):  # type: ignore[no-untyped-def]
+        svc.booking_check(booked_by=request.user, patient_id=_raw(request.data, "patient"))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        _require(request.user, Role.PATIENT)
         appointment = svc.appointment_book(booked_by=request.user, patient=_patient(request.user, v.get("patient")),
                                            slot_id=v["slot"], reason=v["reason"], symptoms=v["symptoms"])
         return Response(_booked(appointment), status=201)
@@ -171,20 +175,14 @@ def _booked(a: Appointment) -> dict:
             "thread_status": "open" if a.kind == SlotKind.ONLINE else None}
 
 
-def _visible(user: User, appointment_id: int) -> Appointment:
-    appointment = sel.appointments_visible_to(user).filter(pk=appointment_id).first()
-    if appointment is None:
-        audit_denied(actor=user, object_type="appointment", object_id=appointment_id, reason="not visible")
-        raise NotFound("Appointment not found.")
-    return appointment
-
-
+@access("appointment_party")
 class AppointmentDetailApi(APIView):
     @extend_schema(responses=AppointmentOut)
     def get(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
-        return Response(AppointmentOut(_visible(request.user, appointment_id)).data)
+        return Response(AppointmentOut(sel.appointment_for(actor=request.user, appointment_id=appointment_id)).data)
 
 
+@access("appointment_party")
 class AppointmentCancelApi(APIView):
     """Patient side: cancel up to the cut-off. Doctor: cancel with a reason (the patient is told)."""
 
@@ -193,41 +191,47 @@ class AppointmentCancelApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=AppointmentOut)
     def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        sel.appointment_for(actor=request.user, appointment_id=appointment_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if request.user.role == Role.DOCTOR:
             appointment = svc.appointment_doctor_cancel(doctor=request.user, appointment_id=appointment_id,
                                                         reason=data.validated_data["reason"])
         else:
-            _require(request.user, Role.PATIENT)
             appointment = svc.appointment_cancel(user=request.user, appointment_id=appointment_id,
                                                  reason=data.validated_data["reason"])
         return Response(AppointmentOut(appointment).data)
 
 
+@access("patient_side", objects={"appointment_id": "appointment"})
 class AppointmentRescheduleApi(APIView):
+    permission_classes = [Allows("booking.book")]
+
     class InputSerializer(serializers.Serializer):
         slot = serializers.IntegerField()
 
     @extend_schema(request=InputSerializer, responses={201: AppointmentOut})
     def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        svc.appointment_for_patient_side(user=request.user, appointment_id=appointment_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require(request.user, Role.PATIENT)
         new = svc.appointment_reschedule(user=request.user, appointment_id=appointment_id,
                                          new_slot_id=data.validated_data["slot"])
         return Response(AppointmentOut(new).data, status=201)
 
 
+@access("appointment_doctor")
 class AppointmentStatusApi(APIView):
+    permission_classes = [Allows("console.use")]
+
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=list(svc.STATUS_TRANSITIONS))
 
     @extend_schema(request=InputSerializer, responses=AppointmentOut)
     def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        svc.appointment_for_doctor(doctor=request.user, appointment_id=appointment_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require(request.user, Role.DOCTOR)
         appointment = svc.appointment_set_status(doctor=request.user, appointment_id=appointment_id,
                                                  action=data.validated_data["action"])
         return Response(AppointmentOut(appointment).data)
@@ -239,7 +243,10 @@ class WaitlistOut(serializers.ModelSerializer):
         fields = ["id", "doctor", "patient", "reason", "status", "offered_slot", "offer_expires_at", "created_at"]
 
 
+@access("own", body={"patient": "patient"}, body_rule="patient_side")
 class WaitlistApi(APIView):
+    permission_classes = [Allows("waitlist.use")]
+
     class InputSerializer(serializers.Serializer):
         doctor = serializers.IntegerField()
         patient = serializers.IntegerField(required=False, allow_null=True)
@@ -251,16 +258,19 @@ class WaitlistApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: WaitlistOut})
     def post(self, request):  # type: ignore[no-untyped-def]
+        svc.booking_check(booked_by=request.user, patient_id=_raw(request.data, "patient"))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        _require(request.user, Role.PATIENT)
         entry = wl.waitlist_join(user=request.user, patient=_patient(request.user, v.get("patient")),
                                  doctor_id=v["doctor"], reason=v["reason"])
         return Response(WaitlistOut(entry).data, status=201)
 
 
+@access("patient_side", objects={"entry_id": "waitlist_entry"})
 class WaitlistLeaveApi(APIView):
+    permission_classes = [Allows("waitlist.use")]
+
     @extend_schema(request=None, responses=WaitlistOut)
     def post(self, request, entry_id: int):  # type: ignore[no-untyped-def]
         return Response(WaitlistOut(wl.waitlist_leave(user=request.user, entry_id=entry_id)).data)
@@ -275,33 +285,41 @@ class FollowUpOut(serializers.ModelSerializer):
                   "created_at"]
 
 
+@access("appointment_doctor")
 class FollowUpProposeApi(APIView):
+    permission_classes = [Allows("console.use")]
+
     class InputSerializer(serializers.Serializer):
         count = serializers.IntegerField(min_value=1, max_value=10, default=3)
         note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={201: FollowUpOut})
     def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        svc.appointment_for_doctor(doctor=request.user, appointment_id=appointment_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require(request.user, Role.DOCTOR)
         proposal = fu.follow_up_propose(doctor=request.user, appointment_id=appointment_id,
                                         count=data.validated_data["count"], note=data.validated_data["note"])
         return Response(FollowUpOut(proposal).data, status=201)
 
 
+@access("own")
 class FollowUpListApi(APIView):
     @extend_schema(responses=FollowUpOut(many=True))
     def get(self, request):  # type: ignore[no-untyped-def]
         return Response(FollowUpOut(sel.follow_ups_of(request.user), many=True).data)
 
 
+@access("patient_side", objects={"proposal_id": "follow_up"})
 class FollowUpAcceptApi(APIView):
+    permission_classes = [Allows("booking.book")]
+
     class InputSerializer(serializers.Serializer):
         slot = serializers.IntegerField()
 
     @extend_schema(request=InputSerializer, responses={201: AppointmentOut})
     def post(self, request, proposal_id: int):  # type: ignore[no-untyped-def]
+        fu.follow_up_check(user=request.user, proposal_id=proposal_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         appointment = fu.follow_up_accept(user=request.user, proposal_id=proposal_id,
@@ -315,7 +333,10 @@ class ScheduleOut(serializers.ModelSerializer):
         fields = ["id", "weekday", "start_time", "end_time", "slot_minutes", "kind", "valid_from", "valid_until"]
 
 
+@access("own")
 class ScheduleApi(APIView):
+    permission_classes = [Allows("schedule.manage")]
+
     class InputSerializer(serializers.Serializer):
         weekday = serializers.ChoiceField(choices=Weekday.choices)
         start_time = serializers.TimeField()
@@ -327,26 +348,29 @@ class ScheduleApi(APIView):
 
     @extend_schema(responses=ScheduleOut(many=True))
     def get(self, request):  # type: ignore[no-untyped-def]
-        _require(request.user, Role.DOCTOR)
         return Response(ScheduleOut(sel.schedules_of(request.user), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: ScheduleOut})
     def post(self, request):  # type: ignore[no-untyped-def]
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require(request.user, Role.DOCTOR)
         schedule = sched.schedule_add(doctor=request.user, **data.validated_data)
         return Response(ScheduleOut(schedule).data, status=201)
 
 
+@access("owner", objects={"schedule_id": "schedule"})
 class ScheduleRemoveApi(APIView):
+    permission_classes = [Allows("schedule.manage")]
+
     @extend_schema(request=None, responses={200: dict})
     def post(self, request, schedule_id: int):  # type: ignore[no-untyped-def]
-        _require(request.user, Role.DOCTOR)
         return Response({"slots_deleted": sched.schedule_remove(doctor=request.user, schedule_id=schedule_id)})
 
 
+@access("own")
 class LeaveApi(APIView):
+    permission_classes = [Allows("schedule.manage")]
+
     class InputSerializer(serializers.Serializer):
         date = serializers.DateField()
         reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -360,7 +384,6 @@ class LeaveApi(APIView):
     def post(self, request):  # type: ignore[no-untyped-def]
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require(request.user, Role.DOCTOR)
         leave = sched.leave_add(doctor=request.user, day=data.validated_data["date"],
                                 reason=data.validated_data["reason"])
         return Response(self.OutputSerializer(leave).data, status=201)
@@ -384,6 +407,7 @@ class ConsoleRowOut(serializers.Serializer):
     has_encounter = serializers.BooleanField()
 
 
+@access("own")
 class ConsoleApi(APIView):
     """The calling doctor's queue of one day (default today), grouped, `limit` rows per group from `offset`
     (like the console page: a day can hold a thousand appointments), with every group's full count."""
@@ -397,18 +421,23 @@ class ConsoleApi(APIView):
         group = serializers.ChoiceField(choices=console_sel.QUEUE_GROUPS, required=False,
                                         help_text="Only this group.")
 
+    permission_classes = [Allows("console.use")]
+
     class OutputSerializer(serializers.Serializer):
         day = serializers.DateField()
         limit = serializers.IntegerField()
         offset = serializers.IntegerField()
         counts = serializers.DictField(child=serializers.IntegerField(), help_text="Appointments in each group.")
         groups = serializers.DictField(child=serializers.ListField(child=ConsoleRowOut()))
+        next = serializers.DictField(child=serializers.CharField(allow_null=True),
+                                     help_text="Per group, the URL of its next page (null on the last).")
+        previous = serializers.DictField(child=serializers.CharField(allow_null=True),
+                                         help_text="Per group, the URL of its previous page (null on the first).")
 
     @extend_schema(parameters=[QueryIn], responses=OutputSerializer)
     def get(self, request):  # type: ignore[no-untyped-def]
         from django.utils import timezone
 
-        _require(request.user, Role.DOCTOR)
         query = self.QueryIn(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
@@ -417,5 +446,14 @@ class ConsoleApi(APIView):
                                                  group=q.get("group"))
         if q.get("group"):
             groups = {q["group"]: groups[q["group"]]}
+        limit, offset = q["limit"], q["offset"]
+
+        def page(name: str, at: int) -> str:
+            return request.build_absolute_uri(
+                f"{request.path}?day={day.isoformat()}&group={name}&limit={limit}&offset={at}")
+
+        nxt = {name: page(name, offset + limit) if offset + limit < counts[name] else None for name in groups}
+        prev = {name: page(name, max(0, offset - limit)) if offset > 0 else None for name in groups}
         # Rows are already plain values (see ConsoleRowOut for their shape); the JSON renderer writes them as is.
-        return Response({"day": day, "limit": q["limit"], "offset": q["offset"], "counts": counts, "groups": groups})
+        return Response({"day": day, "limit": limit, "offset": offset, "counts": counts, "groups": groups,
+                         "next": nxt, "previous": prev})

@@ -1,14 +1,15 @@
 """API of online consultations and encounters (same scoping and audit as the pages)."""
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import NotFound
+from accounts import policy
+from accounts.policy import Allows, access
 
 from ..models import (
     ConsultationMessage,
@@ -20,6 +21,7 @@ from ..models import (
 )
 from ..services import consultation as svc
 from ..services import encounters as enc
+from ..services.booking import appointment_for_doctor
 from ..services.encounters import NOTE_FIELDS
 from ..services.icd10 import icd10_search
 
@@ -45,9 +47,11 @@ class ThreadOut(serializers.ModelSerializer):
         fields = ["id", "appointment", "status", "summary", "closed_at"]
 
 
+@access("appointment_party")
 class ConsultationApi(APIView):
     """GET the thread and its messages (?after=<id> for only newer ones); POST a message (multipart for a file)."""
 
+    permission_classes = [Allows("consultation.use")]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     class InputSerializer(serializers.Serializer):
@@ -69,6 +73,7 @@ class ConsultationApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: MessageOut})
     def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        svc.thread_for(user=request.user, appointment_id=appointment_id, action=policy.Action.WRITE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data.get("attachment")
@@ -79,12 +84,17 @@ class ConsultationApi(APIView):
         return Response(MessageOut(message).data, status=201)
 
 
+@access("appointment_doctor")
 class ConsultationCloseApi(APIView):
+    permission_classes = [Allows("consultation.use")]
+
     class InputSerializer(serializers.Serializer):
         summary = serializers.CharField(max_length=5000)
 
     @extend_schema(request=InputSerializer, responses=ThreadOut)
     def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        svc.thread_for(user=request.user, appointment_id=appointment_id, doctor_only=True,
+                       action=policy.Action.WRITE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         thread = svc.thread_close(doctor=request.user, appointment_id=appointment_id,
@@ -92,14 +102,14 @@ class ConsultationCloseApi(APIView):
         return Response(ThreadOut(thread).data)
 
 
+@access("appointment_party", objects={"message_id": "consultation_message"})
 class AttachmentApi(APIView):
+    permission_classes = [Allows("consultation.use")]
+
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, message_id: int):  # type: ignore[no-untyped-def]
-        try:
-            path, message = svc.attachment_open(user=request.user, message_id=message_id)
-        except NotFound:
-            raise Http404 from None
-        response = FileResponse(open(path, "rb"), content_type=message.attachment_type,  # noqa: SIM115
+        stored, message = svc.attachment_open(user=request.user, message_id=message_id)
+        response = FileResponse(stored, content_type=message.attachment_type,
                                 as_attachment=True, filename=message.attachment_name)
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
@@ -145,9 +155,13 @@ class EncounterIn(serializers.Serializer):
     diagnoses = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=20)
 
 
+@access("appointment_doctor")
 class EncounterRecordApi(APIView):
+    permission_classes = [Allows("encounter.write")]
+
     @extend_schema(request=EncounterIn, responses={201: EncounterOut})
     def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        appointment_for_doctor(doctor=request.user, appointment_id=appointment_id)
         data = EncounterIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -158,7 +172,12 @@ class EncounterRecordApi(APIView):
                         status=201)
 
 
+@access("patient_record")
 class EncounterDetailApi(APIView):
+    """GET: whoever may read the patient's record; PATCH (amend): only the encounter's author."""
+
+    permission_classes = [Allows("records.use")]
+
     class AmendIn(EncounterIn):
         reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -168,6 +187,7 @@ class EncounterDetailApi(APIView):
 
     @extend_schema(request=AmendIn, responses=EncounterOut)
     def patch(self, request, encounter_id: int):  # type: ignore[no-untyped-def]
+        enc.encounter_for_author(user=request.user, encounter_id=encounter_id)
         data = self.AmendIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -177,7 +197,10 @@ class EncounterDetailApi(APIView):
         return Response(EncounterOut(enc.encounter_read(user=request.user, encounter_id=encounter_id)).data)
 
 
+@access("public")
 class ICD10SearchApi(APIView):
+    permission_classes = [Allows("icd10.lookup")]
+
     @extend_schema(responses=ICD10Out(many=True))
     def get(self, request):  # type: ignore[no-untyped-def]
         return Response(ICD10Out(icd10_search(request.query_params.get("q", "")), many=True).data)

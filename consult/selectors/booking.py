@@ -5,9 +5,10 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.models import Role, User
-from accounts.selectors import patients_actable_by
 
 from ..models import (
     Appointment,
@@ -79,16 +80,28 @@ def departments() -> QuerySet[Department]:
     return Department.objects.all()
 
 
+def _appointments() -> QuerySet[Appointment]:
+    return Appointment.objects.select_related("slot", "patient", "booked_by", "doctor__doctor_profile__department",
+                                              "thread")
+
+
 def appointments_visible_to(user: User) -> QuerySet[Appointment]:
-    """Patients: their own and their family members'; doctors: their own patients'; others: nothing."""
-    base = Appointment.objects.select_related(
-        "slot", "patient", "booked_by", "doctor__doctor_profile__department", "thread"
-    )
+    """Patients: their own and their family members'; doctors: their own; others: nothing (lists)."""
+    base = _appointments()
     if user.role == Role.PATIENT:
-        return base.filter(patient__in=patients_actable_by(user))
+        return base.filter(patient__in=policy.patient_side_ids(user))
     if user.role == Role.DOCTOR:
         return base.filter(doctor=user)
     return base.none()
+
+
+def appointment_for(*, actor: User, appointment_id: int) -> Appointment:
+    """One appointment for one of its parties (the patient side or its doctor); anyone else is refused
+    (audited) as not found."""
+    return policy.obtain(_appointments(), appointment_id, actor=actor, object_type="appointment",
+                         decide=lambda a: policy.appointment_party(actor, patient_id=a.patient_id,
+                                                                   doctor_id=a.doctor_id),
+                         message=_("Appointment not found."))
 
 
 def appointments_of_patient_side(user: User, *, when: str = "upcoming", now: datetime | None = None
@@ -101,7 +114,7 @@ def appointments_of_patient_side(user: User, *, when: str = "upcoming", now: dat
 
 
 def waitlist_of(user: User) -> QuerySet[WaitlistEntry]:
-    return (WaitlistEntry.objects.filter(patient__in=patients_actable_by(user))
+    return (WaitlistEntry.objects.filter(patient__in=policy.patient_side_ids(user))
             .select_related("doctor__doctor_profile__department", "patient", "offered_slot")
             .order_by("-created_at"))
 
@@ -114,7 +127,7 @@ def waitlist_position(entry: WaitlistEntry) -> int | None:
 
 
 def follow_ups_of(user: User) -> QuerySet[FollowUpProposal]:
-    return (FollowUpProposal.objects.filter(patient__in=patients_actable_by(user))
+    return (FollowUpProposal.objects.filter(patient__in=policy.patient_side_ids(user))
             .select_related("doctor", "patient", "appointment", "accepted_appointment")
             .prefetch_related("slots").order_by("-created_at"))
 

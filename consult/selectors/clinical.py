@@ -19,6 +19,18 @@ def encounter_of_doctor(*, doctor: User, encounter_id: int) -> Encounter | None:
             .prefetch_related("diagnoses__code").filter(pk=encounter_id, doctor=doctor).first())
 
 
+def encounter_by_id(*, encounter_id: int) -> Encounter | None:
+    """The encounter with its patient (and profile), doctor and diagnoses — whoever wrote it. The caller asks
+    the access policy before using it."""
+    return (Encounter.objects.select_related("patient", "patient__patient_profile", "doctor")
+            .prefetch_related("diagnoses__code").filter(pk=encounter_id).first())
+
+
+def appointment_by_id(*, appointment_id: int) -> Appointment | None:
+    """The appointment (any doctor's); the caller asks the access policy."""
+    return Appointment.objects.filter(pk=appointment_id).select_related("patient").first()
+
+
 def appointments_of_doctor(*, doctor: User, since: datetime) -> QuerySet[Appointment]:
     """The doctor's own appointments starting at or after `since`, newest first, with their patient."""
     return Appointment.objects.filter(doctor=doctor, start__gte=since).select_related("patient").order_by("-start")

@@ -1,1 +1,1 @@
-"""consult services, one module per area: booking side (schedules, booking, consultation, encounters) and records side (records, prescriptions, reminders, fhir). Import from the submodule."""
+"""consult services, one module per area (schedules, booking, consultation, encounters, care, waitlist, follow-ups). Import from the submodule."""

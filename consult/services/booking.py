@@ -9,15 +9,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
-from accounts.models import Role, User
-from accounts.selectors import patients_actable_by
-from accounts.services import audit_denied, notify
+from accounts import policy
+from accounts.models import User
+from accounts.services import notify
+from core.errors import ApplicationError, Conflict, NotFound
 
 from ..models import (
     Appointment,
@@ -30,7 +31,7 @@ from ..models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from ..rawsql import built_once, column, convert, converters, db_datetime, qn, table
+from .care import care_contact_record, care_refresh
 
 OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS)
 SLOT_TAKEN = gettext_lazy("This slot was just taken by someone else. Please pick another time.")
@@ -53,65 +54,31 @@ def _lock_slot(slot_id: int) -> Slot:
 
 
 def _check_patient(*, booked_by: User, patient: User) -> None:
-    if patient.pk == booked_by.pk:
-        return
-    if not patients_actable_by(booked_by).filter(pk=patient.pk).exists():
-        audit_denied(actor=booked_by, object_type="appointment", object_id="", subject=patient,
-                     reason="book for a patient the user may not act for")
-        raise NotFound(_("Patient not found."))
+    policy.require(policy.acts_for(booked_by, patient.pk), actor=booked_by, object_type="appointment",
+                   object_id=patient.pk, action=policy.Action.WRITE, subject=patient,
+                   message=_("Patient not found."))
 
 
 REMINDERS_BEFORE = ((ReminderKind.DAY_BEFORE, timedelta(days=1)), (ReminderKind.HOUR_BEFORE, timedelta(hours=1)))
 
 
-def _reminder_columns() -> str:
-    return ", ".join(column(AppointmentReminder, f) for f in ("appointment", "kind", "due_at"))
+def _reminders(appointment: Appointment, now: datetime) -> list[AppointmentReminder]:
+    """The appointment's reminders still ahead (the day before, the hour before)."""
+    return [AppointmentReminder(appointment=appointment, kind=kind.value, due_at=appointment.start - before)
+            for kind, before in REMINDERS_BEFORE if appointment.start - before > now]
 
 
-def _insert_sql(fields: list, reminders: int) -> str:
-    """INSERT of an appointment returning its id; with `reminders` > 0 (PostgreSQL), its reminders too, in a
-    data-modifying CTE fed by a VALUES list of (kind, due_at) pairs."""
-    insert = (f"INSERT INTO {table(Appointment)} ({', '.join(qn(f.column) for f in fields)}) "
-              f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn('id')}")
-    if not reminders:
-        return insert
-    rows = ", ".join(["(%s::varchar, %s::timestamptz)"] * reminders)
-    return (f"WITH a AS ({insert}), r AS (INSERT INTO {table(AppointmentReminder)} ({_reminder_columns()}) "
-            f"SELECT a.{qn('id')}, v.kind, v.due FROM a CROSS JOIN (VALUES {rows}) AS v (kind, due)) "
-            f"SELECT {qn('id')} FROM a")
-
-
-def _reminders_insert_sql(reminders: int) -> str:
-    return (f"INSERT INTO {table(AppointmentReminder)} ({_reminder_columns()}) VALUES "
-            + ", ".join(["(%s, %s, %s)"] * reminders))
-
-
-def _insert_with_reminders(appointment: Appointment, now: datetime) -> None:
-    """INSERT the (validated) appointment and its reminders (the day before, the hour before, those still
-    ahead); sets appointment.pk. On PostgreSQL one statement (the reminders in a data-modifying CTE), else two.
-
-    Values are prepared by each field exactly as Model.save() does (pre_save: created_at/updated_at;
-    get_db_prep_save), in the columns of the model's _meta — see the note on hand-written SQL below.
-    """
-    fields = built_once("appointment.insert_fields",
-                        lambda: [f for f in Appointment._meta.concrete_fields if not f.primary_key])
-    values = [f.get_db_prep_save(f.pre_save(appointment, True), connection) for f in fields]
-    due = [(kind.value, appointment.start - before) for kind, before in REMINDERS_BEFORE
-           if appointment.start - before > now]
-    with connection.cursor() as cursor:
-        if due and connection.vendor == "postgresql":
-            cursor.execute(built_once(f"appointment.insert_with_reminders.{len(due)}",
-                                      lambda: _insert_sql(fields, len(due))),
-                           [*values, *(x for kind, at in due for x in (kind, db_datetime(at)))])
-            appointment.pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(built_once("appointment.insert", lambda: _insert_sql(fields, 0)), values)
-            appointment.pk = cursor.fetchone()[0]
-            if due:
-                cursor.execute(built_once(f"reminders.insert.{len(due)}", lambda: _reminders_insert_sql(len(due))),
-                               [x for kind, at in due for x in (appointment.pk, kind, db_datetime(at))])
-    appointment._state.adding = False
-    appointment._state.db = connection.alias
+def booking_check(*, booked_by: User, patient_id: object = None) -> None:
+    """Before anything else of a booking request is read: only patients book, and only for themselves or a
+    family member they act for (refused and audited otherwise)."""
+    policy.require(policy.can(booked_by, "booking.book"), actor=booked_by, object_type="appointment",
+                   action=policy.Action.WRITE, status=403, message=_("Only patients can book appointments."))
+    if patient_id not in (None, "") and str(patient_id).isdigit() and int(patient_id) != booked_by.pk:
+        patient = User.objects.filter(pk=int(patient_id)).first()
+        policy.require(policy.acts_for(booked_by, patient.pk) if patient else
+                       policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_side"),
+                       actor=booked_by, object_type="appointment", object_id=patient_id, action=policy.Action.WRITE,
+                       subject=patient, message=_("Patient not found."))
 
 
 def appointment_book(
@@ -126,9 +93,9 @@ def appointment_book(
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Please give a reason for the appointment."), extra={"reason": [_("Required.")]})
-    if booked_by.role != Role.PATIENT:
-        raise PermissionDeniedError(_("Only patients can book appointments."))
     # Outside the transaction: the audit entry of a refusal must survive the rollback.
+    policy.require(policy.can(booked_by, "booking.book"), actor=booked_by, object_type="appointment",
+                   action=policy.Action.WRITE, status=403, message=_("Only patients can book appointments."))
     _check_patient(booked_by=booked_by, patient=patient)
     with transaction.atomic():
         return _book_locked(booked_by=booked_by, patient=patient, slot_id=slot_id, reason=reason, symptoms=symptoms,
@@ -156,11 +123,13 @@ def _book_locked(*, booked_by: User, patient: User, slot_id: int, reason: str, s
     )
     try:
         # No savepoint: if the index refuses the row, the whole booking transaction is rolled back anyway.
-        _insert_with_reminders(appointment, now)
+        appointment.save(force_insert=True)
     except IntegrityError:
         raise Conflict(SLOT_TAKEN, code="slot_taken") from None
+    AppointmentReminder.objects.bulk_create(_reminders(appointment, now))
     if slot.kind == SlotKind.ONLINE:
         ConsultationThread.objects.create(appointment=appointment)
+    care_contact_record(patient_id=patient.pk, doctor_id=slot.doctor_id, at=slot.start)
     if slot.held_for_id:
         # The waitlisted patient took their offer (or the hold lapsed and someone else booked).
         WaitlistEntry.objects.filter(offered_slot=slot, status=WaitlistStatus.OFFERED, patient=patient).update(
@@ -244,84 +213,36 @@ def _confirmations_batch(*, now: datetime, window: timedelta, batch_size: int) -
     return len(appointments), written
 
 
-# The three reads and the insert of the booking transaction are written as SQL (see consult/rawsql.py): this is
-# the hot path under load (bench/booking.py), and building the equivalent querysets cost about 3 ms of CPU per
-# booking — more than the database spent on them. Columns come from the models' _meta and values go through
-# the backend's converters, so the rows are what the ORM would return, on PostgreSQL and SQLite.
-
-def _lock_slot_sql() -> tuple[list[str], list, str]:
-    fields = Slot._meta.concrete_fields
-    lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
-    return (
-        [f.attname for f in fields],
-        converters(Slot, [f.name for f in fields], alias="s"),
-        f"SELECT {', '.join('s.' + qn(f.column) for f in fields)}, "
-        f"d.{column(User, 'full_name')}, d.{column(User, 'email')} FROM {table(Slot)} s "
-        f"JOIN {table(User)} d ON d.{qn('id')} = s.{column(Slot, 'doctor')} WHERE s.{qn('id')} = %s{lock}",
-    )
-
-
 def _lock_slot_for_booking(slot_id: int) -> Slot:
-    """The slot, row-locked (see _lock_slot), with its doctor's name for the answer (not locked)."""
+    """The slot, row-locked (see _lock_slot), with its doctor for the answer (not locked)."""
     try:
         slot_id = int(slot_id)
     except (ValueError, TypeError):
         raise NotFound(_("This slot does not exist.")) from None
-    names, convs, sql = built_once("slot.lock_for_booking", _lock_slot_sql)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [slot_id])
-        row = cursor.fetchone()
-    if row is None:
-        raise NotFound(_("This slot does not exist."))
-    slot = Slot.from_db(connection.alias, names, [convert(v, c) for v, c in zip(row, convs, strict=False)])
-    # Only the name is loaded; any other doctor field would be fetched on access (nothing here reads one).
-    # from_db() takes the loaded values in the model's field order.
-    loaded = {"id": slot.doctor_id, "full_name": row[len(names)], "email": row[len(names) + 1]}
-    doctor_names = built_once("slot.lock_for_booking.doctor_names",
-                              lambda: [f.attname for f in User._meta.concrete_fields if f.attname in loaded])
-    doctor = User.from_db(connection.alias, doctor_names, [loaded[name] for name in doctor_names])
-    Slot.doctor.field.set_cached_value(slot, doctor)
-    return slot
-
-
-def _clash_sql() -> tuple[str, str]:
-    a_slot, a_status = column(Appointment, "slot"), column(Appointment, "status")
-    return (
-        f"SELECT {qn('id')} FROM {table(User)} WHERE {qn('id')} = %s FOR UPDATE",
-        f"SELECT {a_slot} FROM {table(Appointment)} WHERE ({a_slot} = %s AND {a_status} NOT IN (%s, %s)) "
-        f"OR ({column(Appointment, 'patient')} = %s AND {a_status} IN (%s, %s, %s) "
-        f"AND {column(Appointment, 'start')} < %s AND {column(Appointment, 'end')} > %s) LIMIT 2",
-    )
+    return _lock_slot(slot_id)
 
 
 def _lock_patient_and_find_clashes(*, slot: Slot, patient_id: int) -> list[int]:
     """Lock the patient's row, then return the slot ids that refuse this booking: an active appointment on
     this slot, or one of the patient's open appointments overlapping it (at most two rows)."""
-    lock_patient, clashes = built_once("appointment.clashes", _clash_sql)
-    with connection.cursor() as cursor:
-        if connection.features.has_select_for_update:
-            # Lock the patient's row so two bookings of the same patient (two tabs, two family members' phones)
-            # cannot both pass the overlap check below. Lock order: slot (above), then patient.
-            cursor.execute(lock_patient, [patient_id])
-        # A new statement, so it sees every booking committed while we waited for the locks.
-        cursor.execute(
-            clashes,
-            [slot.pk, AppointmentStatus.CANCELLED.value, AppointmentStatus.NO_SHOW.value, patient_id,
-             *(s.value for s in OPEN_STATUSES), db_datetime(slot.end), db_datetime(slot.start)],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    if connection.features.has_select_for_update:
+        # Lock the patient's row so two bookings of the same patient (two tabs, two family members' phones)
+        # cannot both pass the overlap check below. Lock order: slot (above), then patient.
+        list(User.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
+    # A new statement, so it sees every booking committed while we waited for the locks.
+    taken = Q(slot=slot) & ~Q(status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW))
+    overlapping = Q(patient_id=patient_id, status__in=OPEN_STATUSES, start__lt=slot.end, end__gt=slot.start)
+    return list(Appointment.objects.filter(taken | overlapping).values_list("slot_id", flat=True)[:2])
 
 
 def appointment_for_patient_side(*, user: User, appointment_id: int) -> Appointment:
     """An appointment of a patient the user acts for, or NotFound (+ audit)."""
-    appointment = (
-        Appointment.objects.filter(pk=appointment_id, patient__in=patients_actable_by(user))
-        .select_related("slot", "doctor", "patient")
-        .first()
-    )
-    if appointment is None:
-        audit_denied(actor=user, object_type="appointment", object_id=appointment_id, reason="not the patient's")
-        raise NotFound(_("Appointment not found."))
+    appointment = Appointment.objects.filter(pk=appointment_id).select_related("slot", "doctor", "patient").first()
+    decision = (policy.acts_for(user, appointment.patient_id) if appointment is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_side"))
+    policy.require(decision, actor=user, object_type="appointment", object_id=appointment_id,
+                   action=policy.Action.WRITE, subject=appointment.patient if appointment else None,
+                   message=_("Appointment not found."))
     return appointment
 
 
@@ -357,6 +278,7 @@ def _cancel_locked(*, user: User, appointment: Appointment, reason: str, now: da
     appointment.cancelled_by = user
     appointment.cancelled_at = now
     appointment.save(update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "updated_at"])
+    care_refresh(patient_id=appointment.patient_id, doctor_id=appointment.doctor_id)
     _free_slot(appointment, now=now)
     return appointment
 
@@ -379,13 +301,17 @@ def appointment_reschedule(
 
 
 def appointment_for_doctor(*, doctor: User, appointment_id: int, lock: bool = False) -> Appointment:
-    qs = Appointment.objects.filter(pk=appointment_id, doctor=doctor).select_related("slot", "patient")
+    """The doctor's own appointment; anyone else's (or none) is refused (audited) as not found. Call it
+    outside the write transaction first (with lock=False): a refusal inside one would roll its row back."""
+    qs = Appointment.objects.filter(pk=appointment_id).select_related("slot", "patient")
     if lock:
-        qs = qs.select_for_update(of=("self",))
+        qs = qs.filter(doctor=doctor).select_for_update(of=("self",))
     appointment = qs.first()
-    if appointment is None:
-        audit_denied(actor=doctor, object_type="appointment", object_id=appointment_id, reason="not the doctor's")
-        raise NotFound(_("Appointment not found."))
+    decision = (policy.appointment_doctor(doctor, doctor_id=appointment.doctor_id) if appointment is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "appointment_doctor"))
+    policy.require(decision, actor=doctor, object_type="appointment", object_id=appointment_id,
+                   action=policy.Action.WRITE, subject=appointment.patient if appointment else None,
+                   message=_("Appointment not found."))
     return appointment
 
 
@@ -419,6 +345,7 @@ def _doctor_cancel_locked(*, doctor: User, appointment: Appointment, reason: str
     appointment.cancelled_by = doctor
     appointment.cancelled_at = now
     appointment.save(update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "updated_at"])
+    care_refresh(patient_id=appointment.patient_id, doctor_id=appointment.doctor_id)
     if block_slot:
         slot.is_blocked = True
         slot.save(update_fields=["is_blocked"])
@@ -448,9 +375,9 @@ STATUS_TRANSITIONS = {
 
 def appointment_set_status(*, doctor: User, appointment_id: int, action: str) -> Appointment:
     """The doctor moves an appointment through the day: check_in, start, complete, no_show."""
+    appointment_for_doctor(doctor=doctor, appointment_id=appointment_id)
     if action not in STATUS_TRANSITIONS:
         raise ApplicationError(_("Unknown action."), code="bad_action")
-    appointment_for_doctor(doctor=doctor, appointment_id=appointment_id)
     with transaction.atomic():
         appointment = appointment_for_doctor(doctor=doctor, appointment_id=appointment_id, lock=True)
         return _set_status(appointment, action)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,10 +16,11 @@ from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
-from accounts.models import AuditAction, Role, User
-from accounts.selectors import patients_actable_by
-from accounts.services import audit_denied, audit_record, notify
+from accounts import policy
+from accounts.models import AuditAction, User
+from accounts.services import audit_record, notify
+from core.errors import ApplicationError, Conflict, NotFound
+from platform_site.storage import OverLimit, private_delete, private_open, private_save
 
 from ..models import AppointmentStatus, ConsultationMessage, ConsultationThread, ThreadStatus
 
@@ -49,20 +51,24 @@ def sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def thread_for(*, user: User, appointment_id: int) -> ConsultationThread:
-    """The thread of an appointment the user is a party to (patient side or its doctor); NotFound + audit."""
-    qs = ConsultationThread.objects.select_related("appointment__patient", "appointment__doctor",
-                                                   "appointment__booked_by")
-    if user.role == Role.PATIENT:
-        qs = qs.filter(appointment__patient__in=patients_actable_by(user))
-    elif user.role == Role.DOCTOR:
-        qs = qs.filter(appointment__doctor=user)
-    else:
-        qs = qs.none()
-    thread = qs.filter(appointment_id=appointment_id).first()
-    if thread is None:
-        audit_denied(actor=user, object_type="consultation", object_id=appointment_id, reason="not a party")
-        raise NotFound(_("Consultation not found."))
+def thread_for(*, user: User, appointment_id: int, doctor_only: bool = False,
+               action: str = policy.Action.READ) -> ConsultationThread:
+    """The thread of an appointment the user is a party to (patient side or its doctor; with `doctor_only`,
+    its doctor); anyone else is refused (audited) as not found."""
+    thread = (ConsultationThread.objects.select_related("appointment__patient", "appointment__doctor",
+                                                        "appointment__booked_by")
+              .filter(appointment_id=appointment_id).first())
+    party = (policy.appointment_party(user, patient_id=thread.appointment.patient_id,
+                                      doctor_id=thread.appointment.doctor_id) if thread is not None
+             else policy.deny(policy.Reason.NO_SUCH_OBJECT, "appointment_party"))
+    decision = policy.appointment_doctor(user, doctor_id=thread.appointment.doctor_id) if (
+        thread is not None and doctor_only) else party
+    # The patient side may read the thread, so closing it is a 403 for them, not a 404.
+    policy.require(decision, actor=user, object_type="consultation", object_id=appointment_id, action=action,
+                   subject=thread.appointment.patient if thread else None,
+                   status=403 if (doctor_only and party) else 404,
+                   message=_("Only the doctor can close a consultation.") if (doctor_only and party)
+                   else _("Consultation not found."))
     return thread
 
 
@@ -104,7 +110,7 @@ def message_post(*, user: User, appointment_id: int, body: str = "", upload: Upl
     ApplicationError (empty message, attachment too large or not an image/PDF by content).
     """
     now = now or timezone.now()
-    thread = thread_for(user=user, appointment_id=appointment_id)
+    thread = thread_for(user=user, appointment_id=appointment_id, action=policy.Action.WRITE)
     body = (body or "").strip()
     if not body and upload is None:
         raise ApplicationError(_("Write a message or attach a file."), code="empty")
@@ -117,74 +123,72 @@ def message_post(*, user: User, appointment_id: int, body: str = "", upload: Upl
     if now < thread.appointment.start - opens_before():
         raise Conflict(_("The consultation opens %(minutes)s minutes before the appointment.")
                        % {"minutes": int(opens_before().total_seconds() // 60)}, code="not_open")
-    stored: Path | None = None
     fields: dict = {}
     if upload is not None:
-        stored, fields = _store_attachment(thread, upload)
+        fields = _store_attachment(thread, upload)
     try:
         with transaction.atomic():
             message = ConsultationMessage.objects.create(thread=thread, sender=user, body=body, **fields)
     except Exception:
-        if stored is not None:
-            stored.unlink(missing_ok=True)
+        if fields:
+            private_delete(fields["attachment_path"])
         raise
     return message
 
 
-def _store_attachment(thread: ConsultationThread, upload: Upload) -> tuple[Path, dict]:
+def _store_attachment(thread: ConsultationThread, upload: Upload) -> dict:
     limit = max_attachment_bytes()
+    too_large = _("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)}
     if upload.size > limit:
-        raise ApplicationError(_("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)},
-                               code="too_large")
+        raise ApplicationError(too_large, code="too_large")
     head = upload.file.read(16)
     kind = sniff(head)
     if kind is None:
         raise ApplicationError(_("Only images (JPEG, PNG, GIF, WebP) and PDF files can be attached."),
                                code="bad_type")
     mime, ext = kind
-    relative = Path("consult") / str(thread.pk) / f"{uuid.uuid4().hex}.{ext}"
-    target = Path(settings.PRIVATE_MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
-    with open(target, "xb") as out:
-        out.write(head)
-        written += len(head)
+
+    def chunks() -> Iterator[bytes]:
+        yield head
         while chunk := upload.file.read(64 * 1024):
-            written += len(chunk)
-            if written > limit:  # the declared size lied
-                out.close()
-                target.unlink(missing_ok=True)
-                raise ApplicationError(_("The file is too large (at most %(mb)s MB).")
-                                       % {"mb": limit // (1024 * 1024)}, code="too_large")
-            out.write(chunk)
+            yield chunk
+
+    try:
+        # The private store (a directory, or S3 in production: platform_site.storage); the size is counted
+        # while reading because the declared size may lie.
+        stored, written = private_save(f"consult/{thread.pk}/{uuid.uuid4().hex}.{ext}", chunks(), limit=limit)
+    except OverLimit:
+        raise ApplicationError(too_large, code="too_large") from None
     name = get_valid_filename(Path(upload.name or f"attachment.{ext}").name)[:150] or f"attachment.{ext}"
-    return target, {"attachment_path": str(relative), "attachment_name": name, "attachment_type": mime,
-                    "attachment_size": written}
+    return {"attachment_path": stored, "attachment_name": name, "attachment_type": mime,
+            "attachment_size": written}
 
 
-def attachment_open(*, user: User, message_id: int) -> tuple[Path, ConsultationMessage]:
-    """The stored file of a message, for one of the thread's two parties only (audited read)."""
-    message = ConsultationMessage.objects.select_related("thread").filter(pk=message_id).first()
-    if message is None or not message.attachment_path:
-        audit_denied(actor=user, object_type="consultation_attachment", object_id=message_id, reason="no such file")
-        raise NotFound(_("File not found."))
-    thread = thread_for(user=user, appointment_id=message.thread.appointment_id)
-    root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
-    path = (root / message.attachment_path).resolve()
-    if root not in path.parents or not path.is_file():
+def attachment_open(*, user: User, message_id: int) -> tuple[IO[bytes], ConsultationMessage]:
+    """The stored file of a message (opened for reading), for one of the thread's two parties only (audited read)."""
+    message = (ConsultationMessage.objects.select_related("thread__appointment__patient").filter(pk=message_id)
+               .exclude(attachment_path="").first())
+    if message is None:
+        decision = policy.deny(policy.Reason.NO_SUCH_OBJECT, "appointment_party")
+    else:
+        decision = policy.appointment_party(user, patient_id=message.thread.appointment.patient_id,
+                                            doctor_id=message.thread.appointment.doctor_id)
+    policy.require(decision, actor=user, object_type="consultation_attachment", object_id=message_id,
+                   subject=message.thread.appointment.patient if message else None, message=_("File not found."))
+    thread = message.thread
+    stored = private_open(message.attachment_path)
+    if stored is None:
         raise NotFound(_("File not found."))
     audit_record(actor=user, action=AuditAction.READ, object_type="consultation_attachment", object_id=message.pk,
                  subject=thread.appointment.patient)
-    return path, message
+    return stored, message
 
 
 def thread_close(*, doctor: User, appointment_id: int, summary: str, now: datetime | None = None
                  ) -> ConsultationThread:
     """The doctor closes the thread with a summary the patient sees; the appointment is completed."""
     now = now or timezone.now()
-    if doctor.role != Role.DOCTOR:
-        raise PermissionDeniedError(_("Only the doctor can close a consultation."))
-    thread = thread_for(user=doctor, appointment_id=appointment_id)
+    thread = thread_for(user=doctor, appointment_id=appointment_id, doctor_only=True, action=policy.Action.WRITE)
     summary = (summary or "").strip()
     if not summary:
         raise ApplicationError(_("Please write a summary for the patient."), extra={"summary": [_("Required.")]})

@@ -10,9 +10,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
-from accounts.models import AuditAction, Role, User
-from accounts.services import audit_denied, audit_record
+from accounts import policy
+from accounts.models import AuditAction, User
+from accounts.services import audit_record
+from core.errors import ApplicationError, Conflict
 
 from ..models import (
     Appointment,
@@ -23,6 +24,7 @@ from ..models import (
     ICD10Code,
 )
 from .booking import appointment_for_doctor
+from .care import care_contact_record
 from .icd10 import normalise_code
 
 NOTE_FIELDS = ("chief_complaint", "history", "findings", "assessment", "plan")
@@ -97,23 +99,27 @@ def encounter_record(*, doctor: User, appointment_id: int, notes: dict[str, str]
             **{f: (notes.get(f) or "").strip() for f in NOTE_FIELDS},
         )
         _write_diagnoses(encounter, codes)
+        care_contact_record(patient_id=encounter.patient_id, doctor_id=doctor.pk, at=encounter.occurred_at)
     return encounter
+
+
+def encounter_for_author(*, user: User, encounter_id: int) -> Encounter:
+    """An encounter its author is about to change; anyone else is refused (audited) as not found."""
+    return policy.obtain(Encounter.objects.select_related("patient"), encounter_id, actor=user,
+                         object_type="encounter", action=policy.Action.WRITE,
+                         decide=lambda e: policy.author(user, author_id=e.doctor_id),
+                         readable=lambda e: policy.patient_record(user, e.patient_id),
+                         message=_("Encounter not found."),
+                         forbidden=_("Only the author of an encounter can amend it."))
 
 
 def encounter_amend(*, user: User, encounter_id: int, notes: dict[str, str], diagnoses: list[str] | None = None,
                     reason: str = "") -> EncounterAmendment | None:
     """The author changes notes and/or diagnoses; the old and new values are kept. None if nothing changed.
 
-    Raises NotFound (may not see it), PermissionDeniedError (not the author; audited), ApplicationError.
+    Raises AccessRefused (not the author — audited, answered as not found), ApplicationError.
     """
-    encounter = encounters_visible_to(user).filter(pk=encounter_id).first()
-    if encounter is None:
-        audit_denied(actor=user, object_type="encounter", object_id=encounter_id, reason="not visible")
-        raise NotFound(_("Encounter not found."))
-    if encounter.doctor_id != user.pk:
-        audit_denied(actor=user, object_type="encounter", object_id=encounter_id, subject=encounter.patient,
-                     reason="amend by someone other than the author")
-        raise PermissionDeniedError(_("Only the author of an encounter can amend it."))
+    encounter = encounter_for_author(user=user, encounter_id=encounter_id)
     codes = diagnoses_resolve(diagnoses) if diagnoses is not None else None
     with transaction.atomic():
         encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
@@ -139,26 +145,20 @@ def encounter_amend(*, user: User, encounter_id: int, notes: dict[str, str], dia
 
 
 def encounters_visible_to(user: User) -> QuerySet[Encounter]:
-    """Patients: their own and their family's; doctors: those of patients who have an appointment with them."""
-    from accounts.selectors import patients_actable_by
-
-    qs = Encounter.objects.select_related("patient", "doctor", "appointment")
-    if user.role == Role.PATIENT:
-        return qs.filter(patient__in=patients_actable_by(user))
-    if user.role == Role.DOCTOR:
-        return qs.filter(patient__in=Appointment.objects.filter(doctor=user).values("patient_id"))
-    return qs.none()
+    """Encounters of the patients whose record the user may read now (the access policy decides who)."""
+    return (Encounter.objects.select_related("patient", "doctor", "appointment")
+            .filter(patient__in=policy.readable_patients(user)))
 
 
 def encounter_read(*, user: User, encounter_id: int) -> Encounter:
-    """One encounter with its diagnoses and amendments (audited read; NotFound + audit otherwise)."""
-    encounter = (
-        encounters_visible_to(user).filter(pk=encounter_id)
-        .prefetch_related("diagnoses__code", "amendments__author").first()
-    )
-    if encounter is None:
-        audit_denied(actor=user, object_type="encounter", object_id=encounter_id, reason="not visible")
-        raise NotFound(_("Encounter not found."))
+    """One encounter with its diagnoses and amendments, if the user may read the patient's record (audited
+    read); anyone else is refused (audited) as not found."""
+    encounter = (Encounter.objects.select_related("patient", "doctor", "appointment").filter(pk=encounter_id)
+                 .prefetch_related("diagnoses__code", "amendments__author").first())
+    decision = (policy.patient_record(user, encounter.patient_id) if encounter is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_record"))
+    policy.require(decision, actor=user, object_type="encounter", object_id=encounter_id,
+                   subject=encounter.patient if encounter else None, message=_("Encounter not found."))
     audit_record(actor=user, action=AuditAction.READ, object_type="encounter", object_id=encounter.pk,
-                 subject=encounter.patient)
+                 subject=encounter.patient, detail={"via": decision.rule})
     return encounter

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, NotFound
+from accounts import policy
 from accounts.models import User
-from accounts.selectors import patients_actable_by
-from accounts.services import audit_denied, notify
+from accounts.services import notify
+from core.errors import ApplicationError, Conflict
 
 from ..models import Appointment, FollowUpProposal, FollowUpStatus
 from .booking import appointment_book, appointment_for_doctor
@@ -55,9 +55,7 @@ def _propose(*, doctor: User, appointment: Appointment, count: int, after_days: 
 def follow_up_accept(*, user: User, proposal_id: int, slot_id: int, now: datetime | None = None) -> Appointment:
     """The patient (or who acts for them) books one of the proposed slots. Raises NotFound, ApplicationError,
     Conflict (slot no longer free: the other proposed slots stay available)."""
-    if not FollowUpProposal.objects.filter(pk=proposal_id, patient__in=patients_actable_by(user)).exists():
-        audit_denied(actor=user, object_type="follow_up", object_id=proposal_id, reason="not the patient's")
-        raise NotFound(_("Follow-up proposal not found."))
+    _proposal_of_patient_side(user=user, proposal_id=proposal_id)
     with transaction.atomic():
         return _accept_locked(user=user, proposal_id=proposal_id, slot_id=slot_id, now=now)
 
@@ -78,12 +76,24 @@ def _accept_locked(*, user: User, proposal_id: int, slot_id: int, now: datetime 
     return appointment
 
 
-@transaction.atomic
+def follow_up_check(*, user: User, proposal_id: int) -> FollowUpProposal:
+    """The proposal, if the user acts for its patient; refused (audited) as not found otherwise."""
+    return _proposal_of_patient_side(user=user, proposal_id=proposal_id)
+
+
+def _proposal_of_patient_side(*, user: User, proposal_id: int) -> FollowUpProposal:
+    return policy.obtain(FollowUpProposal.objects.select_related("patient"), proposal_id, actor=user,
+                         object_type="follow_up", action=policy.Action.WRITE,
+                         decide=lambda p: policy.acts_for(user, p.patient_id),
+                         message=_("Follow-up proposal not found."))
+
+
 def follow_up_decline(*, user: User, proposal_id: int) -> FollowUpProposal:
-    proposal = FollowUpProposal.objects.select_for_update().filter(
-        pk=proposal_id, patient__in=patients_actable_by(user), status=FollowUpStatus.PROPOSED).first()
-    if proposal is None:
-        raise NotFound(_("Follow-up proposal not found."))
-    proposal.status = FollowUpStatus.DECLINED
-    proposal.save(update_fields=["status"])
+    _proposal_of_patient_side(user=user, proposal_id=proposal_id)
+    with transaction.atomic():
+        proposal = FollowUpProposal.objects.select_for_update().get(pk=proposal_id)
+        if proposal.status != FollowUpStatus.PROPOSED:
+            raise Conflict(_("This proposal was already answered."), code="answered")
+        proposal.status = FollowUpStatus.DECLINED
+        proposal.save(update_fields=["status"])
     return proposal

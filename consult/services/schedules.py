@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, NotFound
-from accounts.models import Role, User
+from accounts import policy
+from accounts.models import User
+from core.errors import ApplicationError, Conflict, NotFound
 
 from ..models import ScheduleException, Slot, SlotKind, WeeklySchedule
 
@@ -23,14 +24,21 @@ def _tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-@transaction.atomic
 def schedule_add(
     *, doctor: User, weekday: int, start_time: time, end_time: time, slot_minutes: int = 20,
     kind: str = SlotKind.ONLINE, valid_from: date | None = None, valid_until: date | None = None,
 ) -> WeeklySchedule:
-    """Add a weekly block and generate its slots right away. Raises ApplicationError on bad times/overlap."""
-    if doctor.role != Role.DOCTOR:
-        raise ApplicationError(_("Only doctors have schedules."))
+    """Add a weekly block and generate its slots right away. Raises RoleRefused (audited) for anyone but a
+    doctor, ApplicationError on bad times, Conflict on overlap."""
+    policy.require(policy.can(doctor, "schedule.manage"), actor=doctor, object_type="schedule",
+                   action=policy.Action.WRITE, status=403, message=_("Only doctors have schedules."))
+    with transaction.atomic():
+        return _schedule_add(doctor=doctor, weekday=weekday, start_time=start_time, end_time=end_time,
+                             slot_minutes=slot_minutes, kind=kind, valid_from=valid_from, valid_until=valid_until)
+
+
+def _schedule_add(*, doctor: User, weekday: int, start_time: time, end_time: time, slot_minutes: int, kind: str,
+                  valid_from: date | None, valid_until: date | None) -> WeeklySchedule:
     schedule = WeeklySchedule(doctor=doctor, weekday=weekday, start_time=start_time, end_time=end_time,
                               slot_minutes=slot_minutes, kind=kind, valid_from=valid_from, valid_until=valid_until)
     if end_time <= start_time:
@@ -49,11 +57,18 @@ def schedule_add(
     return schedule
 
 
-@transaction.atomic
 def schedule_remove(*, doctor: User, schedule_id: int, now: datetime | None = None) -> int:
-    """Deactivate a block and delete its future slots that were never booked; returns slots deleted."""
-    now = now or timezone.now()
-    schedule = WeeklySchedule.objects.filter(pk=schedule_id, doctor=doctor, is_active=True).first()
+    """Deactivate a block and delete its future slots that were never booked; returns slots deleted. Raises
+    AccessRefused (audited) for another doctor's block, NotFound when it was already removed."""
+    policy.obtain(WeeklySchedule.objects.all(), schedule_id, actor=doctor, object_type="schedule",
+                  action=policy.Action.WRITE, decide=lambda s: policy.owner(doctor, owner_id=s.doctor_id),
+                  message=_("Schedule not found."), subject=None)
+    with transaction.atomic():
+        return _schedule_remove(doctor=doctor, schedule_id=schedule_id, now=now or timezone.now())
+
+
+def _schedule_remove(*, doctor: User, schedule_id: int, now: datetime) -> int:
+    schedule = WeeklySchedule.objects.select_for_update().filter(pk=schedule_id, doctor=doctor, is_active=True).first()
     if schedule is None:
         raise NotFound(_("Schedule not found."))
     schedule.is_active = False

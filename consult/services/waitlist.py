@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, NotFound
+from accounts import policy
 from accounts.models import Role, User
-from accounts.selectors import patients_actable_by
-from accounts.services import audit_denied, notify
+from accounts.services import notify
+from core.errors import ApplicationError, Conflict, NotFound
 
 from ..models import Slot, WaitlistEntry, WaitlistStatus
 
@@ -22,13 +22,18 @@ def hold_duration() -> timedelta:
     return timedelta(minutes=getattr(settings, "CONSULT_WAITLIST_HOLD_MINUTES", 30))
 
 
-@transaction.atomic
 def waitlist_join(*, user: User, patient: User, doctor_id: int, reason: str) -> WaitlistEntry:
-    """Put `patient` on the doctor's waitlist. Raises NotFound, ApplicationError, Conflict (already waiting)."""
-    if not patients_actable_by(user).filter(pk=patient.pk).exists():
-        audit_denied(actor=user, object_type="waitlist", object_id=doctor_id, subject=patient,
-                     reason="join for a patient the user may not act for")
-        raise NotFound(_("Patient not found."))
+    """Put `patient` on the doctor's waitlist. Raises AccessRefused (audited) for a patient the user does not
+    act for, NotFound (no such doctor), ApplicationError, Conflict (already waiting)."""
+    policy.require(policy.can(user, "waitlist.use"), actor=user, object_type="waitlist", object_id=doctor_id,
+                   action=policy.Action.WRITE, status=403)
+    policy.require(policy.acts_for(user, patient.pk), actor=user, object_type="patient", object_id=patient.pk,
+                   action=policy.Action.WRITE, subject=patient, message=_("Patient not found."))
+    with transaction.atomic():
+        return _join(user=user, patient=patient, doctor_id=doctor_id, reason=reason)
+
+
+def _join(*, user: User, patient: User, doctor_id: int, reason: str) -> WaitlistEntry:
     doctor = User.objects.filter(pk=doctor_id, role=Role.DOCTOR, is_active=True).first()
     if doctor is None:
         raise NotFound(_("Doctor not found."))
@@ -42,16 +47,20 @@ def waitlist_join(*, user: User, patient: User, doctor_id: int, reason: str) -> 
         raise Conflict(_("You are already on this doctor's waitlist."), code="already_waiting") from None
 
 
-@transaction.atomic
 def waitlist_leave(*, user: User, entry_id: int, now: datetime | None = None) -> WaitlistEntry:
-    entry = (
-        WaitlistEntry.objects.select_for_update()
-        .filter(pk=entry_id, patient__in=patients_actable_by(user), status__in=[WaitlistStatus.WAITING,
-                                                                                  WaitlistStatus.OFFERED])
-        .first()
-    )
-    if entry is None:
-        raise NotFound(_("Waitlist entry not found."))
+    """Leave a waitlist. Raises AccessRefused (audited) for someone else's entry, Conflict when it is no longer
+    waiting or offered."""
+    policy.obtain(WaitlistEntry.objects.select_related("patient"), entry_id, actor=user, object_type="waitlist",
+                  action=policy.Action.WRITE, decide=lambda e: policy.acts_for(user, e.patient_id),
+                  message=_("Waitlist entry not found."))
+    with transaction.atomic():
+        return _leave(entry_id=entry_id, now=now)
+
+
+def _leave(*, entry_id: int, now: datetime | None) -> WaitlistEntry:
+    entry = WaitlistEntry.objects.select_for_update().get(pk=entry_id)
+    if entry.status not in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
+        raise Conflict(_("You are no longer on this waitlist."), code="not_waiting")
     slot = entry.offered_slot
     entry.status = WaitlistStatus.CANCELLED
     entry.save(update_fields=["status"])

@@ -1,3 +1,2 @@
 """consult Celery tasks (thin: load by id, call a service). Autodiscovery imports this package."""
 from .booking import *  # noqa: F401,F403
-from .records import *  # noqa: F401,F403

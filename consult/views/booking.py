@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError
+from accounts import policy
 from accounts.models import Role
-from accounts.pages import flash_error, paginate, role_required
-from accounts.selectors import patients_actable_by
+from accounts.policy import access, page
+from core.errors import ApplicationError
+from core.pages import flash_error, paginate
 
 from ..forms_booking import BookingForm, LeaveForm, ScheduleForm
 from ..selectors import booking as sel
@@ -21,6 +21,7 @@ from ..services import waitlist as wl
 from ..services.followups import follow_up_accept
 
 
+@access("public")
 def directory(request: HttpRequest) -> HttpResponse:
     """Public, searchable list of doctors with their next free slot."""
     q = request.GET.get("q", "")
@@ -34,6 +35,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     })
 
 
+@access("public")
 def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
     doctor = sel.doctor_public(doctor_id=doctor_id)
     if doctor is None:
@@ -45,22 +47,28 @@ def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
         days.setdefault(slot.start.astimezone().date(), []).append(slot)
     return render(request, "consult/doctor_detail.html", {
         "doctor": doctor, "days": sorted(days.items()), "form": BookingForm(),
-        "patients": patients_actable_by(user) if user else [],
+        "patients": policy.patient_side_ids(user) if user else [],
     })
 
 
 def _patient_from(request: HttpRequest, raw: object):  # type: ignore[no-untyped-def]
     if not raw:
         return request.user
-    patient = patients_actable_by(request.user).filter(pk=raw).first()
-    if patient is None:
-        raise ApplicationError(_("Patient not found."))
+    from accounts.models import User
+
+    patient = User.objects.filter(pk=raw).first()
+    policy.require(policy.acts_for(request.user, patient.pk) if patient else
+                   policy.deny(policy.Reason.NO_SUCH_OBJECT, "patient_side"),
+                   actor=request.user, object_type="patient", object_id=raw, action=policy.Action.WRITE,
+                   subject=patient, message=_("Patient not found."))
     return patient
 
 
-@role_required(Role.PATIENT)
 @require_POST
+@access("public", body={"patient": "patient"}, body_rule="patient_side")
+@page("booking.book")
 def book(request: HttpRequest, doctor_id: int) -> HttpResponse:
+    svc.booking_check(booked_by=request.user, patient_id=request.POST.get("patient"))
     form = BookingForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give a reason for the visit and pick a time."))
@@ -78,9 +86,11 @@ def book(request: HttpRequest, doctor_id: int) -> HttpResponse:
     return redirect("consult:appointment_detail", appointment_id=appointment.pk)
 
 
-@role_required(Role.PATIENT)
 @require_POST
+@access("public", body={"patient": "patient"}, body_rule="patient_side")
+@page("waitlist.use")
 def waitlist_join(request: HttpRequest, doctor_id: int) -> HttpResponse:
+    svc.booking_check(booked_by=request.user, patient_id=request.POST.get("patient"))
     try:
         wl.waitlist_join(user=request.user, patient=_patient_from(request, request.POST.get("patient")),
                          doctor_id=doctor_id, reason=request.POST.get("reason", ""))
@@ -91,7 +101,8 @@ def waitlist_join(request: HttpRequest, doctor_id: int) -> HttpResponse:
     return redirect("consult:waitlist")
 
 
-@role_required(Role.PATIENT)
+@access("own")
+@page("waitlist.use")
 def waitlist(request: HttpRequest) -> HttpResponse:
     entries = list(sel.waitlist_of(request.user))
     for entry in entries:
@@ -99,8 +110,9 @@ def waitlist(request: HttpRequest) -> HttpResponse:
     return render(request, "consult/waitlist.html", {"entries": entries})
 
 
-@role_required(Role.PATIENT)
 @require_POST
+@access("patient_side", objects={"entry_id": "waitlist_entry"})
+@page("waitlist.use")
 def waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
         wl.waitlist_leave(user=request.user, entry_id=entry_id)
@@ -111,12 +123,13 @@ def waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
     return redirect("consult:waitlist")
 
 
-@login_required
+@access("own")
+@page()
 def my_appointments(request: HttpRequest) -> HttpResponse:
     if request.user.role == Role.DOCTOR:
         return redirect("consult:console")
-    if request.user.role != Role.PATIENT:
-        raise Http404
+    policy.require(policy.can(request.user, "booking.book"), actor=request.user, object_type="page",
+                   object_id=request.path, status=403)
     when = "past" if request.GET.get("when") == "past" else "upcoming"
     page = paginate(request, sel.appointments_of_patient_side(request.user, when=when))
     return render(request, "consult/my_appointments.html", {
@@ -125,14 +138,10 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
+@access("appointment_party")
+@page()
 def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = sel.appointments_visible_to(request.user).filter(pk=appointment_id).first()
-    if appointment is None:
-        from accounts.services import audit_denied
-
-        audit_denied(actor=request.user, object_type="appointment", object_id=appointment_id, reason="not visible")
-        raise Http404
+    appointment = sel.appointment_for(actor=request.user, appointment_id=appointment_id)
     reschedule_slots = []
     if request.user.role == Role.PATIENT and appointment.status == "booked":
         reschedule_slots = list(sel.doctor_slots_free(doctor_id=appointment.doctor_id, for_patient=appointment.patient)[:30])
@@ -143,8 +152,9 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
     })
 
 
-@role_required(Role.PATIENT)
 @require_POST
+@access("patient_side", objects={"appointment_id": "appointment"})
+@page("booking.book")
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     try:
         svc.appointment_cancel(user=request.user, appointment_id=appointment_id, reason=request.POST.get("reason", ""))
@@ -155,8 +165,9 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
     return redirect("consult:appointment_detail", appointment_id=appointment_id)
 
 
-@role_required(Role.PATIENT)
 @require_POST
+@access("patient_side", objects={"appointment_id": "appointment"})
+@page("booking.book")
 def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
     try:
         new = svc.appointment_reschedule(user=request.user, appointment_id=appointment_id,
@@ -169,8 +180,9 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
     return redirect("consult:appointment_detail", appointment_id=new.pk)
 
 
-@role_required(Role.PATIENT)
 @require_POST
+@access("patient_side", objects={"proposal_id": "follow_up"})
+@page("booking.book")
 def follow_up_accept_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
     try:
         appointment = follow_up_accept(user=request.user, proposal_id=proposal_id,
@@ -182,7 +194,8 @@ def follow_up_accept_view(request: HttpRequest, proposal_id: int) -> HttpRespons
     return redirect("consult:appointment_detail", appointment_id=appointment.pk)
 
 
-@role_required(Role.DOCTOR)
+@access("own", body={"schedule_id": "schedule"}, body_rule="owner", samples={"form": "remove"})
+@page("schedule.manage")
 def schedule(request: HttpRequest) -> HttpResponse:
     form = ScheduleForm(request.POST if request.POST.get("form") == "schedule" else None)
     leave_form = LeaveForm(request.POST if request.POST.get("form") == "leave" else None)

@@ -4,16 +4,16 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError, NotFound
-from accounts.models import Role
-from accounts.pages import flash_error, role_required
+from accounts.policy import access, page
+from core.errors import ApplicationError
+from core.pages import flash_error
 
 from ..selectors import console as sel
 from ..services import booking as svc
@@ -25,7 +25,8 @@ from ..services.followups import follow_up_propose
 QUEUE_PAGE = 25
 
 
-@role_required(Role.DOCTOR)
+@access("own")
+@page("console.use")
 def console(request: HttpRequest) -> HttpResponse:
     try:
         day = date.fromisoformat(request.GET["day"]) if request.GET.get("day") else timezone.localdate()
@@ -35,7 +36,7 @@ def console(request: HttpRequest) -> HttpResponse:
     # Each group shows its first QUEUE_PAGE rows unless ?all=1: a long day stays a fast page.
     groups, counts = sel.console_day(doctor=request.user, day=day, limit=None if show_all else QUEUE_PAGE)
     selected = sel.console_selected(doctor=request.user, appointment_id=request.GET.get("a"))
-    encounters = sel.recent_encounters(patient_id=selected.patient_id) if selected else []
+    encounters = sel.recent_encounters(actor=request.user, patient_id=selected.patient_id) if selected else []
     return render(request, "consult/console.html", {
         "groups": [(key, groups[key], counts[key]) for key in sel.QUEUE_GROUPS],
         "show_all": show_all, "day": day, "selected": selected, "selected_pk": selected.pk if selected else None,
@@ -48,8 +49,9 @@ def _back(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return redirect(f"{reverse('consult:console')}?a={appointment_id}")
 
 
-@role_required(Role.DOCTOR)
 @require_POST
+@access("appointment_doctor", samples={"action": "check_in"})
+@page("console.use")
 def appointment_action(request: HttpRequest, appointment_id: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
@@ -64,8 +66,6 @@ def appointment_action(request: HttpRequest, appointment_id: int) -> HttpRespons
                              % {"n": proposal.slots.count()})
         else:
             svc.appointment_set_status(doctor=request.user, appointment_id=appointment_id, action=action)
-    except NotFound:
-        raise Http404 from None
     except ApplicationError as exc:
         flash_error(request, exc)
     return _back(request, appointment_id)

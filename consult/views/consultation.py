@@ -2,23 +2,25 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError, NotFound
-from accounts.models import Role
-from accounts.pages import flash_error, role_required
+from accounts import policy
+from accounts.policy import access, page
+from core.errors import ApplicationError
+from core.pages import flash_error
 
 from ..services import consultation as svc
 
 
-@login_required
+@access("appointment_party")
+@page("consultation.use")
 def consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
     if request.method == "POST":
+        svc.thread_for(user=request.user, appointment_id=appointment_id, action=policy.Action.WRITE)
         upload = request.FILES.get("attachment")
         try:
             svc.message_post(
@@ -26,14 +28,9 @@ def consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
                 upload=svc.Upload(name=upload.name, size=upload.size, file=upload) if upload else None,
             )
         except ApplicationError as exc:
-            if isinstance(exc, NotFound):
-                raise Http404 from None
             flash_error(request, exc)
         return redirect("consult:consultation", appointment_id=appointment_id)
-    try:
-        thread, thread_messages = svc.consultation_read(user=request.user, appointment_id=appointment_id)
-    except NotFound:
-        raise Http404 from None
+    thread, thread_messages = svc.consultation_read(user=request.user, appointment_id=appointment_id)
     thread_messages = list(thread_messages)
     return render(request, "consult/consultation.html", {
         "thread": thread, "appointment": thread.appointment, "thread_messages": thread_messages,
@@ -44,17 +41,15 @@ def consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
     })
 
 
-@login_required
+@access("appointment_party")
+@page("consultation.use")
 def consultation_poll(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """htmx polling: the messages after ?after=<id>, appended out of band, and a fresh poller."""
     try:
         after = int(request.GET.get("after") or 0)
     except ValueError:
         after = 0
-    try:
-        thread, new = svc.consultation_read(user=request.user, appointment_id=appointment_id, after_id=after)
-    except NotFound:
-        raise Http404 from None
+    thread, new = svc.consultation_read(user=request.user, appointment_id=appointment_id, after_id=after)
     new = list(new)
     return render(request, "consult/_poll.html", {
         "thread": thread, "appointment": thread.appointment, "new_messages": new,
@@ -62,13 +57,11 @@ def consultation_poll(request: HttpRequest, appointment_id: int) -> HttpResponse
     })
 
 
-@login_required
+@access("appointment_party", objects={"message_id": "consultation_message"})
+@page("consultation.use")
 def attachment(request: HttpRequest, message_id: int) -> FileResponse:
-    try:
-        path, message = svc.attachment_open(user=request.user, message_id=message_id)
-    except NotFound:
-        raise Http404 from None
-    response = FileResponse(open(path, "rb"), content_type=message.attachment_type,  # noqa: SIM115
+    stored, message = svc.attachment_open(user=request.user, message_id=message_id)
+    response = FileResponse(stored, content_type=message.attachment_type,
                             as_attachment=message.attachment_type == "application/pdf",
                             filename=message.attachment_name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -77,13 +70,12 @@ def attachment(request: HttpRequest, message_id: int) -> FileResponse:
     return response
 
 
-@role_required(Role.DOCTOR)
 @require_POST
+@access("appointment_doctor")
+@page("consultation.use")
 def consultation_close(request: HttpRequest, appointment_id: int) -> HttpResponse:
     try:
         svc.thread_close(doctor=request.user, appointment_id=appointment_id, summary=request.POST.get("summary", ""))
-    except NotFound:
-        raise Http404 from None
     except ApplicationError as exc:
         flash_error(request, exc)
     else:

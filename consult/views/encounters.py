@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from accounts.errors import ApplicationError, NotFound
-from accounts.models import Role
-from accounts.pages import flash_error, role_required
+from accounts.policy import access, page
+from core.errors import ApplicationError
+from core.pages import flash_error
 
 from ..forms_booking import EncounterForm
 from ..models import Encounter
@@ -19,12 +19,10 @@ from ..services.encounters import NOTE_FIELDS
 from ..services.icd10 import icd10_search
 
 
-@role_required(Role.DOCTOR)
+@access("appointment_doctor")
+@page("encounter.write")
 def encounter_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    try:
-        appointment = appointment_for_doctor(doctor=request.user, appointment_id=appointment_id)
-    except NotFound:
-        raise Http404 from None
+    appointment = appointment_for_doctor(doctor=request.user, appointment_id=appointment_id)
     encounter = Encounter.objects.filter(appointment=appointment).prefetch_related("diagnoses").first()
     initial = {}
     if encounter is not None:
@@ -54,22 +52,21 @@ def encounter_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
     })
 
 
-@login_required
+@require_GET
+@access("patient_record")
+@page("records.use")
 def encounter_detail(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    try:
-        encounter = svc.encounter_read(user=request.user, encounter_id=encounter_id)
-    except NotFound:
-        raise Http404 from None
+    """Read-only (changes go through the author's form at the appointment): a POST answers 405."""
+    encounter = svc.encounter_read(user=request.user, encounter_id=encounter_id)
     return render(request, "consult/encounter_detail.html", {
         "encounter": encounter, "can_amend": encounter.doctor_id == request.user.pk and encounter.appointment_id,
     })
 
 
-@login_required
+@access("public")
+@page("icd10.lookup")
 def icd10_lookup(request: HttpRequest) -> HttpResponse:
     """Type-ahead (htmx): codes whose code or English/Chinese name matches ?q=."""
-    if request.user.role != Role.DOCTOR:
-        raise Http404
     return render(request, "consult/_icd10_results.html", {"codes": icd10_search(request.GET.get("q", ""))})
 
 

@@ -1,6 +1,14 @@
 """pharmacy services: every write of the pharmacy app goes through one of these functions."""
-from .cart import cart_clear, cart_item_add, cart_item_remove, cart_item_update  # noqa: F401
+from .cart import (  # noqa: F401
+    cart_add_check,
+    cart_clear,
+    cart_item_add,
+    cart_item_remove,
+    cart_item_update,
+    cart_line_check,
+)
 from .catalogue import drug_create, drug_restock  # noqa: F401
+from .common import order_for  # noqa: F401
 from .orders import (  # noqa: F401
     order_approve,
     order_cancel,

@@ -4,19 +4,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
 from accounts.services import audit_record
+from core.errors import ApplicationError, NotFound
 
 from ..models import Drug, StockMovement, StockMovementKind
-from .common import atomic_service, clean_quantity, require_staff, stock_put_back
+from .common import clean_quantity, require_stock_staff, stock_put_back
 
 MAX_RESTOCK = 100_000
 
 
-@atomic_service
+@transaction.atomic
 def drug_create(*, actor: User | None, price: Decimal, stock: int = 0, **fields: Any) -> Drug:
     """Create a catalogue entry; its opening stock is the ledger's first row. Raises ApplicationError on
     invalid fields (full_clean)."""
@@ -36,11 +37,15 @@ def drug_create(*, actor: User | None, price: Decimal, stock: int = 0, **fields:
     return drug
 
 
-@atomic_service
 def drug_restock(*, actor: User, drug_id: int, quantity: Any, note: str = "") -> Drug:
-    """Add delivered packs to stock (pharmacist or admin). Raises PermissionDeniedError, NotFound,
+    """Add delivered packs to stock (pharmacist or admin). Raises RoleRefused (audited), NotFound,
     ApplicationError (quantity)."""
-    require_staff(actor, action="restock", object_type="drug", object_id=drug_id)
+    require_stock_staff(actor, action="restock", object_id=drug_id)
+    with transaction.atomic():
+        return _restock(actor=actor, drug_id=drug_id, quantity=quantity, note=note)
+
+
+def _restock(*, actor: User, drug_id: int, quantity: Any, note: str) -> Drug:
     quantity = clean_quantity(quantity, maximum=MAX_RESTOCK)
     if not Drug.objects.filter(pk=drug_id).exists():
         raise NotFound(_("Drug not found."))

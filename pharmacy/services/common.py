@@ -1,23 +1,18 @@
-"""Helpers shared by the pharmacy services: input checks, role checks, the stock ledger write."""
+"""Helpers shared by the pharmacy services: input checks, the access checks (through the policy), the stock
+ledger write."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, PermissionDeniedError
+from accounts import policy
 from accounts.models import Role, User
-from accounts.services import audit_denied
+from core.errors import ApplicationError, Conflict
 
-from ..models import Drug, Order, StockMovement
-
-P = ParamSpec("P")
-R = TypeVar("R")
+from ..models import IN_PHARMACY_QUEUE, Drug, Order, StockMovement
 
 MAX_QUANTITY = 99  # packs per line; larger quantities go through a pharmacist, not the web shop
 
@@ -48,44 +43,39 @@ def clean_quantity(value: Any, *, maximum: int = MAX_QUANTITY) -> int:
     return value
 
 
-def denied(exc: ApplicationError, *, actor: User | None, object_type: str, object_id: Any, reason: str
-           ) -> ApplicationError:
-    """Mark a refusal to be audited; `atomic_service` writes the entry after the rollback (an entry written
-    inside the failing transaction would be rolled back with it)."""
-    exc.audit = {"actor": actor, "object_type": object_type, "object_id": str(object_id)[:50],  # type: ignore[attr-defined]
-                 "reason": reason}
-    return exc
-
-
-def atomic_service(fn: Callable[P, R]) -> Callable[P, R]:
-    """`transaction.atomic`, plus: a refusal marked with `denied(...)` is audited once the transaction has
-    rolled back, so the audit entry survives while nothing else the service did does."""
-
-    @wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            with transaction.atomic():
-                return fn(*args, **kwargs)
-        except ApplicationError as exc:
-            audit = getattr(exc, "audit", None)
-            if audit:
-                audit_denied(**audit)
-            raise
-
-    return wrapper
-
-
 def require_staff(actor: User, *, action: str, object_type: str = "pharmacy.order", object_id: Any = "") -> None:
-    """Pharmacists and admins only; anyone else gets a 403 and an audit entry."""
-    if getattr(actor, "role", None) not in (Role.PHARMACIST, Role.ADMIN):
-        raise denied(PermissionDeniedError(_("Only a pharmacist can do this.")), actor=actor,
-                     object_type=object_type, object_id=object_id,
-                     reason=f"{action}: role {getattr(actor, 'role', 'anonymous')}")
+    """Pharmacists only (order review, dispensing, refunds); anyone else is refused (403, audited)."""
+    policy.require(policy.can(actor, "pharmacy.review"), actor=actor, object_type=object_type,
+                   object_id=str(object_id)[:64], action=action, status=403,
+                   message=_("Only a pharmacist can do this."))
+
+
+def require_stock_staff(actor: User, *, action: str, object_id: Any = "") -> None:
+    """Pharmacists and administrators (stock and catalogue); anyone else is refused (403, audited)."""
+    policy.require(policy.can(actor, "pharmacy.stock"), actor=actor, object_type="drug",
+                   object_id=str(object_id)[:64], action=action, status=403,
+                   message=_("Only a pharmacist can do this."))
 
 
 def require_patient(actor: User) -> None:
-    if getattr(actor, "role", None) != Role.PATIENT:
-        raise PermissionDeniedError(_("Only patients can order medicines."))
+    """Only patients shop; anyone else is refused (403, audited)."""
+    policy.require(policy.can(actor, "pharmacy.shop"), actor=actor, object_type="pharmacy.cart",
+                   action=policy.Action.WRITE, status=403, message=_("Only patients can order medicines."))
+
+
+def order_for(*, actor: User, order_id: Any, action: str = policy.Action.READ) -> Order:
+    """An order the actor may act on: the ordering patient, or a pharmacist while the order is in the pharmacy's
+    queue. Anyone else (and an id that names nothing) is refused (audited) as not found. Called before the
+    service's write transaction."""
+    return policy.obtain(Order.objects.select_related("patient"), order_id if str(order_id).isdigit() else -1,
+                         actor=actor, object_type="pharmacy.order", action=action,
+                         decide=lambda order: order_decision(actor, order), message=_("Order not found."))
+
+
+def order_decision(actor: User, order: Order) -> policy.Decision:
+    if getattr(actor, "role", None) == Role.PHARMACIST:
+        return policy.pharmacist_order(actor, in_review_queue=order.status in IN_PHARMACY_QUEUE)
+    return policy.owner(actor, owner_id=order.patient_id, rule="order_owner")
 
 
 def stock_take(*, drug: Drug, quantity: int, order: Order, actor: User | None) -> None:

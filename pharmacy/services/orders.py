@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import User
 from accounts.services import audit_record, notify
-from consult.selectors.records import allergy_conflicts
-from consult.services.prescriptions import prescription_item_fill, prescription_item_unfill
+from core.errors import ApplicationError, Conflict
+from records.selectors.records import allergy_conflicts
+from records.services.prescriptions import prescription_item_fill, prescription_item_unfill
 
 from ..models import (
     BEFORE_DISPENSE,
@@ -34,21 +34,14 @@ from ..models import (
     StockMovementKind,
 )
 from ..payments import payment_provider
-from .common import atomic_service, denied, require_patient, require_staff, stock_put_back, stock_take
+from .common import order_for, require_patient, require_staff, stock_put_back, stock_take
 
 MAX_TEXT = {"recipient_name": 150, "phone": 32, "address": 255}
 
 
 def _lock_order(*, actor: User, order_id: Any, staff: bool) -> Order:
-    """Load and lock an order the actor may act on. A patient's tampered or foreign id is a 404 + audit entry."""
-    qs = Order.objects.select_for_update().select_related("patient")
-    if not staff:
-        qs = qs.filter(patient=actor)
-    order = qs.filter(pk=order_id).first() if str(order_id).isdigit() else None
-    if order is None:
-        raise denied(NotFound(_("Order not found.")), actor=actor, object_type="pharmacy.order", object_id=order_id,
-                     reason="not found or not yours")
-    return order
+    """Lock an order the caller has already been allowed (order_for, before the transaction)."""
+    return Order.objects.select_for_update().select_related("patient").get(pk=order_id)
 
 
 def _transition(order: Order, *, to: str, actor: User | None, note: str = "", fields: tuple[str, ...] = (),
@@ -80,7 +73,6 @@ def _clean_text(value: Any, field: str, label: str) -> str:
     return text
 
 
-@atomic_service
 def order_checkout(*, patient: User, recipient_name: Any, phone: Any, address: Any) -> Order:
     """Turn the patient's cart into an order awaiting payment, reserving stock and filling prescriptions.
 
@@ -92,6 +84,11 @@ def order_checkout(*, patient: User, recipient_name: Any, phone: Any, address: A
     recipient_name = _clean_text(recipient_name, "recipient_name", _("Recipient"))
     phone = _clean_text(phone, "phone", _("Phone"))
     address = _clean_text(address, "address", _("Delivery address"))
+    with transaction.atomic():
+        return _checkout(patient=patient, recipient_name=recipient_name, phone=phone, address=address)
+
+
+def _checkout(*, patient: User, recipient_name: str, phone: str, address: str) -> Order:
     # Locking the cart closes the double-submit race: a second checkout of the same cart waits, then finds
     # it empty instead of placing a duplicate order.
     cart = Cart.objects.select_for_update().filter(patient=patient).first()
@@ -142,10 +139,15 @@ def order_checkout(*, patient: User, recipient_name: Any, phone: Any, address: A
     return order
 
 
-@atomic_service
 def order_pay(*, actor: User, order_id: Any) -> Order:
     """Pay a pending order through the configured provider. Raises NotFound, Conflict (not pending)."""
     require_patient(actor)
+    order_for(actor=actor, order_id=order_id, action="pay")
+    with transaction.atomic():
+        return _order_pay(actor=actor, order_id=order_id)
+
+
+def _order_pay(*, actor: User, order_id: Any) -> Order:
     order = _lock_order(actor=actor, order_id=order_id, staff=False)
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise Conflict(_("This order is not waiting for payment."))
@@ -178,14 +180,19 @@ def _refund_payment(order: Order) -> None:
     payment.save(update_fields=["refund_reference", "status", "refunded_at"])
 
 
-@atomic_service
 def order_cancel(*, actor: User, order_id: Any, reason: str = "") -> Order:
     """Cancel before dispensing (the patient, or a pharmacist): stock returns, fills are given back and a paid
     order is refunded. Raises NotFound, Conflict (already dispensed or final)."""
-    staff = getattr(actor, "role", None) in ("pharmacist", "admin")
+    staff = getattr(actor, "role", None) == "pharmacist"
     if not staff:
         require_patient(actor)
-    order = _lock_order(actor=actor, order_id=order_id, staff=staff)
+    order_for(actor=actor, order_id=order_id, action="cancel")
+    with transaction.atomic():
+        return _order_cancel(actor=actor, order_id=order_id, reason=reason)
+
+
+def _order_cancel(*, actor: User, order_id: Any, reason: str = "") -> Order:
+    order = _lock_order(actor=actor, order_id=order_id, staff=True)
     if order.status not in BEFORE_DISPENSE:
         raise Conflict(_("This order can no longer be cancelled (already dispensed, or closed)."))
     reason = " ".join(str(reason or "").split())[:500]
@@ -196,12 +203,17 @@ def order_cancel(*, actor: User, order_id: Any, reason: str = "") -> Order:
     return order
 
 
-@atomic_service
 def order_refund(*, actor: User, order_id: Any, reason: Any) -> Order:
     """Refund a paid order (pharmacist/admin), e.g. goods returned or lost in delivery. Before dispensing the
     goods also go back to stock; after dispensing they do not (dispensed medicine is never resold).
     Raises PermissionDeniedError, NotFound, ApplicationError (no reason), Conflict (not paid)."""
     require_staff(actor, action="refund", object_id=order_id)
+    order_for(actor=actor, order_id=order_id, action="refund")
+    with transaction.atomic():
+        return _order_refund(actor=actor, order_id=order_id, reason=reason)
+
+
+def _order_refund(*, actor: User, order_id: Any, reason: Any) -> Order:
     reason = " ".join(str(reason or "").split())[:500]
     if not reason:
         raise ApplicationError(_("Give a reason for the refund."), code="reason")
@@ -217,11 +229,16 @@ def order_refund(*, actor: User, order_id: Any, reason: Any) -> Order:
     return order
 
 
-@atomic_service
 def order_approve(*, actor: User, order_id: Any, note: str = "") -> Order:
     """Pharmacist approves a paid order with prescription-only items. Raises PermissionDeniedError, NotFound,
     Conflict (not awaiting review)."""
     require_staff(actor, action="approve", object_id=order_id)
+    order_for(actor=actor, order_id=order_id, action="approve")
+    with transaction.atomic():
+        return _order_approve(actor=actor, order_id=order_id, note=note)
+
+
+def _order_approve(*, actor: User, order_id: Any, note: str = "") -> Order:
     order = _lock_order(actor=actor, order_id=order_id, staff=True)
     if order.status != OrderStatus.PAID or not order.requires_review:
         raise Conflict(_("This order is not waiting for a pharmacist's review."))
@@ -231,11 +248,16 @@ def order_approve(*, actor: User, order_id: Any, note: str = "") -> Order:
     return order
 
 
-@atomic_service
 def order_reject(*, actor: User, order_id: Any, reason: Any) -> Order:
     """Pharmacist rejects an order under review: the reason is required and shown to the patient; stock and
     prescription fills return and the payment is refunded."""
     require_staff(actor, action="reject", object_id=order_id)
+    order_for(actor=actor, order_id=order_id, action="reject")
+    with transaction.atomic():
+        return _order_reject(actor=actor, order_id=order_id, reason=reason)
+
+
+def _order_reject(*, actor: User, order_id: Any, reason: Any) -> Order:
     reason = " ".join(str(reason or "").split())[:500]
     if not reason:
         raise ApplicationError(_("Give the patient a reason for the rejection."), code="reason")
@@ -249,13 +271,18 @@ def order_reject(*, actor: User, order_id: Any, reason: Any) -> Order:
     return order
 
 
-@atomic_service
 def order_dispense(*, actor: User, order_id: Any) -> Order:
     """Pharmacist dispenses an approved order (or a paid OTC-only one) and starts medication reminders for its
     prescription items through consult's scheduler. Raises PermissionDeniedError, NotFound, Conflict."""
-    from consult.services.reminders import reminders_schedule_for_dispense
-
     require_staff(actor, action="dispense", object_id=order_id)
+    order_for(actor=actor, order_id=order_id, action="dispense")
+    with transaction.atomic():
+        return _order_dispense(actor=actor, order_id=order_id)
+
+
+def _order_dispense(*, actor: User, order_id: Any) -> Order:
+    from records.services.reminders import reminders_schedule_for_dispense
+
     order = _lock_order(actor=actor, order_id=order_id, staff=True)
     ready = order.status == OrderStatus.APPROVED or (order.status == OrderStatus.PAID and not order.requires_review)
     if not ready:
@@ -271,10 +298,15 @@ def order_dispense(*, actor: User, order_id: Any) -> Order:
     return order
 
 
-@atomic_service
 def order_ship(*, actor: User, order_id: Any, tracking_note: Any) -> Order:
     """Hand a dispensed order to the courier; the tracking note (carrier and number) is required."""
     require_staff(actor, action="ship", object_id=order_id)
+    order_for(actor=actor, order_id=order_id, action="ship")
+    with transaction.atomic():
+        return _order_ship(actor=actor, order_id=order_id, tracking_note=tracking_note)
+
+
+def _order_ship(*, actor: User, order_id: Any, tracking_note: Any) -> Order:
     tracking_note = " ".join(str(tracking_note or "").split())[:255]
     if not tracking_note:
         raise ApplicationError(_("Enter a tracking note (carrier and tracking number)."), code="tracking_note")
@@ -286,11 +318,15 @@ def order_ship(*, actor: User, order_id: Any, tracking_note: Any) -> Order:
     return order
 
 
-@atomic_service
 def order_deliver(*, actor: User, order_id: Any) -> Order:
     """The patient confirms receipt (or a pharmacist records the courier's proof of delivery)."""
-    staff = getattr(actor, "role", None) in ("pharmacist", "admin")
-    order = _lock_order(actor=actor, order_id=order_id, staff=staff)
+    order_for(actor=actor, order_id=order_id, action="deliver")
+    with transaction.atomic():
+        return _order_deliver(actor=actor, order_id=order_id)
+
+
+def _order_deliver(*, actor: User, order_id: Any) -> Order:
+    order = _lock_order(actor=actor, order_id=order_id, staff=True)
     if order.status != OrderStatus.SHIPPED:
         raise Conflict(_("Only a shipped order can be marked delivered."))
     _transition(order, to=OrderStatus.DELIVERED, actor=actor)

@@ -28,15 +28,23 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "django_prometheus",
     # Our apps, in dependency order (seed_demo runs their demo modules in this order).
+    "core",
     "accounts",
     "consult",
+    "records",
     "pharmacy",
     "portraits",
     "rarecases",
+    "operations",   # probes, metrics, request ids, beat lock, backup (no models)
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics are answered first (no host check, no session, no audit: operations.middleware).
+    "operations.middleware.ProbeMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "operations.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionIdleRefreshMiddleware",
@@ -50,6 +58,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequestContextMiddleware",
     "accounts.middleware.StaffMfaRequiredMiddleware",
+    # A refusal of the access policy raised below a page becomes the 404/403 page (already audited).
+    "accounts.policy.pages.RefusalMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "platform_site.urls"
@@ -89,13 +100,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's and allauth's back-ends with a cheaper per-request user read (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-# Database sessions with a cheaper per-request read (accounts/sessions.py).
-SESSION_ENGINE = "accounts.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -115,6 +123,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded attachments are private health data: stored outside the web root, served only through views
 # that check who may read them.
+# The access policy (accounts/policy, docs/security.md): how long after the last contact a doctor's care relation
+# still opens a patient's record, and how long a break-glass emergency access lasts.
+CARE_RELATION_DAYS = env.int("CARE_RELATION_DAYS", default=365)
+BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=120)
+
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 VAR_DIR = BASE_DIR / "var"
 
@@ -145,6 +158,10 @@ else:
 # Template fragments that depend only on the code, the role and the language (the navigation links): kept in
 # each process's memory, never stale (a deploy restarts the processes). Measured: the links cost ~1.5 ms of
 # CPU per page to render (reversing a dozen URLs), a cached fragment ~0.05 ms (bench/booking.py).
+# Sessions: in the database, read through the cache when the cache is shared by every process (Redis): a
+# process-local cache would let a session logged out in one process live on in another's memory.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if REDIS_URL
+                  else "django.contrib.sessions.backends.db")
 CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments",
                        "TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 1000}}
 
@@ -158,7 +175,7 @@ RARECASES_PEER_KEYS = env("RARECASES_PEER_KEYS", default="")
 
 # `manage.py seed_demo` runs these modules' seed() in this order (dependencies first).
 DEMO_SEED_MODULES = [
-    "accounts.demo", "pharmacy.demo_catalogue", "consult.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
+    "accounts.demo", "pharmacy.demo_catalogue", "consult.demo", "records.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
 ]
 
 LOGGING = {
@@ -173,3 +190,5 @@ LOGGING = {
 from .integrations_allauth import *  # noqa: E402,F403
 from .integrations_celery import *  # noqa: E402,F403
 from .integrations_drf import *  # noqa: E402,F403
+from .integrations_ops import *  # noqa: E402,F403
+from .integrations_storage import *  # noqa: E402,F403

@@ -45,5 +45,5 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # Periodic tasks: each app lists its own in <app>/schedule.py (plain data, no Django imports).
 CELERY_BEAT_SCHEDULE: dict = {}
-for _app in ("accounts", "consult", "pharmacy", "portraits", "rarecases"):
+for _app in ("accounts", "consult", "records", "pharmacy", "portraits", "rarecases"):
     CELERY_BEAT_SCHEDULE.update(import_module(f"{_app}.schedule").BEAT_SCHEDULE)

@@ -6,18 +6,26 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 
 from ..analysis.rules import DEFAULT_RULE_PARAMS
 from ..models import Alert, AlertState, InterventionRule
 from ..selectors import alerts_visible_to
 
 
-@transaction.atomic
 def alert_update(*, user: Any, alert_id: int, state: str, note: str = "") -> Alert:
-    """Change an alert's state and note. NotFound outside the user's cohort; ApplicationError on a bad state."""
+    """Change an alert's state and note. AccessRefused (audited) outside the user's cohort; ApplicationError on
+    a bad state."""
+    from ..selectors import alert_for
+
+    alert_for(actor=user, alert_id=alert_id)  # the policy's cohort rule, before the write transaction
     if state not in AlertState.values:
         raise ApplicationError(_("Unknown alert state."))
+    with transaction.atomic():
+        return _alert_update(user=user, alert_id=alert_id, state=state, note=note)
+
+
+def _alert_update(*, user: Any, alert_id: int, state: str, note: str) -> Alert:
     # Row lock: two counsellors saving the same alert at once must not interleave their note/state writes.
     alert = alerts_visible_to(user).select_for_update(of=("self",)).filter(id=alert_id).first()
     if alert is None:

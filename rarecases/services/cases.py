@@ -8,10 +8,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import ApplicationError, NotFound, PermissionDeniedError
+from accounts import policy
 from accounts.models import Role, User
 from accounts.selectors import consent_is_active
-from accounts.services import audit_denied, audit_record, notify
+from accounts.services import audit_record, notify
+from core.errors import ApplicationError, PermissionDeniedError
 
 from .. import deid, vocab
 from ..models import Case, CaseCitation, CaseEvent, CaseFollow, EventKind, OutboxMessage, Peer
@@ -71,7 +72,7 @@ def case_preview(*, encounter: Any, findings: str | None = None, treatment: str 
     for dx in sorted(encounter.diagnoses.all(), key=lambda d: (not d.is_primary, d.code_id)):
         codes.append({"code": dx.code.code, "name_en": dx.code.name_en, "name_zh": dx.code.name_zh,
                       "block": dx.code.block})
-        orpha += [o for o in vocab.orpha_classes(dx.code.name_en) if o not in orpha]
+        orpha += [o for o in vocab.orpha_classes(dx.code.code, dx.code.name_en) if o not in orpha]
     primary = codes[0] if codes else {"code": "", "name_en": "", "name_zh": "", "block": ""}
     chapter = primary["code"][:1]
     phenotypes = _phenotypes(phenotype_ids or [])
@@ -93,23 +94,40 @@ def case_preview(*, encounter: Any, findings: str | None = None, treatment: str 
     return {"draft": draft, "problems": {k: [(f.kind, f.text) for f in v] for k, v in problems.items()}}
 
 
+def _genes(raw: list[str]) -> list[str]:
+    from ..matching.genes import gene_key
+
+    bad = [g for g in raw if gene_key(g) is None]
+    if bad:
+        raise ApplicationError(_("Not a gene symbol or Ensembl/Entrez id: %(ids)s") % {"ids": ", ".join(bad)})
+    return list(dict.fromkeys(g.strip() for g in raw if g.strip()))
+
+
 def rare_case_confirm(*, doctor: User, encounter: Any, findings: str | None = None, treatment: str | None = None,
-                      outcome: str = "", phenotype_ids: list[str] | None = None) -> Case:
+                      outcome: str = "", phenotype_ids: list[str] | None = None,
+                      excluded_phenotype_ids: list[str] | None = None, genes: list[str] | None = None) -> Case:
     """A doctor confirms a rare case from their encounter (S400). A second confirmation of the same
-    encounter makes a new version of the same case UUID.
+    encounter makes a new version of the same case UUID. `excluded_phenotype_ids` are HPO terms the doctor
+    checked and found absent (MME "observed: no"); `genes` candidate genes (HGNC symbols or Ensembl/Entrez
+    ids). Both feed the case's matching profile only; they are not part of the federation payload.
 
     Raises ConsentMissing (audited) without the patient's active rare-case-sharing consent, and
-    IdentifierFound when any text field still carries an identifier. Nothing is written then (the
-    refusal's audit entry is written outside the transaction, so it is kept).
+    IdentifierFound when any text field still carries an identifier, ApplicationError for an unknown HPO
+    term or gene id. Nothing is written then (the refusal's audit entry is written outside the transaction,
+    so it is kept).
     """
-    if doctor.role != Role.DOCTOR or encounter.doctor_id != doctor.pk:
-        raise NotFound(_("Encounter not found."))
+    policy.require(policy.author(doctor, author_id=encounter.doctor_id), actor=doctor, object_type="encounter",
+                   object_id=encounter.pk, action=policy.Action.WRITE, subject=encounter.patient,
+                   message=_("Encounter not found."))
     if not consent_is_active(user=encounter.patient, kind="rare_case_sharing"):
-        audit_denied(actor=doctor, object_type="rarecases.case", object_id=f"encounter:{encounter.pk}",
-                     subject=encounter.patient, reason="no active rare_case_sharing consent")
-        raise ConsentMissing(_("The patient has not consented to sharing de-identified rare cases."))
+        policy.refuse(actor=doctor, object_type="rarecases.case", object_id=f"encounter:{encounter.pk}",
+                      action=policy.Action.WRITE, subject=encounter.patient, reason="no_rare_case_sharing_consent",
+                      rule="rare_case_sharing_consent", error=ConsentMissing,
+                      message=_("The patient has not consented to sharing de-identified rare cases."))
     preview = case_preview(encounter=encounter, findings=findings, treatment=treatment, outcome=outcome,
                            phenotype_ids=phenotype_ids)
+    excluded = [p["id"] for p in _phenotypes(excluded_phenotype_ids or [])]
+    gene_list = _genes(genes or [])
     if preview["problems"]:
         raise IdentifierFound(_("Remove the identifying details before confirming."),
                               extra={"problems": preview["problems"]})
@@ -125,6 +143,9 @@ def rare_case_confirm(*, doctor: User, encounter: Any, findings: str | None = No
         case = Case.objects.create(
             case_uuid=case_uuid, version=version, origin=me.instance_id, is_current=True, source_encounter=encounter,
             confirmed_by=doctor, provenance={"path": [me.instance_id]}, search_text=search_text_for(draft), **draft)
+        from .mme import profile_for_case
+
+        profile_for_case(case=case, source="local", excluded=excluded, genes=gene_list)
         audit_record(actor=doctor, action="create", object_type="rarecases.case", object_id=str(case.case_uuid),
                      subject=encounter.patient, detail={"version": version, "encounter": encounter.pk})
     return case
@@ -167,14 +188,22 @@ def case_unfollow(*, user: User, case: Case) -> int:
     return CaseFollow.objects.filter(user=user, origin=case.origin, case_uuid=case.case_uuid).delete()[0]
 
 
-@transaction.atomic
 def case_cite(*, doctor: User, case: Case, appointment_id: int, note: str = "") -> CaseCitation:
-    """Cite a case in one of the doctor's own consultations (counts as a usage). Raises NotFound."""
-    from consult.selectors.clinical import appointment_of_doctor
+    """Cite a case in one of the doctor's own consultations (counts as a usage). Raises AccessRefused (audited)
+    for another doctor's appointment."""
+    from consult.selectors.clinical import appointment_by_id
 
-    appointment = appointment_of_doctor(doctor=doctor, appointment_id=appointment_id)
-    if appointment is None:
-        raise NotFound(_("Appointment not found."))
+    appointment = appointment_by_id(appointment_id=appointment_id)
+    decision = (policy.appointment_doctor(doctor, doctor_id=appointment.doctor_id) if appointment is not None
+                else policy.deny(policy.Reason.NO_SUCH_OBJECT, "appointment_doctor"))
+    policy.require(decision, actor=doctor, object_type="appointment", object_id=appointment_id,
+                   action=policy.Action.WRITE, subject=appointment.patient if appointment else None,
+                   message=_("Appointment not found."))
+    with transaction.atomic():
+        return _cite(doctor=doctor, case=case, appointment=appointment, note=note)
+
+
+def _cite(*, doctor: User, case: Case, appointment: Any, note: str) -> CaseCitation:
     citation, created = CaseCitation.objects.get_or_create(case=case, appointment=appointment,
                                                            defaults={"doctor": doctor, "note": note[:300]})
     if created:

@@ -12,7 +12,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 
 from ..analysis import trend as T
 from ..models import Case, TrendModel

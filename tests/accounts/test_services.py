@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.errors import ApplicationError
+from accounts import policy
 from accounts.models import AuditEvent, Consent, FamilyLink, Notification, OutboundEmail, User
-from accounts.selectors import consent_is_active, patients_actable_by, user_can_act_for
+from accounts.selectors import consent_is_active
 from accounts.services import (
     consent_grant,
     consent_withdraw,
@@ -16,6 +16,7 @@ from accounts.services import (
     notify,
     signup_expire_stale,
 )
+from core.errors import ApplicationError
 from tests.factories import DoctorFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,10 +56,10 @@ def test_family_member_is_acted_for_only_by_the_principal():
     child = family_member_add(principal=alice, full_name="Test Child", relationship="child")
     assert child.is_managed
     assert not child.has_usable_password()
-    assert set(patients_actable_by(alice)) == {alice, child}
-    assert user_can_act_for(alice, child)
-    assert not user_can_act_for(bob, child)
-    assert not user_can_act_for(child, alice)
+    assert set(policy.patient_side_ids(alice)) == {alice, child}
+    assert policy.acts_for(alice, child.pk).rule == "proxy"
+    assert not policy.acts_for(bob, child.pk)
+    assert not policy.acts_for(child, alice.pk)
 
 
 @pytest.mark.parametrize(("name", "relationship"), [("", "child"), ("Someone", "landlord")])

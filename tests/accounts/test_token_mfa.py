@@ -48,13 +48,9 @@ def test_an_unknown_token_or_an_inactive_user_is_refused(api_client):
     assert (response.status_code, response.json()["detail"]) == (403, "User inactive or deleted.")
 
 
-def test_token_lookup_returns_the_owner_and_the_stored_token():
-    from accounts.authentication import user_for_token
-
+def test_a_patients_token_authenticates_with_drfs_own_lookup(api_client):
     patient = PatientFactory()
     token = Token.objects.create(user=patient)
-    user, found = user_for_token(token.key)
-    assert (user.pk, user.email, user.role) == (patient.pk, patient.email, patient.role)
-    assert (found.key, found.user_id, found.created) == (token.key, patient.pk, token.created)
-    assert found.user is user
-    assert user_for_token("f" * 40) is None
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api_client.get(reverse("api-me"))
+    assert (response.status_code, response.json()["id"]) == (200, patient.pk)

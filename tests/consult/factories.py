@@ -33,6 +33,7 @@ class SlotFactory(factory.django.DjangoModelFactory):
 class AppointmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Appointment
+        skip_postgeneration_save = True
 
     slot = factory.SubFactory(SlotFactory)
     patient = factory.SubFactory(PatientFactory)
@@ -42,6 +43,14 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     end = factory.SelfAttribute("slot.end")
     kind = factory.SelfAttribute("slot.kind")
     reason = "Persistent cough"
+
+    @factory.post_generation
+    def care(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805
+        # What the booking service records for the access policy: a contact unless cancelled.
+        if create:
+            from consult.services.care import care_refresh
+
+            care_refresh(patient_id=obj.patient_id, doctor_id=obj.doctor_id)
 
 
 class ICD10CodeFactory(factory.django.DjangoModelFactory):

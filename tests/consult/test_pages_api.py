@@ -168,6 +168,15 @@ def test_console_api_pages_each_group_and_counts_the_whole_day(api_client, doc, 
     assert second["groups"]["checked_in"] == []
     assert list(only["groups"]) == ["checked_in"]
     assert [r["pk"] for r in only["groups"]["checked_in"]] == [made[7].pk]
+    # And each group links its next and previous pages; following the links walks the whole group
+    assert (first["next"]["checked_in"], first["previous"]["upcoming"]) == (None, None)
+    walked, link = [], first["next"]["upcoming"]
+    while link:
+        page = api_client.get(link).json()
+        walked += [r["pk"] for r in page["groups"]["upcoming"]]
+        link = page["next"]["upcoming"]
+    assert walked == [a.pk for a in made[3:7]]
+    assert api_client.get(first["next"]["upcoming"]).json()["previous"]["upcoming"].endswith("offset=0")
     row = first["groups"]["upcoming"][0]
     assert (row["patient_id"], row["patient_name"], row["time"], row["status"], row["has_encounter"]) == (
         made[0].patient_id, made[0].patient.display_name, "09:00", "booked", False)
@@ -427,22 +436,3 @@ def test_console_groups_headings_and_show_all_link_in_both_languages(client, doc
     assert f"<h2>{later} (52)</h2>" in chinese
     assert more % {"shown": QUEUE_PAGE, "n": 52} in chinese
     assert "show all" not in chinese
-
-
-@pytest.mark.postgres
-def test_binary_fetch_reads_what_the_orm_reads_and_is_counted():
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from consult.rawsql import fetch_all_binary
-
-    a = AppointmentFactory(reason="Rash 皮疹")
-    sql = ('SELECT id, start, "end", reason, kind, status, patient_id FROM consult_appointment '
-           "WHERE id = %s AND start > %s AND reason LIKE %s")
-    with CaptureQueriesContext(connection) as queries:
-        rows = fetch_all_binary(sql, [a.pk, a.start - timedelta(days=1), "Rash%"])
-    assert len(queries) == 1
-    assert rows == [(a.pk, a.start, a.end, "Rash 皮疹", a.kind, a.status, a.patient_id)]
-    assert rows[0][1].utcoffset() == timedelta(0)
-    for _ in range(6):  # psycopg prepares it after a few runs: same answer
-        assert fetch_all_binary(sql, [a.pk, a.start - timedelta(days=1), "Rash%"]) == rows

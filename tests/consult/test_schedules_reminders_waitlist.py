@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from accounts.errors import Conflict
 from accounts.models import Notification, OutboundEmail
 from consult import tasks
 from consult.models import AppointmentReminder, Slot, WaitlistEntry
@@ -18,6 +17,7 @@ from consult.services import booking
 from consult.services.booking import appointment_book, appointment_cancel, reminders_send_due
 from consult.services.schedules import leave_add, schedule_add, schedule_remove, slots_generate
 from consult.services.waitlist import waitlist_expire_offers, waitlist_join
+from core.errors import Conflict
 from tests.consult.factories import SlotFactory
 from tests.factories import PatientFactory
 

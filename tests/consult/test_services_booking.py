@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from accounts.models import AuditEvent, Notification, OutboundEmail, Relationship
 from accounts.services import family_member_add
 from consult.models import (
@@ -27,6 +26,7 @@ from consult.services.booking import (
     appointment_reschedule,
     appointment_set_status,
 )
+from core.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from tests.consult.factories import AppointmentFactory, SlotFactory
 from tests.factories import PatientFactory
 

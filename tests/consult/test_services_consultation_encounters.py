@@ -10,7 +10,6 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from accounts.models import AuditEvent, Notification
 from consult.models import ConsultationMessage, Encounter, EncounterAmendment, EncounterDiagnosis
 from consult.services.booking import appointment_book
@@ -23,6 +22,7 @@ from consult.services.consultation import (
 )
 from consult.services.encounters import diagnoses_known, encounter_amend, encounter_read, encounter_record
 from consult.services.icd10 import icd10_search, normalise_code
+from core.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from tests.consult.factories import ICD10CodeFactory, SlotFactory
 from tests.factories import DoctorFactory, PatientFactory
 
@@ -89,8 +89,9 @@ def test_image_and_pdf_attachments_stored_privately_and_served_to_parties_only(o
     assert len(files) == 2
     assert all(Path(settings.PRIVATE_MEDIA_ROOT) in f.parents for f in files)
     assert not str(settings.PRIVATE_MEDIA_ROOT).startswith(str(settings.STATIC_ROOT))
-    path, _ = attachment_open(user=online.doctor, message_id=m1.pk)
-    assert path.read_bytes() == PNG
+    stored, _ = attachment_open(user=online.doctor, message_id=m1.pk)
+    with stored:
+        assert stored.read() == PNG
     with pytest.raises(NotFound):
         attachment_open(user=PatientFactory(), message_id=m1.pk)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
-from consult.models import DoseReminder
 from pharmacy.models import Order, OrderStatus
+from records.models import DoseReminder
 from tests.factories import DoctorFactory, PatientFactory, PharmacistFactory
 from tests.pharmacy.factories import make_drug, make_prescription_item
 
 
 def _medication_url() -> str:
-    for name in ("records-medication", "consult:records-medication"):
+    for name in ("records-medication", "records:medication"):
         try:
             return reverse(name)
         except NoReverseMatch:

@@ -9,9 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Notification
-from consult.models import DoseReminder, Prescription
-from consult.services.records import allergy_add
-from consult.services.reminders import reminders_send_due
+from records.models import DoseReminder, Prescription
+from records.services.records import allergy_add
+from records.services.reminders import reminders_send_due
 from tests.factories import DoctorFactory, PatientFactory
 from tests.records.factories import DrugFactory, EncounterFactory
 

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from consult.models import PrescriptionFill, PrescriptionItem
 from pharmacy.models import CartItem, Drug, Order, OrderEvent, OrderLine, Payment, StockMovement
+from records.models import PrescriptionFill, PrescriptionItem
 
 
 def db_state() -> dict[str, Any]:

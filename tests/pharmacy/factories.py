@@ -8,9 +8,10 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
-from consult.models import Allergy, Encounter, Prescription, PrescriptionItem
+from consult.models import Encounter
 from pharmacy.models import Drug
 from pharmacy.services import drug_create
+from records.models import Allergy, Prescription, PrescriptionItem
 
 _counter = {"n": 0}
 

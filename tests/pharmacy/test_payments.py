@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 from pharmacy.models import OrderStatus, Payment
 from pharmacy.services import cart_item_add, order_cancel, order_checkout, order_pay
 from tests.pharmacy.factories import ADDRESS, make_drug

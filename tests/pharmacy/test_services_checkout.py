@@ -6,12 +6,12 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import AuditEvent, Notification
-from consult.models import PrescriptionFill
+from core.errors import ApplicationError, Conflict, NotFound
 from pharmacy.models import CartItem, Drug, Order, OrderStatus, StockMovement
 from pharmacy.selectors import stock_ledger_mismatches
 from pharmacy.services import cart_item_add, order_cancel, order_checkout, order_pay
+from records.models import PrescriptionFill
 from tests.factories import PatientFactory
 from tests.pharmacy.factories import ADDRESS, make_allergy, make_drug, make_prescription_item
 

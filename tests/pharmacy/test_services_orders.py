@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from accounts.models import AuditEvent, Notification
-from consult.models import DoseReminder
+from accounts.policy import AccessRefused
+from core.errors import ApplicationError, Conflict, NotFound, PermissionDeniedError
 from pharmacy.models import Drug, OrderStatus, Payment, StockMovement
 from pharmacy.selectors import stock_ledger_mismatches
 from pharmacy.services import (
@@ -21,6 +21,7 @@ from pharmacy.services import (
     order_reject,
     order_ship,
 )
+from records.models import DoseReminder
 from tests.factories import PatientFactory
 from tests.pharmacy.factories import ADDRESS, make_drug, make_prescription_item
 
@@ -130,10 +131,13 @@ def test_cancel_after_dispense_is_refused_and_refund_keeps_stock(patient, pharma
 
 
 def test_refund_of_an_unpaid_order_is_refused(patient, pharmacist):
+    # An unpaid order is not in the pharmacists' queue: the access policy refuses it (audited) as not found.
     cart_item_add(patient=patient, drug_id=make_drug().pk, quantity=1)
     order = order_checkout(patient=patient, **ADDRESS)
-    with pytest.raises(Conflict):
+    with pytest.raises(AccessRefused):
         order_refund(actor=pharmacist, order_id=order.pk, reason="x")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
 
 
 def test_ship_needs_a_tracking_note(patient, pharmacist):

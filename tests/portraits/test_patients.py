@@ -7,12 +7,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Consent, ConsentKind
-from consult.models import Observation
-from consult.models.records import ObservationKind, ObservationSource
 from portraits.models import Result, RunStatus
 from portraits.patients import patient_features
 from portraits.selectors import runs_visible_to
 from portraits.services import portrait_run_execute, portrait_run_start
+from records.models import Observation
+from records.models.records import ObservationKind, ObservationSource
 from tests.factories import CounsellorFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db

@@ -211,7 +211,7 @@ def test_refresh_finds_related_cases_and_notifies_followers_once() -> None:
 
 
 def test_peer_profile_fetch_stores_it_and_adopts_its_tags(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from accounts.errors import ApplicationError
+    from core.errors import ApplicationError
     from rarecases.services import peer_fetch_profile
 
     b = peer(instance_id="platform-b", tags=[])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 from rarecases.analysis import trend as T
 from rarecases.models import Case, CaseEvent, EventKind, RarecasesSettings, TrendModel
 from rarecases.selectors import period_length
@@ -98,3 +98,17 @@ def test_train_and_incremental_from_database_events() -> None:
     assert len(preds) == 30
     assert all(np.isfinite(list(preds.values())))
     assert TrendModel.objects.count() == 2
+
+
+def test_training_a_small_set_does_not_warn_about_a_clipped_batch() -> None:
+    """seed_demo trains on a few dozen samples: the batch must fit the early-stopping split (no UserWarning)."""
+    import warnings
+
+    rng = np.random.default_rng(3)
+    x = rng.random((30, 4))
+    y = x.sum(axis=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bundle, metrics = T.train_full(x, y, baseline=y, max_iter=50)
+    assert [str(w.message) for w in caught if "batch_size" in str(w.message)] == []
+    assert metrics["n_train"] == 30 - 6

@@ -27,11 +27,20 @@ class DrugFactory(factory.django.DjangoModelFactory):
 class EncounterFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Encounter
+        skip_postgeneration_save = True
 
     patient = factory.SubFactory(PatientFactory)
     doctor = factory.SubFactory(DoctorFactory)
     occurred_at = factory.LazyFunction(timezone.now)
     chief_complaint = "Sore throat"
+
+    @factory.post_generation
+    def care(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805
+        # What the encounter service records for the access policy: a contact.
+        if create:
+            from consult.services.care import care_refresh
+
+            care_refresh(patient_id=obj.patient_id, doctor_id=obj.doctor_id)
 
 
 def icd(code: str = "J02.9", name: str = "Acute pharyngitis, unspecified") -> ICD10Code:

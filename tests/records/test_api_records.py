@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
-from consult.models import Allergy, Observation, Prescription
+from records.models import Allergy, Observation, Prescription
 from tests.factories import DoctorFactory, PatientFactory, give_totp
 
 from .factories import DrugFactory, EncounterFactory

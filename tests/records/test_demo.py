@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from consult import demo_records
-from consult.models import Allergy, DoseReminder, Observation, Prescription, PrescriptionItem, ReminderPlan
+from records import demo as demo_records
+from records.models import Allergy, DoseReminder, Observation, Prescription, PrescriptionItem, ReminderPlan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,11 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from consult.models import DoseReminder, HealthDocument
-from consult.selectors import records as record_selectors
-from consult.services.prescriptions import prescription_create
-from consult.services.records import observation_record
-from consult.tasks.records import dose_reminders_mark_missed, dose_reminders_send_due
+from records.models import DoseReminder, HealthDocument
+from records.selectors import records as record_selectors
+from records.services.prescriptions import prescription_create
+from records.services.records import observation_record
+from records.tasks import dose_reminders_mark_missed, dose_reminders_send_due
 from tests.factories import PatientFactory
 
 from .factories import DrugFactory, EncounterFactory, item_data
@@ -56,7 +56,7 @@ def test_timeline_merges_sources_and_provider_entries(patient):
 
     record_selectors.register_timeline_provider(orders)
     try:
-        entries = record_selectors.timeline_of(patient=patient)
+        entries = record_selectors.timeline_of(actor=patient, patient=patient)
     finally:
         record_selectors.TIMELINE_PROVIDERS.remove(orders)
     assert [e["kind"] for e in entries] == ["prescription", "encounter", "order", "measurement"]

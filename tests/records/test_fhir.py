@@ -12,8 +12,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from accounts.models import AuditEvent
 from consult.models import Appointment, EncounterDiagnosis, Slot
-from consult.services.prescriptions import prescription_create
-from consult.services.records import allergy_add, observation_record, problem_add
+from records.services.prescriptions import prescription_create
+from records.services.records import allergy_add, observation_record, problem_add
 from tests.factories import DoctorFactory, PatientFactory, give_totp
 
 from .factories import DrugFactory, EncounterFactory, icd, item_data

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.services import notify_many
-from consult.models import DoseReminder
-from consult.services.prescriptions import prescription_create
-from consult.services.records import allergy_add, problem_add
+from records.models import DoseReminder
+from records.services.prescriptions import prescription_create
+from records.services.records import allergy_add, problem_add
 from tests.factories import PatientFactory
 
 from .factories import DrugFactory, EncounterFactory, icd, item_data
@@ -47,7 +47,7 @@ def test_summary_include_shows_allergies_active_problems_and_visits():
     enc = EncounterFactory()
     allergy_add(actor=enc.doctor, patient=enc.patient, substance="sulfonamide", reaction="rash")
     problem_add(doctor=enc.doctor, patient=enc.patient, code=icd().code)
-    html = render_to_string("consult/records/summary.html", {"patient": enc.patient})
+    html = render_to_string("records/summary.html", {"patient": enc.patient})
     assert "sulfonamide" in html
     assert "J02.9" in html
     assert timezone.localtime(enc.occurred_at).strftime("%Y-%m-%d") in html
@@ -72,7 +72,7 @@ def test_dose_page_from_notification_marks_taken(client):
     dose = DoseReminder.objects.order_by("scheduled_at").first()
     dose.scheduled_at = timezone.now() - dt.timedelta(minutes=1)
     dose.save(update_fields=["scheduled_at"])
-    from consult.services.reminders import reminders_send_due
+    from records.services.reminders import reminders_send_due
 
     assert reminders_send_due() == 1
     note = Notification.objects.get(kind="dose_reminder")
@@ -93,7 +93,7 @@ def test_chart_series_orders_kinds_and_keeps_flags():
     from decimal import Decimal
     from types import SimpleNamespace
 
-    from consult.views.records import chart_series
+    from records.views.records import chart_series
 
     t0 = timezone.now()
     obs = [SimpleNamespace(kind="height", effective_at=t0, value=Decimal("170"), value2=None, is_out_of_range=False),

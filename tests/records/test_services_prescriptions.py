@@ -6,18 +6,18 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import AuditEvent, Notification
-from consult.models import DoseReminder, Prescription, PrescriptionFill, PrescriptionItem, ReminderPlan
-from consult.selectors.prescriptions import prescription_items_fillable
-from consult.selectors.records import allergy_conflicts
-from consult.services.prescriptions import (
+from core.errors import ApplicationError, NotFound
+from records.models import DoseReminder, Prescription, PrescriptionFill, PrescriptionItem, ReminderPlan
+from records.selectors.prescriptions import prescription_items_fillable
+from records.selectors.records import allergy_conflicts
+from records.services.prescriptions import (
     prescription_cancel,
     prescription_create,
     prescription_item_fill,
     prescription_item_unfill,
 )
-from consult.services.records import allergy_add
+from records.services.records import allergy_add
 from tests.factories import DoctorFactory, PatientFactory
 
 from .factories import DrugFactory, EncounterFactory, item_data

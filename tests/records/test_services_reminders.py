@@ -11,13 +11,13 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import Notification, OutboundEmail
-from consult.models import DoseReminder
-from consult.selectors.prescriptions import adherence_by_item, adherence_for_patient
-from consult.services import reminders
-from consult.services.prescriptions import prescription_create
-from consult.services.reminders import dose_instants, dose_respond, reminders_mark_missed, reminders_send_due
+from core.errors import ApplicationError, NotFound
+from records.models import DoseReminder
+from records.selectors.prescriptions import adherence_by_item, adherence_for_patient
+from records.services import reminders
+from records.services.prescriptions import prescription_create
+from records.services.reminders import dose_instants, dose_respond, reminders_mark_missed, reminders_send_due
 from tests.factories import PatientFactory
 
 from .factories import DrugFactory, EncounterFactory, item_data
@@ -135,7 +135,7 @@ def test_crash_mid_batch_sends_nothing_then_everything_once(rx_item):
 def test_answers_missed_and_adherence(rx_item):
     patient = rx_item.prescription.patient
     d1, d2, d3 = _due(rx_item, 3)
-    assert adherence_for_patient(patient=patient).rate is None
+    assert adherence_for_patient(actor=patient, patient=patient).rate is None
     reminders_send_due()
     dose_respond(dose_id=d1.pk, patient=patient, taken=True)
     dose_respond(dose_id=d2.pk, patient=patient, taken=False)
@@ -146,12 +146,12 @@ def test_answers_missed_and_adherence(rx_item):
     # d3 was reminded and never answered: missed once the grace period has passed.
     assert reminders_mark_missed() == 0
     assert reminders_mark_missed(now=timezone.now() + dt.timedelta(hours=3)) == 1
-    a = adherence_for_patient(patient=patient)
+    a = adherence_for_patient(actor=patient, patient=patient)
     assert (a.taken, a.skipped, a.missed, a.due, a.percent) == (1, 1, 1, 3, 33)
-    assert adherence_by_item(patient=patient)[rx_item.pk].percent == 33
+    assert adherence_by_item(actor=patient, patient=patient)[rx_item.pk].percent == 33
     # a missed dose can still be marked taken late (within 24 h): 2 of 3
     dose_respond(dose_id=d3.pk, patient=patient, taken=True)
-    assert adherence_for_patient(patient=patient).percent == 67
+    assert adherence_for_patient(actor=patient, patient=patient).percent == 67
     future = DoseReminder.objects.filter(item=rx_item, status="scheduled").order_by("-scheduled_at").first()
     with pytest.raises(ApplicationError):
         dose_respond(dose_id=future.pk, patient=patient, taken=True)

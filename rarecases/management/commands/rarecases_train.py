@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 from rarecases.services import trend_model_train, trend_model_train_incremental
 
 

@@ -1,0 +1,1 @@
+"""records API views (DRF), one module per area."""

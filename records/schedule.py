@@ -1,0 +1,8 @@
+"""Periodic tasks of records, merged into CELERY_BEAT_SCHEDULE by the settings (no Django imports here)."""
+from __future__ import annotations
+
+BEAT_SCHEDULE: dict = {
+    # Medication doses: send what is due every minute (exactly once, SKIP LOCKED); mark unanswered ones missed.
+    "records-dose-reminders-send": {"task": "records.tasks.dose_reminders_send_due", "schedule": 60.0},
+    "records-dose-reminders-missed": {"task": "records.tasks.dose_reminders_mark_missed", "schedule": 300.0},
+}

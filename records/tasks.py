@@ -1,0 +1,22 @@
+"""records tasks (thin; the services do the work and are safe to run twice)."""
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+__all__ = ["dose_reminders_send_due", "dose_reminders_mark_missed"]
+
+
+@shared_task(name="records.tasks.dose_reminders_send_due", autoretry_for=(OperationalError,), max_retries=3,
+             retry_backoff=True)
+def dose_reminders_send_due() -> int:
+    from .services.reminders import reminders_send_due as send
+
+    return send()
+
+
+@shared_task(name="records.tasks.dose_reminders_mark_missed")
+def dose_reminders_mark_missed() -> int:
+    from .services.reminders import reminders_mark_missed as mark
+
+    return mark()

@@ -1,0 +1,1 @@
+"""records page views, one module per area."""
