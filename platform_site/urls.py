@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/", include("accounts.api_urls")),
+    path("api/", include("knowledge.api_urls")),
     path("api/consult/", include("consult.api_urls")),
     path("api/consult/", include("records.api_urls")),
     path("api/pharmacy/", include("pharmacy.api_urls")),

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     # Our apps, in dependency order (seed_demo runs their demo modules in this order).
     "core",
     "accounts",
+    "knowledge",
     "consult",
     "records",
     "pharmacy",
