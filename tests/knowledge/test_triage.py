@@ -69,7 +69,8 @@ def test_red_flag_sends_to_emergency_first_in_both_languages(code: str) -> None:
         assert code in [f["code"] for f in answer.red_flags], (text, answer.red_flags)
         assert answer.urgency == "emergency"
         assert answer.departments[0]["code"] == "emergency"
-        assert ("120" in answer.advice) and ("diagnosis" in answer.advice or "诊断" in answer.advice)
+        assert "120" in answer.advice
+        assert "diagnosis" in answer.advice or "诊断" in answer.advice
 
 
 def test_vignette_figures() -> None:
