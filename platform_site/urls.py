@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/portraits/", include("portraits.api_urls")),
     path("api/rarecases/", include("rarecases.api_urls")),
     path("", include("accounts.urls")),
+    path("", include("knowledge.urls")),
     path("", include("consult.urls")),
     path("", include("records.urls")),
     path("pharmacy/", include("pharmacy.urls")),
