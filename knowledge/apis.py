@@ -22,6 +22,15 @@ class TriageInput(serializers.Serializer):
     language = serializers.ChoiceField(choices=["en", "zh-hans"], default="en")
 
 
+class TriageOutput(serializers.Serializer):
+    urgency = serializers.ChoiceField(choices=["emergency", "urgent", "routine", "self_care"])
+    red_flags = serializers.ListField(child=serializers.DictField())
+    departments = serializers.ListField(child=serializers.DictField())
+    conditions = serializers.ListField(child=serializers.DictField())
+    symptoms = serializers.ListField(child=serializers.DictField())
+    advice = serializers.CharField()
+
+
 class TriageThrottle(SimpleRateThrottle):
     """Anonymous visitors by address, logged-in users by account: 30 triage answers a minute."""
     scope = "triage"
@@ -37,7 +46,9 @@ class TriageApi(APIView):
     permission_classes: list[Any] = []  # open to anonymous visitors (rate-limited)
     throttle_classes = [TriageThrottle]
 
-    @extend_schema(request=TriageInput)
+    serializer_class = TriageInput
+
+    @extend_schema(request=TriageInput, responses=TriageOutput)
     def post(self, request: Request) -> Response:
         data = TriageInput(data=request.data)
         data.is_valid(raise_exception=True)
