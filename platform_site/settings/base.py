@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     # kernel (task outbox; registers the <id:…> path converter before any URLconf loads).
     "core",
     "accounts",
+    "knowledge",
     "consult",
     "records",
     "pharmacy",

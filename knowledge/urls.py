@@ -1,0 +1,6 @@
+from django.urls import path
+
+from knowledge import views
+
+app_name = "knowledge"
+urlpatterns = [path("triage/", views.triage_page, name="triage")]
