@@ -1,4 +1,5 @@
-"""Per-request context (client IP, path) that services read when they write an audit entry."""
+"""Per-request context (client IP, path, whether the session passed two-factor authentication) that services
+read when they write an audit entry or apply a rule that depends on the session (a doctor's online work)."""
 from __future__ import annotations
 
 from contextvars import ContextVar
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 class RequestContext:
     ip: str | None = None
     path: str = ""
+    # None outside a web request (a task, the shell); else whether this session's log-in included MFA.
+    mfa: bool | None = None
 
 
 _EMPTY = RequestContext()
