@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint messages federation bench clean venv
+.PHONY: run test lint messages federation bench clean venv backup restore lock
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -38,6 +38,21 @@ lint: $(STAMP)
 
 federation: $(STAMP) messages
 	$(BIN)/python -m rarecases.federation_launch
+
+# Backups (docs/operations.md): the database and the private store into BACKUP_DIR (default var/backups);
+# `make restore BACKUP=var/backups/medplatform-…` into an EMPTY database and store, then verifies the audit chain.
+backup: $(STAMP)
+	$(BIN)/python manage.py backup
+
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=path/to/backup-directory"; exit 2; }
+	$(BIN)/python manage.py restore "$(BACKUP)"
+
+# The Docker image's pinned dependencies (docs/operations.md); run after changing pyproject.toml's dependencies.
+lock: $(STAMP)
+	@mkdir -p var
+	$(BIN)/python -m pip lock . -q -o var/pylock.toml
+	$(BIN)/python -m operations.lock var/pylock.toml requirements.lock
 
 clean:
 	rm -rf var staticfiles

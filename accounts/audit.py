@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .context import current_request
+from .context import current_request, current_request_id
 from .models import AuditChainHead, AuditEvent, User
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -49,6 +49,10 @@ def _digest(prev_hash: str, event: AuditEvent) -> str:
         "outcome": event.outcome,
         "detail": event.detail,
     }
+    # The request id joined the payload later: a row without one hashes exactly as before the field existed,
+    # so the chain written until then still verifies; a row with one covers it (changing it breaks the chain).
+    if event.request_id:
+        payload["request_id"] = event.request_id
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
 
@@ -92,6 +96,7 @@ def audit_record(
             path=_escape(ctx.path[:300]),
             outcome=_escape(outcome),
             detail=_clean(detail or {}),
+            request_id=_escape(current_request_id.get()[:64]),
             prev_hash=head.last_hash,
         )
         event.hash = _digest(head.last_hash, event)

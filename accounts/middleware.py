@@ -24,7 +24,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = current_request.set(RequestContext(ip=client_ip(request), path=request.get_full_path(),
-                                                   mfa=session_used_mfa(request)))
+                                                   mfa=lambda: session_used_mfa(request)))
         try:
             return self.get_response(request)
         finally:

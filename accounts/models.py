@@ -241,6 +241,9 @@ class AuditEvent(models.Model):
     path = models.CharField(max_length=300, blank=True)
     outcome = models.CharField(max_length=20, default="ok")
     detail = models.JSONField(default=dict, blank=True)
+    # The request (or the task queued by it) that wrote the row, as in the log lines; empty for rows written
+    # before the field existed and outside any request. Covered by the hash when not empty (audit._digest).
+    request_id = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 

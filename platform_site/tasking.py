@@ -27,8 +27,24 @@ def _broker_key(task: Any) -> str:
     return str(getattr(task.app.conf, "broker_url", "") or "")
 
 
+def _task(task: Any) -> Any:
+    """A task object, or the registered task of that name: services queue tasks by name, so an app's services
+    never import its tasks module (which imports the services: no circle)."""
+    if isinstance(task, str):
+        from importlib import import_module
+
+        from celery import current_app
+
+        if task not in current_app.tasks:  # a web process registers an app's tasks when its module is imported
+            import_module(f"{task.split('.', 1)[0]}.tasks")
+        return current_app.tasks[task]
+    return task
+
+
 def enqueue(task: Any, *args: Any, **kwargs: Any) -> bool:
-    """Send a task now; return False (and log) instead of raising when the broker is unreachable."""
+    """Send a task (object or registered name) now; return False (and log) instead of raising when the broker is
+    unreachable."""
+    task = _task(task)
     key = _broker_key(task)
     with _lock:
         if _down_until.get(key, 0.0) > time.monotonic():

@@ -15,6 +15,9 @@ from .models import (
     Case,
     CaseReference,
     DeliveryAttempt,
+    MatchRequest,
+    MatchRequestResult,
+    MmeNode,
     OutboxMessage,
     OutboxStatus,
     Peer,
@@ -24,7 +27,7 @@ from .models import (
     ShareDecision,
     TrendModel,
 )
-from .services import federation
+from .services import federation, mme
 
 
 class PeerForm(forms.ModelForm):
@@ -168,8 +171,9 @@ class CaseAdmin(admin.ModelAdmin):
     list_display = ["title", "version", "origin", "category", "is_current", "received_from", "created_at"]
     list_filter = ["is_current", "origin", "category"]
     search_fields = ["title", "search_text"]
-    exclude = ["source_encounter", "search_text"]
-    readonly_fields = [f.name for f in Case._meta.fields if f.name not in ("source_encounter", "search_text")]
+    exclude = ["source_encounter", "search_text", "search_tokens"]
+    readonly_fields = [f.name for f in Case._meta.fields
+                       if f.name not in ("source_encounter", "search_text", "search_tokens")]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
@@ -198,3 +202,76 @@ class ShareDecisionAdmin(admin.ModelAdmin):
     list_filter = ["outcome"]
     readonly_fields = ["case", "decided_at", "first_index", "second_index", "threshold", "outcome", "first_model",
                        "second_model", "peers", "decided_by"]
+
+
+class MmeNodeForm(forms.ModelForm):
+    token_out = forms.CharField(
+        label=_("Token the peer gave us"), required=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Sent as X-Auth-Token with our queries. Write-only; stored encrypted. Leave empty to keep it."))
+
+    class Meta:
+        model = MmeNode
+        fields = ["name", "description", "base_url", "content_type", "timeout_seconds", "search_enabled",
+                  "accept_queries"]
+
+
+@admin.register(MmeNode)
+class MmeNodeAdmin(admin.ModelAdmin):
+    """MME peers (join-protocol.md). A new peer gets an incoming token at once, shown a single time (only
+    its SHA-256 is stored); the action issues a new one, which ends the old."""
+
+    form = MmeNodeForm
+    list_display = ["name", "base_url", "search_enabled", "accept_queries", "token_in_hint", "n_requests"]
+    list_filter = ["search_enabled", "accept_queries"]
+    readonly_fields = ["token_in_hint", "created_at"]
+    actions = ["issue_tokens"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).annotate(requests_n=Count("requests"))
+
+    @admin.display(description=_("requests received"), ordering="requests_n")
+    def n_requests(self, obj: MmeNode) -> int:
+        return obj.requests_n  # type: ignore[attr-defined]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("token_out"):
+            mme.node_set_token_out(node=obj, token=form.cleaned_data["token_out"])
+        if not obj.token_in_hash:
+            self._show(request, obj, mme.node_issue_token(node=obj))
+
+    def _show(self, request, node: MmeNode, token: str) -> None:  # type: ignore[no-untyped-def]
+        self.message_user(request, _("Token for %(peer)s to send us (shown once, give it to the peer over an "
+                                     "encrypted channel): %(token)s") % {"peer": node.name, "token": token},
+                          messages.WARNING)
+
+    @admin.action(description=_("Issue a new incoming token (the old one stops working)"))
+    def issue_tokens(self, request, queryset):  # type: ignore[no-untyped-def]
+        for node in queryset:
+            self._show(request, node, mme.node_issue_token(node=node))
+
+
+class MatchRequestResultInline(admin.TabularInline):
+    model = MatchRequestResult
+    extra = 0
+    can_delete = False
+    readonly_fields = ["rank", "case", "score", "why"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(MatchRequest)
+class MatchRequestAdmin(admin.ModelAdmin):
+    """The log of MME queries peers sent us (read-only)."""
+
+    list_display = ["received_at", "node", "query_id", "is_test", "n_results", "duration_ms"]
+    list_filter = ["node", "is_test"]
+    readonly_fields = ["node", "received_at", "query_id", "query", "is_test", "n_results", "duration_ms"]
+    inlines = [MatchRequestResultInline]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -241,3 +241,67 @@ class InstanceSetupApi(APIView):
         from .services.setup import instance_setup
 
         return Response(instance_setup(spec=request.data))
+
+
+def _local_out(r: dict) -> dict:
+    case = r["case"]
+    return {"case_id": case.pk, "case_uuid": str(case.case_uuid), "origin": case.origin, "title": case.title,
+            "score": r["score"], "phenotype": r["phenotype"], "genotype": r["genotype"], "disorders": r["disorders"],
+            "why": r["why"], "contact": r["contact"], "test": r["profile"].is_test}
+
+
+def _search_out(search) -> dict:  # type: ignore[no-untyped-def]
+    data = selectors.similar_results(search)
+    return {"id": search.pk, "case_id": search.case_id, "created_at": search.created_at, "test": search.include_test,
+            "waiting": data["waiting"], "query": search.query, "local": [_local_out(r) for r in data["local"]],
+            "peers": [{"node": p["query"].node.name, "status": p["query"].status, "http_status": p["query"].http_status,
+                       "error": p["query"].error, "duration_ms": p["query"].duration_ms,
+                       "results": p["query"].results} for p in data["peers"]]}
+
+
+@access("deidentified_case")
+class SimilarStartApi(APIView):
+    """Find similar patients for a case: local results now, MME peers asked in the background."""
+
+    permission_classes = [IsDoctor]
+
+    class InputSerializer(serializers.Serializer):
+        include_test = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(request=InputSerializer, responses={201: dict})
+    def post(self, request, case_id: int):  # type: ignore[no-untyped-def]
+        case = selectors.case_for_doctor(user=request.user, case_id=case_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        search = services.similar_search_start(doctor=request.user, case=case, **data.validated_data)
+        search = selectors.similar_search_for(doctor=request.user, search_id=search.pk)
+        return Response(_search_out(search), status=status.HTTP_201_CREATED)
+
+
+@access("owner", objects={"search_id": "similar_search"})
+class SimilarDetailApi(APIView):
+    """A search the doctor started: local results and each peer's state and answers (poll while waiting)."""
+
+    permission_classes = [IsDoctor]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, search_id: int):  # type: ignore[no-untyped-def]
+        return Response(_search_out(selectors.similar_search_for(doctor=request.user, search_id=search_id)))
+
+
+@access("own")
+class MmeIncomingApi(APIView):
+    """Peers' MME queries that were answered with the doctor's cases."""
+
+    permission_classes = [IsDoctor]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):  # type: ignore[no-untyped-def]
+        from rest_framework.pagination import PageNumberPagination
+
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.incoming_for_doctor(request.user), request, view=self)
+        return paginator.get_paginated_response([
+            {"received_at": r.request.received_at, "peer": r.request.node.name, "case_id": r.case_id,
+             "case_title": r.case.title, "score": r.score, "rank": r.rank, "why": r.why,
+             "their_contact": r.request.query.get("contact", {})} for r in page])

@@ -36,3 +36,12 @@ def instance_defaults() -> dict:
         "base_url": os.environ.get("RARECASES_BASE_URL", ""),
         "feature_tags": [t for t in os.environ.get("RARECASES_TAGS", "").split(",") if t],
     }
+
+
+def mme_production() -> bool:
+    """MME heartbeat "production": true only where an operator says this instance holds real patients
+    (RARECASES_MME_PRODUCTION=true); demo, test and federation instances answer false."""
+    value = getattr(settings, "RARECASES_MME_PRODUCTION", None)
+    if value is None:
+        value = os.environ.get("RARECASES_MME_PRODUCTION", "false")
+    return str(value).lower() in ("1", "true", "yes")

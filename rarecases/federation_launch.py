@@ -213,18 +213,31 @@ def pair_key(a: Instance, b: Instance) -> tuple[str, str]:
     return f"fed-{x}-{y}", secret_file.read_text()
 
 
+def mme_token(src: Instance, dst: Instance) -> str:
+    """The MME token `src` sends to `dst` (X-Auth-Token): one per ordered pair and per run, 40 hex characters
+    as join-protocol.md recommends."""
+    token_file = src.root.parent / f"mme-token-{src.key}-{dst.key}"
+    if not token_file.exists():
+        import secrets
+
+        token_file.write_text(secrets.token_hex(20))
+    return token_file.read_text()
+
+
 def spec_for(inst: Instance, instances: list[Instance], settings: dict | None = None) -> dict:
-    peers = []
+    peers, mme_nodes = [], []
     for other in instances:
         if other is inst:
             continue
         key_id, secret = pair_key(inst, other)
         peers.append({"name": NAMES.get(other.key, other.instance_id), "instance_id": other.instance_id,
                       "url": other.url, "key_id": key_id, "secret": secret, "tags": other.tags})
+        mme_nodes.append({"name": NAMES.get(other.key, other.instance_id), "base_url": f"{other.url}/mme",
+                          "token_out": mme_token(inst, other), "token_in": mme_token(other, inst)})
     return {"instance_id": inst.instance_id, "name": NAMES.get(inst.key, inst.instance_id),
             "region": REGIONS.get(inst.key, ""), "base_url": inst.url, "feature_tags": inst.tags,
             "specialties": ["genetics", "neurology"] if inst.key != "c" else ["oncology", "metabolic disease"],
-            "data_categories": ["encounter_diagnoses", "rare_cases"], "peers": peers,
+            "data_categories": ["encounter_diagnoses", "rare_cases"], "peers": peers, "mme_nodes": mme_nodes,
             "settings": settings or {"rare_rate": 0.05}}
 
 

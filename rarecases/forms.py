@@ -22,11 +22,29 @@ class ConfirmForm(forms.Form):
                                 max_length=5000)
     outcome = forms.CharField(label=pgettext_lazy("clinical", "Outcome"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
                               max_length=5000)
-    phenotypes = forms.CharField(label=_("Phenotype terms (HPO ids, e.g. HP:0001250)"), required=False,
+    phenotypes = forms.CharField(label=_("Phenotype terms present (HPO ids, e.g. HP:0001250)"), required=False,
                                  max_length=1000)
+    excluded_phenotypes = forms.CharField(
+        label=_("Phenotype terms checked and absent (HPO ids)"), required=False, max_length=1000,
+        help_text=_("Findings looked for and not present; matching counts them against patients who have them."))
+    genes = forms.CharField(label=_("Candidate genes (HGNC symbols or Ensembl ids, optional)"), required=False,
+                            max_length=300)
+    hpo_q = forms.CharField(label=_("Find an HPO term (English or Chinese)"), required=False, max_length=100)
 
     def clean_phenotypes(self) -> list[str]:
-        return re.findall(r"HP:\d{7}", self.cleaned_data.get("phenotypes", ""))
+        return list(dict.fromkeys(re.findall(r"HP:\d{7}", self.cleaned_data.get("phenotypes", "").upper())))
+
+    def clean_excluded_phenotypes(self) -> list[str]:
+        return list(dict.fromkeys(re.findall(r"HP:\d{7}", self.cleaned_data.get("excluded_phenotypes", "").upper())))
+
+    def clean_genes(self) -> list[str]:
+        return [g for g in re.split(r"[\s,;，；]+", self.cleaned_data.get("genes", "")) if g]
+
+
+class SimilarForm(forms.Form):
+    include_test = forms.BooleanField(
+        label=_("Include test patients (MME test query: peers answer with their test data and notify nobody)"),
+        required=False)
 
 
 class CiteForm(forms.Form):

@@ -76,6 +76,18 @@ class RarecasesSettings(models.Model):
         help_text=_("Above this many accesses per base period the period shrinks in proportion."))
     replay_fraction = models.FloatField(_("replay share for incremental learning"), default=1.0)
     refresh_hours = models.FloatField(_("refresh period (hours)"), default=24.0)
+    mme_max_results = models.PositiveSmallIntegerField(
+        _("MME: most results per query"), default=5,
+        help_text=_("How many patients one Matchmaker Exchange query returns at most, best first."))
+    mme_threshold = models.FloatField(
+        _("MME: lowest score returned"), default=0.35,
+        help_text=_("Matches scoring below this (0–1) are not returned: no match rather than a vague one."))
+    mme_contact_name = models.CharField(_("MME: contact name"), max_length=255, blank=True,
+                                        help_text=_("Shown as the contact of this platform's patients."))
+    mme_contact_href = models.CharField(
+        _("MME: contact link"), max_length=255, blank=True,
+        help_text=_("A public URL or mailto: address for following up a match (MME contact.href)."))
+    mme_disclaimer = models.TextField(_("MME: disclaimer"), blank=True)
 
     class Meta:
         verbose_name = _("rare-case settings")
@@ -169,6 +181,9 @@ class Case(models.Model):
     outcome = models.TextField(_("outcome"), blank=True)
     tags = models.JSONField(default=list, blank=True)
     search_text = models.TextField(editable=False, blank=True)
+    # Word tokens for full-text search (jieba-segmented Chinese, lower-cased English, normalised codes), indexed
+    # on PostgreSQL by a GIN index over to_tsvector('simple', …) (migration 0003); see rarecases/textsearch.py.
+    search_tokens = models.TextField(editable=False, blank=True)
     # Local provenance (never sent): which encounter and doctor. Null for cases received from peers.
     source_encounter = models.ForeignKey("consult.Encounter", on_delete=models.SET_NULL, null=True, blank=True,
                                          related_name="+")
@@ -417,3 +432,159 @@ class SeenNonce(models.Model):
 
     def __str__(self) -> str:
         return self.nonce
+
+
+# --- Matchmaker Exchange (MME) --------------------------------------------------------------------------
+
+MME_CONTENT_TYPES = [
+    ("application/vnd.ga4gh.matchmaker.v1.0+json", "MME v1.0"),
+    ("application/vnd.ga4gh.matchmaker.v1.1+json", "MME v1.1"),
+]
+
+
+class MmeNode(models.Model):
+    """A Matchmaker Exchange peer (mme-apis join-protocol.md). Two directions, each optional: the token the
+    peer sends us in X-Auth-Token (stored only as its SHA-256; the admin shows a new token once), and — to
+    search the peer — its base URL and the token it gave us (stored encrypted, like peers' secrets)."""
+
+    name = models.CharField(_("name"), max_length=150)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    base_url = models.URLField(_("base URL"), blank=True,
+                               help_text=_("We send queries to this URL followed by /match. Empty: we never query it."))
+    token_out_encrypted = models.TextField(_("our token at the peer (encrypted)"), blank=True, editable=False)
+    token_in_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    token_in_hint = models.CharField(_("incoming token ends with"), max_length=8, blank=True, editable=False)
+    accept_queries = models.BooleanField(_("accepts queries from this peer"), default=True)
+    search_enabled = models.BooleanField(_("searched when a doctor looks for similar patients"), default=True)
+    content_type = models.CharField(_("media type we send"), max_length=60, choices=MME_CONTENT_TYPES,
+                                    default=MME_CONTENT_TYPES[0][0])
+    timeout_seconds = models.FloatField(_("time-out (seconds)"), default=10.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Matchmaker Exchange peer")
+        verbose_name_plural = _("Matchmaker Exchange peers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProfileSource(models.TextChoices):
+    LOCAL = "local", _("Confirmed on this platform")
+    RECEIVED = "received", _("Received from a peer platform")
+    IMPORTED = "imported", _("Imported MME patient")
+
+
+class MatchProfile(models.Model):
+    """What matching knows of a case, in MME terms: HPO features with observed yes/no, disorders (OMIM,
+    Orphanet), genes and variants, sex, onset, inheritance, and — for imported MME patients — their id and the
+    submitter's contact. One per case version; the HPO closures are computed when the index is built."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="match_profile")
+    source = models.CharField(max_length=10, choices=ProfileSource.choices)
+    external_id = models.CharField(_("MME patient id"), max_length=255, blank=True)
+    label = models.CharField(max_length=255, blank=True)
+    contact = models.JSONField(default=dict, blank=True)
+    sex = models.CharField(max_length=16, blank=True)
+    age_of_onset = models.CharField(max_length=10, blank=True)
+    inheritance_mode = models.CharField(max_length=10, blank=True)
+    features = models.JSONField(default=list, blank=True)
+    disorders = models.JSONField(default=list, blank=True)
+    genomic_features = models.JSONField(default=list, blank=True)
+    is_test = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("matching profile")
+        constraints = [
+            # Importing the same file twice updates the same case instead of adding a second one.
+            models.UniqueConstraint(fields=["external_id"], condition=Q(source="imported"), name="mme_import_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ({self.source})"
+
+
+class MatchRequest(models.Model):
+    """A /mme/match query a peer sent us (authenticated ones only). Test queries are kept, marked, and neither
+    notified nor counted in /mme/metrics."""
+
+    node = models.ForeignKey(MmeNode, on_delete=models.PROTECT, related_name="requests")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    query_id = models.CharField(max_length=255)
+    query = models.JSONField()
+    is_test = models.BooleanField(default=False)
+    n_results = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("incoming match request")
+
+    def __str__(self) -> str:
+        return f"{self.node_id}: {self.query_id}"
+
+
+class MatchRequestResult(models.Model):
+    """One of our cases returned to a peer's query: what the case's doctor sees as "someone looked for a
+    patient like yours"."""
+
+    request = models.ForeignKey(MatchRequest, on_delete=models.CASCADE, related_name="results")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="mme_hits")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    why = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["request", "rank"]
+        indexes = [models.Index(fields=["case", "request"])]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}#{self.rank}"
+
+
+class SimilarSearch(models.Model):
+    """A doctor's "find similar patients" for a case: the local results at once, each MME peer by a task."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="similar_searches")
+    doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    include_test = models.BooleanField(default=False)
+    query = models.JSONField()
+    local_results = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} by {self.doctor_id}"
+
+
+class PeerQueryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Asking")
+    DONE = "done", _("Answered")
+    FAILED = "failed", _("No answer")
+
+
+class SimilarSearchPeer(models.Model):
+    """One MME peer's part of a search: the answer (results as received, validated) or why there is none."""
+
+    search = models.ForeignKey(SimilarSearch, on_delete=models.CASCADE, related_name="peer_queries")
+    node = models.ForeignKey(MmeNode, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=8, choices=PeerQueryStatus.choices, default=PeerQueryStatus.PENDING)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    results = models.JSONField(default=list)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["search", "node__name"]
+        constraints = [models.UniqueConstraint(fields=["search", "node"], name="similar_search_peer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.search_id} → {self.node_id} ({self.status})"

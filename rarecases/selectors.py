@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Case as DBCase
-from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, TextField, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ def settings_get() -> RarecasesSettings:
 
 
 def profile_get() -> PlatformProfile:
-    from .services.federation import platform_profile
+    from .profile import platform_profile
 
     return platform_profile()
 
@@ -77,19 +77,56 @@ def candidates_for_doctor(doctor: User) -> QuerySet[RareCandidate]:
 
 
 def case_search(*, q: str = "", code: str = "", category: str = "", phenotype: str = "") -> QuerySet[Case]:
-    """Current versions of local and received cases matching every word of `q` (English or Chinese, in
-    codes, names, phenotype terms and findings), a code prefix, an ICD-10 block or chapter, a phenotype."""
+    """Current versions of local and received cases matching every word of `q` (English or Chinese, codes
+    such as HP:0001250 / ORPHA:716 / E70.0 inside it too), an ICD-10 code prefix, an ICD-10 block or chapter
+    or ORPHA id, a phenotype (HPO id: the term or any descendant; or words). On PostgreSQL a full-text match
+    over the jieba-segmented tokens, ranked by ts_rank_cd then newest; on SQLite every token must occur
+    (newest first). See rarecases/textsearch.py."""
+    from django.db import connection
+
+    from . import textsearch
+
     qs = Case.objects.current().select_related("received_from")
-    for word in q.lower().split()[:8]:
-        qs = qs.filter(search_text__contains=word)
+    groups = textsearch.query_terms(q[:300]) if q else []
     if code:
-        qs = qs.filter(search_text__contains=f"|code:{code.strip().lower()}")
+        groups.append([textsearch.code_token("icd", code.strip()[:8]) + "*"])
+    if phenotype:
+        groups += textsearch.query_terms(phenotype[:100])
     if category:
         cat = category.strip().upper()
-        qs = qs.filter(Q(category=cat) | Q(chapter=cat) | Q(search_text__contains=f"|orpha:{cat.lower()}"))
-    if phenotype:
-        qs = qs.filter(search_text__contains=phenotype.strip().lower())
+        orpha = textsearch.ORPHA.fullmatch(cat)
+        if orpha:
+            groups.append([f"orpha{int(orpha.group(1))}"])
+        else:
+            qs = qs.filter(Q(category=cat) | Q(chapter=cat))
+    if not groups:
+        return qs.order_by("-created_at")
+    if connection.vendor == "postgresql":
+        return fts_match(qs, groups).order_by("-rank", "-created_at")
+    from django.db.models.functions import Concat
+
+    qs = qs.annotate(padded=Concat(Value(" "), "search_tokens", Value(" "), output_field=TextField()))
+    for group in groups:
+        alternatives = Q()
+        for alt in group:
+            both = Q()
+            for tok in alt.split("&"):
+                both &= Q(padded__contains=f" {tok[:-1]}") if tok.endswith("*") else Q(padded__contains=f" {tok} ")
+            alternatives |= both
+        qs = qs.filter(alternatives)
     return qs.order_by("-created_at")
+
+
+def fts_match(qs: QuerySet[Case], groups: list[list[str]]) -> QuerySet[Case]:
+    """PostgreSQL: the cases whose tsvector matches the query groups, annotated with their rank. The vector
+    expression is exactly the one of the GIN index of migration 0003, so the planner can use it."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    from . import textsearch
+
+    vector = SearchVector("search_tokens", config="simple")
+    query = SearchQuery(textsearch.to_tsquery(groups), search_type="raw", config="simple")
+    return qs.annotate(fts=vector).filter(fts=query).annotate(rank=SearchRank(vector, query, cover_density=True))
 
 
 def case_get(*, case_id: int) -> Case:
@@ -226,7 +263,7 @@ def case_references(case: Case) -> QuerySet[CaseReference]:
 def platform_status() -> dict[str, Any]:
     """Counts for admins, federation tests and the benchmark (one GROUP BY each)."""
     from .models import OutboxMessage
-    from .services.federation import platform_profile, profile_public
+    from .profile import platform_profile, profile_public
 
     cases = Case.objects.all()
     outbox: dict[str, dict[str, int]] = {}
@@ -238,4 +275,90 @@ def platform_status() -> dict[str, Any]:
             "cases": {"local": cases.filter(received_from__isnull=True).count(), "received_by_origin": received,
                       "received_distinct": cases.filter(received_from__isnull=False)
                       .values("origin", "case_uuid", "version").distinct().count()},
-            "outbox": outbox}
+            "outbox": outbox, "mme": mme_status()}
+
+
+def mme_status() -> dict[str, Any]:
+    """MME counts for admins and the federation tests: profiles, requests received (and test ones), results
+    sent, peers."""
+    from .models import MatchProfile, MatchRequest, MatchRequestResult, MmeNode
+
+    return {"profiles": MatchProfile.objects.count(), "requests": MatchRequest.objects.count(),
+            "test_requests": MatchRequest.objects.filter(is_test=True).count(),
+            "results_sent": MatchRequestResult.objects.count(), "peers": MmeNode.objects.count()}
+
+
+# --- Matchmaker Exchange and similar-patient searches --------------------------------------------------
+
+
+def similar_search_for(*, doctor: User, search_id: int) -> Any:
+    """A search the doctor started, with its peer queries; anyone else's id is refused (audited, NotFound)."""
+    from .models import SimilarSearch
+
+    search = (SimilarSearch.objects.select_related("case").prefetch_related("peer_queries__node")
+              .filter(pk=search_id, doctor=doctor).first())
+    if search is None:
+        policy.refuse(actor=doctor, object_type="rarecases.similar_search", object_id=search_id,
+                      reason="not the doctor's search", rule="owner")
+    return search
+
+
+def similar_results(search: Any) -> dict[str, Any]:
+    """What the results page shows: local hits with their cases and contacts (two queries whatever the
+    number of hits), and each peer's state and answers."""
+    from .models import MatchProfile, PeerQueryStatus, ProfileSource
+    from .profile import our_contact
+
+    ids = [r["case_id"] for r in search.local_results]
+    profiles = {p.case_id: p for p in MatchProfile.objects.select_related("case", "case__received_from")
+                .filter(case_id__in=ids)}
+    mine = our_contact()
+    local = []
+    for r in search.local_results:
+        p = profiles.get(r["case_id"])
+        if p is None:  # deleted since
+            continue
+        if p.source == ProfileSource.IMPORTED:
+            contact = p.contact
+        elif p.case.received_from_id:
+            contact = {"name": p.case.received_from.name, "href": p.case.received_from.url}
+        else:
+            contact = mine
+        local.append({**r, "case": p.case, "profile": p, "contact": contact, "percent": round(100 * r["score"])})
+    peers = []
+    for q in search.peer_queries.all():
+        answers = [{"score": a.get("score", {}).get("patient", 0), "percent": round(100 * a.get("score", {})
+                    .get("patient", 0)), "patient": a.get("patient", {}), "why": a.get("_why", {})}
+                   for a in q.results]
+        peers.append({"query": q, "answers": answers})
+    waiting = any(q.status in (PeerQueryStatus.PENDING, PeerQueryStatus.RUNNING) for q in search.peer_queries.all())
+    return {"local": local, "peers": peers, "waiting": waiting}
+
+
+def incoming_for_doctor(doctor: User) -> QuerySet[Any]:
+    """Our cases (confirmed by this doctor) that non-test MME queries from peers were answered with."""
+    from .models import MatchRequestResult
+
+    return (MatchRequestResult.objects.filter(case__confirmed_by=doctor, request__is_test=False)
+            .select_related("request__node", "case").order_by("-request__received_at", "rank"))
+
+
+def incoming_for_case(*, case: Case, doctor: User, limit: int = 10) -> list[Any]:
+    if case.confirmed_by_id != doctor.pk:
+        return []
+    return list(incoming_for_doctor(doctor).filter(case__case_uuid=case.case_uuid, case__origin=case.origin)[:limit])
+
+
+def phenotype_suggestions(draft: dict[str, Any], limit: int = 12) -> list[dict[str, str]]:
+    """HPO terms annotated to the Orphanet classes of the draft's codes, most informative first: what the
+    doctor may want to check for (suggestions only; nothing is added without the doctor's choice)."""
+    from .matching import ontology as onto
+
+    terms: set[int] = set()
+    for o in draft.get("orpha", [])[:5]:
+        key = onto.disorder_key(o.get("id", ""))
+        found = onto.disorder(key) if key else None
+        if found:
+            terms |= set(found[1])
+    ranked = sorted(terms, key=lambda t: (-onto.ic(t), t))[:limit]
+    return [onto.term_dict(t) for t in ranked]

@@ -21,9 +21,19 @@ def outbox_deliver_peer_task(peer_id: int) -> int:
 @shared_task(name="rarecases.outbox_sweep")
 def outbox_sweep_task() -> int:
     from .services.federation import nonce_purge, outbox_sweep
+    from .services.similar import similar_search_sweep
 
     nonce_purge()
+    similar_search_sweep()
     return outbox_sweep()
+
+
+# A peer query is bounded by the peer's own time-out (urllib, default 10 s); the task limit is a backstop.
+@shared_task(name="rarecases.similar_search_peer", soft_time_limit=60, time_limit=90)
+def similar_search_peer_task(row_id: int) -> str:
+    from .services.similar import similar_search_query_peer
+
+    return similar_search_query_peer(row_id=row_id)
 
 
 @shared_task(name="rarecases.analyze")

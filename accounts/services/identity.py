@@ -159,4 +159,5 @@ def online_practice_gaps(doctor: User, *, today: dt.date | None = None) -> list[
 def session_mfa_missing() -> bool:
     """True inside a web request whose session did not pass two-factor authentication. Outside a request (a
     task, the shell, a service called by a test) there is no session to judge: False."""
-    return current_request.get().mfa is False
+    check = current_request.get().mfa
+    return check is not None and not check()

@@ -108,8 +108,8 @@ class AttachmentApi(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, message_id: int):  # type: ignore[no-untyped-def]
-        path, message = svc.attachment_open(user=request.user, message_id=message_id)
-        response = FileResponse(open(path, "rb"), content_type=message.attachment_type,  # noqa: SIM115
+        stored, message = svc.attachment_open(user=request.user, message_id=message_id)
+        response = FileResponse(stored, content_type=message.attachment_type,
                                 as_attachment=True, filename=message.attachment_name)
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"

@@ -36,7 +36,7 @@ class ConsultationMessage(models.Model):
     thread = models.ForeignKey(ConsultationThread, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("message"), blank=True)
-    # Relative path under PRIVATE_MEDIA_ROOT; never under MEDIA_ROOT/STATIC_ROOT (not web-served).
+    # Name in the private store (platform_site.storage: PRIVATE_MEDIA_ROOT or S3); never web-served.
     attachment_path = models.CharField(max_length=200, blank=True)
     attachment_name = models.CharField(max_length=200, blank=True)
     attachment_type = models.CharField(max_length=40, blank=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from accounts import policy
 from accounts.models import AuditAction, User
 from accounts.services import audit_record, notify
 from core.errors import ApplicationError, Conflict, NotFound
+from platform_site.storage import OverLimit, private_delete, private_open, private_save
 
 from ..models import AppointmentStatus, ConsultationMessage, ConsultationThread, ThreadStatus
 
@@ -121,53 +123,49 @@ def message_post(*, user: User, appointment_id: int, body: str = "", upload: Upl
     if now < thread.appointment.start - opens_before():
         raise Conflict(_("The consultation opens %(minutes)s minutes before the appointment.")
                        % {"minutes": int(opens_before().total_seconds() // 60)}, code="not_open")
-    stored: Path | None = None
     fields: dict = {}
     if upload is not None:
-        stored, fields = _store_attachment(thread, upload)
+        fields = _store_attachment(thread, upload)
     try:
         with transaction.atomic():
             message = ConsultationMessage.objects.create(thread=thread, sender=user, body=body, **fields)
     except Exception:
-        if stored is not None:
-            stored.unlink(missing_ok=True)
+        if fields:
+            private_delete(fields["attachment_path"])
         raise
     return message
 
 
-def _store_attachment(thread: ConsultationThread, upload: Upload) -> tuple[Path, dict]:
+def _store_attachment(thread: ConsultationThread, upload: Upload) -> dict:
     limit = max_attachment_bytes()
+    too_large = _("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)}
     if upload.size > limit:
-        raise ApplicationError(_("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)},
-                               code="too_large")
+        raise ApplicationError(too_large, code="too_large")
     head = upload.file.read(16)
     kind = sniff(head)
     if kind is None:
         raise ApplicationError(_("Only images (JPEG, PNG, GIF, WebP) and PDF files can be attached."),
                                code="bad_type")
     mime, ext = kind
-    relative = Path("consult") / str(thread.pk) / f"{uuid.uuid4().hex}.{ext}"
-    target = Path(settings.PRIVATE_MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
-    with open(target, "xb") as out:
-        out.write(head)
-        written += len(head)
+
+    def chunks() -> Iterator[bytes]:
+        yield head
         while chunk := upload.file.read(64 * 1024):
-            written += len(chunk)
-            if written > limit:  # the declared size lied
-                out.close()
-                target.unlink(missing_ok=True)
-                raise ApplicationError(_("The file is too large (at most %(mb)s MB).")
-                                       % {"mb": limit // (1024 * 1024)}, code="too_large")
-            out.write(chunk)
+            yield chunk
+
+    try:
+        # The private store (a directory, or S3 in production: platform_site.storage); the size is counted
+        # while reading because the declared size may lie.
+        stored, written = private_save(f"consult/{thread.pk}/{uuid.uuid4().hex}.{ext}", chunks(), limit=limit)
+    except OverLimit:
+        raise ApplicationError(too_large, code="too_large") from None
     name = get_valid_filename(Path(upload.name or f"attachment.{ext}").name)[:150] or f"attachment.{ext}"
-    return target, {"attachment_path": str(relative), "attachment_name": name, "attachment_type": mime,
-                    "attachment_size": written}
+    return {"attachment_path": stored, "attachment_name": name, "attachment_type": mime,
+            "attachment_size": written}
 
 
-def attachment_open(*, user: User, message_id: int) -> tuple[Path, ConsultationMessage]:
-    """The stored file of a message, for one of the thread's two parties only (audited read)."""
+def attachment_open(*, user: User, message_id: int) -> tuple[IO[bytes], ConsultationMessage]:
+    """The stored file of a message (opened for reading), for one of the thread's two parties only (audited read)."""
     message = (ConsultationMessage.objects.select_related("thread__appointment__patient").filter(pk=message_id)
                .exclude(attachment_path="").first())
     if message is None:
@@ -178,13 +176,12 @@ def attachment_open(*, user: User, message_id: int) -> tuple[Path, ConsultationM
     policy.require(decision, actor=user, object_type="consultation_attachment", object_id=message_id,
                    subject=message.thread.appointment.patient if message else None, message=_("File not found."))
     thread = message.thread
-    root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
-    path = (root / message.attachment_path).resolve()
-    if root not in path.parents or not path.is_file():
+    stored = private_open(message.attachment_path)
+    if stored is None:
         raise NotFound(_("File not found."))
     audit_record(actor=user, action=AuditAction.READ, object_type="consultation_attachment", object_id=message.pk,
                  subject=thread.appointment.patient)
-    return path, message
+    return stored, message
 
 
 def thread_close(*, doctor: User, appointment_id: int, summary: str, now: datetime | None = None

@@ -60,8 +60,8 @@ def consultation_poll(request: HttpRequest, appointment_id: int) -> HttpResponse
 @access("appointment_party", objects={"message_id": "consultation_message"})
 @page("consultation.use")
 def attachment(request: HttpRequest, message_id: int) -> FileResponse:
-    path, message = svc.attachment_open(user=request.user, message_id=message_id)
-    response = FileResponse(open(path, "rb"), content_type=message.attachment_type,  # noqa: SIM115
+    stored, message = svc.attachment_open(user=request.user, message_id=message_id)
+    response = FileResponse(stored, content_type=message.attachment_type,
                             as_attachment=message.attachment_type == "application/pdf",
                             filename=message.attachment_name)
     response["X-Content-Type-Options"] = "nosniff"

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "django_prometheus",
     # Our apps, in dependency order (seed_demo runs their demo modules in this order).
     "core",
     "accounts",
@@ -36,9 +37,14 @@ INSTALLED_APPS = [
     "pharmacy",
     "portraits",
     "rarecases",
+    "operations",   # probes, metrics, request ids, beat lock, backup (no models)
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics are answered first (no host check, no session, no audit: operations.middleware).
+    "operations.middleware.ProbeMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "operations.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionIdleRefreshMiddleware",
@@ -54,6 +60,7 @@ MIDDLEWARE = [
     "accounts.middleware.StaffMfaRequiredMiddleware",
     # A refusal of the access policy raised below a page becomes the 404/403 page (already audited).
     "accounts.policy.pages.RefusalMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "platform_site.urls"
@@ -183,3 +190,5 @@ LOGGING = {
 from .integrations_allauth import *  # noqa: E402,F403
 from .integrations_celery import *  # noqa: E402,F403
 from .integrations_drf import *  # noqa: E402,F403
+from .integrations_ops import *  # noqa: E402,F403
+from .integrations_storage import *  # noqa: E402,F403

@@ -24,7 +24,22 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}  # noqa: F405
+# Private files: an S3 bucket for several nodes; a local directory only when said explicitly (one node, or a
+# volume every node mounts).
+if not env("STORAGE_BACKEND", default=""):
+    raise ImproperlyConfigured("STORAGE_BACKEND must be set in production: 's3' (with S3_BUCKET) or 'filesystem'.")
+if STORAGE_BACKEND == "s3" and not STORAGES["default"]["OPTIONS"]["bucket_name"]:  # noqa: F405
+    raise ImproperlyConfigured("S3_BUCKET must be set when STORAGE_BACKEND=s3.")
+
+# Operations (docs/operations.md): JSON log lines with the request id, one line per request, metrics only with
+# the token, database metrics through django-prometheus's backend, a bounded connect time.
+from operations.logconfig import json_logging  # noqa: E402
+
+LOGGING = json_logging(env("LOG_LEVEL", default="INFO"))
+REQUEST_LOG = env.bool("REQUEST_LOG", default=True)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False   # workers log through LOGGING (JSON) too
+METRICS_ALLOW_LOOPBACK = env.bool("METRICS_ALLOW_LOOPBACK", default=False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))  # noqa: F405

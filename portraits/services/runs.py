@@ -54,7 +54,6 @@ def portrait_run_start(*, user: Any, period: str, k: Any = None, kind: str = Run
     """Record a queued run and queue its task after commit. Raises ApplicationError on a bad period or k."""
     from platform_site.tasking import enqueue_on_commit
 
-    from ..tasks import portrait_run_task
 
     if kind == RunKind.STUDENTS:
         period_parts(period)
@@ -66,7 +65,7 @@ def portrait_run_start(*, user: Any, period: str, k: Any = None, kind: str = Run
     run = Run.objects.create(kind=kind, period=period, params=params, created_by=user if getattr(
         user, "is_authenticated", False) else None)
     if enqueue:
-        enqueue_on_commit(portrait_run_task, run.id)
+        enqueue_on_commit("portraits.run", run.id)
     return run
 
 
@@ -240,12 +239,11 @@ def runs_sweep(*, older_than_seconds: int = 60) -> int:
     """Re-queue runs still queued after `older_than_seconds` (the broker was down when they started)."""
     from platform_site.tasking import enqueue
 
-    from ..tasks import portrait_run_task
 
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
     ids = list(Run.objects.filter(status=RunStatus.QUEUED, created_at__lt=cutoff).values_list("id", flat=True))
     for run_id in ids:
-        enqueue(portrait_run_task, run_id)
+        enqueue("portraits.run", run_id)
     return len(ids)
 
 

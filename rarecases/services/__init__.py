@@ -19,7 +19,9 @@ from .federation import (  # noqa: F401
     platform_profile,
     usage_receive,
 )
+from .mme import mme_import, mme_match, node_create, node_issue_token  # noqa: F401
 from .rarity import rarity_analyze  # noqa: F401
 from .refresh import case_refresh_all  # noqa: F401
 from .sharing import rare_case_share, share_decide_all  # noqa: F401
+from .similar import similar_search_start  # noqa: F401
 from .trend import trend_model_train, trend_model_train_incremental  # noqa: F401

@@ -72,7 +72,7 @@ def case_preview(*, encounter: Any, findings: str | None = None, treatment: str 
     for dx in sorted(encounter.diagnoses.all(), key=lambda d: (not d.is_primary, d.code_id)):
         codes.append({"code": dx.code.code, "name_en": dx.code.name_en, "name_zh": dx.code.name_zh,
                       "block": dx.code.block})
-        orpha += [o for o in vocab.orpha_classes(dx.code.name_en) if o not in orpha]
+        orpha += [o for o in vocab.orpha_classes(dx.code.code, dx.code.name_en) if o not in orpha]
     primary = codes[0] if codes else {"code": "", "name_en": "", "name_zh": "", "block": ""}
     chapter = primary["code"][:1]
     phenotypes = _phenotypes(phenotype_ids or [])
@@ -94,14 +94,27 @@ def case_preview(*, encounter: Any, findings: str | None = None, treatment: str 
     return {"draft": draft, "problems": {k: [(f.kind, f.text) for f in v] for k, v in problems.items()}}
 
 
+def _genes(raw: list[str]) -> list[str]:
+    from ..matching.genes import gene_key
+
+    bad = [g for g in raw if gene_key(g) is None]
+    if bad:
+        raise ApplicationError(_("Not a gene symbol or Ensembl/Entrez id: %(ids)s") % {"ids": ", ".join(bad)})
+    return list(dict.fromkeys(g.strip() for g in raw if g.strip()))
+
+
 def rare_case_confirm(*, doctor: User, encounter: Any, findings: str | None = None, treatment: str | None = None,
-                      outcome: str = "", phenotype_ids: list[str] | None = None) -> Case:
+                      outcome: str = "", phenotype_ids: list[str] | None = None,
+                      excluded_phenotype_ids: list[str] | None = None, genes: list[str] | None = None) -> Case:
     """A doctor confirms a rare case from their encounter (S400). A second confirmation of the same
-    encounter makes a new version of the same case UUID.
+    encounter makes a new version of the same case UUID. `excluded_phenotype_ids` are HPO terms the doctor
+    checked and found absent (MME "observed: no"); `genes` candidate genes (HGNC symbols or Ensembl/Entrez
+    ids). Both feed the case's matching profile only; they are not part of the federation payload.
 
     Raises ConsentMissing (audited) without the patient's active rare-case-sharing consent, and
-    IdentifierFound when any text field still carries an identifier. Nothing is written then (the
-    refusal's audit entry is written outside the transaction, so it is kept).
+    IdentifierFound when any text field still carries an identifier, ApplicationError for an unknown HPO
+    term or gene id. Nothing is written then (the refusal's audit entry is written outside the transaction,
+    so it is kept).
     """
     policy.require(policy.author(doctor, author_id=encounter.doctor_id), actor=doctor, object_type="encounter",
                    object_id=encounter.pk, action=policy.Action.WRITE, subject=encounter.patient,
@@ -113,6 +126,8 @@ def rare_case_confirm(*, doctor: User, encounter: Any, findings: str | None = No
                       message=_("The patient has not consented to sharing de-identified rare cases."))
     preview = case_preview(encounter=encounter, findings=findings, treatment=treatment, outcome=outcome,
                            phenotype_ids=phenotype_ids)
+    excluded = [p["id"] for p in _phenotypes(excluded_phenotype_ids or [])]
+    gene_list = _genes(genes or [])
     if preview["problems"]:
         raise IdentifierFound(_("Remove the identifying details before confirming."),
                               extra={"problems": preview["problems"]})
@@ -128,6 +143,9 @@ def rare_case_confirm(*, doctor: User, encounter: Any, findings: str | None = No
         case = Case.objects.create(
             case_uuid=case_uuid, version=version, origin=me.instance_id, is_current=True, source_encounter=encounter,
             confirmed_by=doctor, provenance={"path": [me.instance_id]}, search_text=search_text_for(draft), **draft)
+        from .mme import profile_for_case
+
+        profile_for_case(case=case, source="local", excluded=excluded, genes=gene_list)
         audit_record(actor=doctor, action="create", object_type="rarecases.case", object_id=str(case.case_uuid),
                      subject=encounter.patient, detail={"version": version, "encounter": encounter.pk})
     return case

@@ -32,14 +32,13 @@ from ..models import (
     OutboxMessage,
     OutboxStatus,
     Peer,
-    PlatformProfile,
     SeenNonce,
 )
+from ..profile import CASE_SCHEMA, USAGE_SCHEMA, platform_profile, profile_public  # noqa: F401 - used by callers
+from ..textsearch import search_text_for  # noqa: F401 - used by callers
 
 logger = logging.getLogger(__name__)
 
-CASE_SCHEMA = "rarecases.case/1"
-USAGE_SCHEMA = "rarecases.usage/1"
 
 
 class Unauthorized(ApplicationError):
@@ -51,23 +50,6 @@ class PayloadRefused(ApplicationError):
 
 
 # --- profile and peers (S100–S200) ------------------------------------------------------------------
-
-
-def platform_profile() -> PlatformProfile:
-    """This instance's profile, created from the environment defaults on first use."""
-    profile = PlatformProfile.objects.filter(pk=1).first()
-    if profile is None:
-        defaults = conf.instance_defaults()
-        profile, _ = PlatformProfile.objects.get_or_create(
-            pk=1, defaults={**defaults, "specialties": [], "data_categories": ["encounter_diagnoses", "rare_cases"]})
-    return profile
-
-
-def profile_public(profile: PlatformProfile) -> dict[str, Any]:
-    return {"instance_id": profile.instance_id, "name": profile.name, "region": profile.region,
-            "base_url": profile.base_url, "specialties": profile.specialties,
-            "data_categories": profile.data_categories, "feature_tags": profile.feature_tags,
-            "schemas": [CASE_SCHEMA, USAGE_SCHEMA]}
 
 
 @transaction.atomic
@@ -92,12 +74,20 @@ def peer_set_secret(*, peer: Peer, secret: str) -> Peer:
 
 
 def peer_rotate_keys() -> int:
-    """Re-encrypt every stored secret under the newest key of RARECASES_PEER_KEYS."""
+    """Re-encrypt every stored secret (federation peers' secrets, MME peers' tokens) under the newest key of
+    RARECASES_PEER_KEYS. Returns how many were re-encrypted."""
+    from ..models import MmeNode
+
     n = 0
     with transaction.atomic():
         for peer in Peer.objects.select_for_update().order_by("pk"):
             peer.secret_encrypted = crypto.rotate(peer.secret_encrypted)
             peer.save(update_fields=["secret_encrypted"])
+            n += 1
+        # The tokens our MME peers gave us are encrypted with the same keys.
+        for node in MmeNode.objects.select_for_update().exclude(token_out_encrypted="").order_by("pk"):
+            node.token_out_encrypted = crypto.rotate(node.token_out_encrypted)
+            node.save(update_fields=["token_out_encrypted"])
             n += 1
     return n
 
@@ -155,14 +145,13 @@ def outbox_enqueue(*, peer: Peer, kind: str, payload: dict[str, Any], case: Case
     Returns None when this case version is already queued for this peer."""
     from platform_site.tasking import enqueue_on_commit
 
-    from ..tasks import outbox_deliver_peer_task
 
     try:
         with transaction.atomic():
             msg = OutboxMessage.objects.create(peer=peer, kind=kind, payload=payload, case=case)
     except IntegrityError:
         return None
-    enqueue_on_commit(outbox_deliver_peer_task, peer.pk)
+    enqueue_on_commit("rarecases.outbox_deliver_peer", peer.pk)
     return msg
 
 
@@ -285,13 +274,12 @@ def outbox_sweep(*, inline: bool = False) -> int:
     Returns how many peers had something due."""
     from platform_site.tasking import enqueue
 
-    from ..tasks import outbox_deliver_peer_task
 
     now = timezone.now()
     peers = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
                  .values_list("peer_id", flat=True).distinct().order_by("peer_id"))
     for peer_id in peers:
-        if inline or not enqueue(outbox_deliver_peer_task, peer_id):
+        if inline or not enqueue("rarecases.outbox_deliver_peer", peer_id):
             outbox_deliver_peer(peer_id=peer_id)
     return len(peers)
 
@@ -361,6 +349,9 @@ def case_receive(*, peer: Peer, payload: dict[str, Any], audit: bool = True) -> 
                 provenance={"path": [*path, me.instance_id], "received_from": peer.instance_id,
                             "hops": len(path)},
                 search_text=search_text_for(fields), **fields)
+            from .mme import profile_for_case
+
+            profile_for_case(case=case, source="received")
     except IntegrityError:
         return Case.objects.get(origin=origin, case_uuid=payload["case_uuid"], version=payload["version"]), False
     if is_current:
@@ -395,16 +386,3 @@ def usage_receive(*, peer: Peer, payload: dict[str, Any]) -> bool:
     return True
 
 
-def search_text_for(fields: dict[str, Any]) -> str:
-    """Retrieval features (S400, S360): codes, names in both languages, category, Orphanet classes,
-    phenotype ids and names, and the text, lower-cased, with `|code:` / `|orpha:` markers."""
-    parts = [fields.get("title", ""), fields.get("findings", ""), fields.get("treatment", ""),
-             fields.get("outcome", ""), fields.get("region", ""), f"|block:{fields.get('category', '')}"]
-    for c in fields.get("codes", []):
-        parts += [f"|code:{c.get('code', '')}", c.get("name_en", ""), c.get("name_zh", "")]
-    for o in fields.get("orpha", []):
-        parts += [f"|orpha:{o.get('id', '')}", o.get("name", "")]
-    for p in fields.get("phenotypes", []):
-        parts += [p.get("id", ""), p.get("name", ""), p.get("name_zh", "")]
-    parts += [f"|tag:{t}" for t in fields.get("tags", [])]
-    return " ".join(str(p) for p in parts if p).lower()

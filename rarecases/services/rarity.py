@@ -44,7 +44,7 @@ def rarity_analyze(*, now: datetime | None = None, rate: float | None = None, wi
                 .values("code", "n", "code__block", "code__chapter", "code__name_en").order_by("code"))
     RareCode.objects.bulk_create([
         RareCode(run=run, code=r["code"], patients=r["n"], incidence=r["n"] / total, block=r["code__block"] or "",
-                 chapter=r["code__chapter"] or "", orpha=vocab.orpha_classes(r["code__name_en"] or ""))
+                 chapter=r["code__chapter"] or "", orpha=vocab.orpha_classes(r["code"], r["code__name_en"] or ""))
         for r in rare
     ])
     incidence = {r["code"]: r["n"] / total for r in rare}

@@ -17,6 +17,7 @@ from accounts.models import Role, User
 from accounts.services import consent_grant, user_create
 
 from ..models import Peer, PlatformProfile, RarecasesSettings
+from ..vocab import ICD_ZH
 from .cases import rare_case_confirm
 from .federation import peer_create, peer_set_secret, platform_profile
 from .sharing import rare_case_share
@@ -24,11 +25,6 @@ from .sharing import rare_case_share
 DEMO_PASSWORD = "demo-pass-2026"  # the platform's documented demo password (accounts/demo.py)
 
 # Synthetic demo vocabulary with Chinese names (consult's ICD-10 table may not be loaded yet).
-ICD_ZH = {
-    "E70.0": "经典型苯丙酮尿症", "E75.2": "其他鞘脂贮积症", "E83.0": "铜代谢紊乱", "G12.2": "运动神经元病",
-    "G71.0": "肌营养不良", "Q87.4": "马凡综合征", "D66": "遗传性凝血因子VIII缺乏", "C34.9": "支气管或肺恶性肿瘤",
-    "J06.9": "急性上呼吸道感染", "I10": "特发性(原发性)高血压", "E11.9": "2型糖尿病不伴有并发症",
-}
 FINDINGS = {
     "E70.0": ("Elevated phenylalanine 1200 umol/L on screening; musty odour; eczema.",
               "Phenylalanine-restricted diet; sapropterin responsiveness trial."),
@@ -84,12 +80,32 @@ def instance_setup(*, spec: dict[str, Any]) -> dict[str, Any]:
             Peer.objects.filter(pk=peer.pk).update(url=p["url"].rstrip("/"), key_id=p["key_id"], tags=p.get("tags", []),
                                                    enabled=True, name=p["name"])
             peer_set_secret(peer=peer, secret=p["secret"])
+    for m in spec.get("mme_nodes", []):
+        _mme_node(m)
     doctor = _user("doctor@fed.medplatform.test", Role.DOCTOR, f"Dr Federation {profile.instance_id}",
                    {"licence_number": f"FED-{profile.instance_id}"[:50], "title": "Attending physician"})
     admin = _user("admin@fed.medplatform.test", Role.ADMIN, f"Admin {profile.instance_id}")
     synth_patients()
     return {"instance_id": profile.instance_id, "doctor_token": Token.objects.get_or_create(user=doctor)[0].key,
             "admin_token": Token.objects.get_or_create(user=admin)[0].key}
+
+
+def _mme_node(spec: dict[str, Any]) -> None:
+    """An MME peer by name: base URL, the token we send it, the token it sends us (set-up of instances on one
+    machine; in production an admin does this in the admin, the incoming token generated there)."""
+    from ..models import MmeNode
+    from .mme import node_create, node_set_token_in, node_set_token_out
+
+    node = MmeNode.objects.filter(name=spec["name"]).first()
+    if node is None:
+        node = node_create(name=spec["name"], base_url=spec.get("base_url", ""))
+    else:
+        MmeNode.objects.filter(pk=node.pk).update(base_url=spec.get("base_url", "").rstrip("/"), search_enabled=True,
+                                                  accept_queries=True)
+    if spec.get("token_out"):
+        node_set_token_out(node=node, token=spec["token_out"])
+    if spec.get("token_in"):
+        node_set_token_in(node=node, token=spec["token_in"])
 
 
 def synth_patients(n: int = 10) -> list[User]:
@@ -124,15 +140,17 @@ def synth_encounter(*, patient: User, doctor: User, code: str, days_ago: int = 3
 
 
 def synth_cases(*, n: int, code: str = "E70.0", share: bool = False, share_after: bool = False,
-                doctor_email: str = "doctor@fed.medplatform.test") -> list[str]:
-    """n synthetic encounters confirmed as cases, shared to related peers as each is made (`share`) or all
-    together once every case exists (`share_after`, the benchmark's burst of decisions)."""
+                doctor_email: str = "doctor@fed.medplatform.test", phenotype_ids: list[str] | None = None,
+                genes: list[str] | None = None) -> list[str]:
+    """n synthetic encounters confirmed as cases (with `phenotype_ids` and candidate `genes` in their matching
+    profile), shared to related peers as each is made (`share`) or all together once every case exists
+    (`share_after`, the benchmark's burst of decisions)."""
     doctor = User.objects.get(email=doctor_email, role=Role.DOCTOR)
     patients = synth_patients()
     uuids = []
     for i in range(n):
         enc = synth_encounter(patient=patients[i % len(patients)], doctor=doctor, code=code)
-        case = rare_case_confirm(doctor=doctor, encounter=enc)
+        case = rare_case_confirm(doctor=doctor, encounter=enc, phenotype_ids=phenotype_ids, genes=genes)
         if share:
             rare_case_share(case=case, by=doctor)
         uuids.append(case)

@@ -5,8 +5,10 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.errors import ApplicationError
 
 from ..models import Case, CaseEvent, EventKind, OutboxMessage, Peer, ShareDecision
 from ..selectors import active_models, peers_related, settings_get
@@ -43,7 +45,10 @@ def _queue(case: Case, peers: list[Peer]) -> list[str]:
 @transaction.atomic
 def rare_case_share(*, case: Case, by: User | None = None, peers: list[Peer] | None = None) -> ShareDecision:
     """A doctor shares a case now (or forwards a received case onward): the decision row and the outbox
-    rows are written in one transaction, so a crash can never leave a decision without its messages."""
+    rows are written in one transaction, so a crash can never leave a decision without its messages.
+    Raises ApplicationError for an imported MME patient (someone else's patient: matched, never forwarded)."""
+    if case.provenance.get("mme_import"):
+        raise ApplicationError(_("Imported Matchmaker Exchange patients are not shared with peer platforms."))
     peers = peers_related(case) if peers is None else [p for p in peers if p.instance_id != case.origin]
     sent = _queue(case, peers)
     if case.received_from_id is not None and by is not None:
@@ -62,7 +67,8 @@ def share_decide_all(*, now: datetime | None = None, limit: int = 5000) -> dict[
     threshold = settings_get().prediction_threshold
     first_model, second_model = active_models()
     shared_ids = ShareDecision.objects.filter(outcome__in=SHARED).values("case_id")
-    cases = Case.objects.current().local().exclude(pk__in=shared_ids).order_by("pk")[:limit]
+    cases = (Case.objects.current().local().exclude(pk__in=shared_ids).exclude(match_profile__source="imported")
+             .order_by("pk")[:limit])
     counts = {o: 0 for o in ShareDecision.Outcome.values}
     if first_model is None or not cases:
         return counts

@@ -222,7 +222,7 @@ class HealthDocument(models.Model):
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="health_documents")
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=HealthDocumentKind.choices, default=HealthDocumentKind.OTHER)
-    # Relative path under PRIVATE_MEDIA_ROOT (never web-served directly); written by records_document_upload.
+    # Name in the private store (platform_site.storage: PRIVATE_MEDIA_ROOT or S3; never web-served directly).
     path = models.CharField(max_length=300)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)

@@ -5,9 +5,8 @@ import datetime as dt
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from accounts.models import Role, User
 from accounts.services import audit_record
 from consult.models import Encounter, ICD10Code
 from core.errors import ApplicationError, Conflict
+from platform_site.storage import OverLimit, private_delete, private_open, private_save
 
 from ..models import (
     OBSERVATION_SPECS,
@@ -251,18 +251,24 @@ def document_upload(*, actor: User, patient: User, title: str, kind: str, upload
     if ctype is None:
         raise ApplicationError(_("Only PDF, PNG and JPEG files are accepted."))
     suffix = {"application/pdf": ".pdf", "image/png": ".png"}.get(ctype, ".jpg")
-    relative = f"records/{patient.pk}/{uuid.uuid4().hex}{suffix}"
-    target = Path(settings.PRIVATE_MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as fh:
-        for chunk in uploaded.chunks():
-            fh.write(chunk)
-    doc = HealthDocument.objects.create(patient=patient, title=title.strip()[:200], kind=kind, path=relative,
-                                        original_name=Path(getattr(uploaded, "name", "file")).name[:200],
-                                        content_type=ctype, size=size, uploaded_by=actor)
-    audit_record(actor=actor, action="create", object_type="health_document", object_id=doc.pk, subject=patient)
+    # The private store (platform_site.storage): a directory by default, S3 in production.
+    try:
+        relative, size = private_save(f"records/{patient.pk}/{uuid.uuid4().hex}{suffix}", uploaded.chunks(),
+                                      limit=MAX_DOCUMENT_BYTES)
+    except OverLimit:
+        raise ApplicationError(_("The file must be between 1 byte and 10 MB.")) from None
+    try:
+        doc = HealthDocument.objects.create(patient=patient, title=title.strip()[:200], kind=kind, path=relative,
+                                            original_name=Path(getattr(uploaded, "name", "file")).name[:200],
+                                            content_type=ctype, size=size, uploaded_by=actor)
+        audit_record(actor=actor, action="create", object_type="health_document", object_id=doc.pk,
+                     subject=patient)
+    except Exception:
+        private_delete(relative)   # no row, no file
+        raise
     return doc
 
 
-def document_path(doc: HealthDocument) -> Path:
-    return Path(settings.PRIVATE_MEDIA_ROOT) / doc.path
+def document_open(doc: HealthDocument) -> IO[bytes] | None:
+    """The document's stored file opened for reading (None when it is missing); the caller checked access."""
+    return private_open(doc.path)

@@ -188,10 +188,10 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
     doc = selectors.document_for(actor=request.user, document_id=document_id)
     patient = doc.patient
     audit_record(actor=request.user, action="read", object_type="health_document", object_id=doc.pk, subject=patient)
-    path = services.document_path(doc)
-    if not path.exists():
+    stored = services.document_open(doc)
+    if stored is None:
         raise Http404
-    return FileResponse(path.open("rb"), content_type=doc.content_type, as_attachment=True, filename=doc.original_name)
+    return FileResponse(stored, content_type=doc.content_type, as_attachment=True, filename=doc.original_name)
 
 
 @access("patient_record")

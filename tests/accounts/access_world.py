@@ -53,7 +53,7 @@ def build() -> World:
     from pharmacy.models import CartItem, OrderStatus
     from pharmacy.services import cart_item_add, order_checkout, order_pay
     from portraits.models import Alert, InterventionRule, Result, Run, RunStatus
-    from rarecases.models import Case
+    from rarecases.models import Case, SimilarSearch
     from records.models import DoseReminder, ReminderPlan
     from records.services import records as record_services
     from tests.consult.factories import AppointmentFactory, SlotFactory
@@ -143,9 +143,14 @@ def build() -> World:
     o["portraits_alert"] = Alert.objects.create(rule=rule, student=student, run=run, period="2025-1",
                                                 detail={"failed": 2})
     o["care_grant"] = CareGrant.objects.create(patient=victim, doctor=DoctorFactory(), granted_by=victim)
+    pku = {"code": "E70.0", "name_en": "Classical phenylketonuria", "name_zh": "经典型苯丙酮尿症"}
     o["rarecases_case"] = Case.objects.create(origin="here", title="A de-identified case", age_band="30-39",
-                                              sex="female", codes=["E70.0"], source_encounter=encounter,
+                                              sex="female", codes=[pku], source_encounter=encounter,
+                                              phenotypes=[{"id": "HP:0001250", "name": "Seizure"}],
                                               confirmed_by=doctor)
+    # A similar-patient search belongs to the doctor who started it (its query is the case's phenotype).
+    o["similar_search"] = SimilarSearch.objects.create(case=o["rarecases_case"], doctor=doctor,
+                                                       query={"patient": {"id": "zhvqx"}})
     o["money"] = Decimal("1")
     return w
 
@@ -157,5 +162,5 @@ DEFAULT_KINDS = {
     "proposal_id": "follow_up", "schedule_id": "schedule", "allergy_id": "allergy", "problem_id": "problem",
     "prescription_id": "prescription", "dose_id": "dose", "document_id": "health_document",
     "doctor_id": "doctor", "run_id": "portraits_run", "result_id": "portraits_result", "alert_id": "portraits_alert",
-    "case_id": "rarecases_case", "grant_id": "care_grant",
+    "case_id": "rarecases_case", "grant_id": "care_grant", "search_id": "similar_search",
 }

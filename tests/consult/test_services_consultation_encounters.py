@@ -89,8 +89,9 @@ def test_image_and_pdf_attachments_stored_privately_and_served_to_parties_only(o
     assert len(files) == 2
     assert all(Path(settings.PRIVATE_MEDIA_ROOT) in f.parents for f in files)
     assert not str(settings.PRIVATE_MEDIA_ROOT).startswith(str(settings.STATIC_ROOT))
-    path, _ = attachment_open(user=online.doctor, message_id=m1.pk)
-    assert path.read_bytes() == PNG
+    stored, _ = attachment_open(user=online.doctor, message_id=m1.pk)
+    with stored:
+        assert stored.read() == PNG
     with pytest.raises(NotFound):
         attachment_open(user=PatientFactory(), message_id=m1.pk)
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "PSEUDONYM_KEY", "RARECASES_PEER_KEYS", "DEBUG"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "PSEUDONYM_KEY", "RARECASES_PEER_KEYS", "DEBUG", "STORAGE_BACKEND", "S3_"))}
     env.update({"DJANGO_SETTINGS_MODULE": "platform_site.settings.production",
                 "ALLOWED_HOSTS": "medplatform.example.test", **env_overrides})
     env = {k: v for k, v in env.items() if v != ""}
@@ -24,7 +24,8 @@ def _manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess[str
 def _check_deploy(*extra: str) -> subprocess.CompletedProcess[str]:
     return _manage("check", "--deploy", "--fail-level", "WARNING", *extra,
                    SECRET_KEY=secrets.token_urlsafe(64), PSEUDONYM_KEY=secrets.token_urlsafe(32),
-                   RARECASES_PEER_KEYS=Fernet.generate_key().decode())
+                   RARECASES_PEER_KEYS=Fernet.generate_key().decode(), STORAGE_BACKEND="s3",
+                   S3_BUCKET="medplatform-private")
 
 
 def test_check_deploy_security_checks_are_clean_in_production_mode():
@@ -52,3 +53,14 @@ def test_production_refuses_to_start_without_peer_keys():
     result = _manage("check", SECRET_KEY=secrets.token_urlsafe(64), PSEUDONYM_KEY=secrets.token_urlsafe(32))
     assert result.returncode != 0
     assert "RARECASES_PEER_KEYS (Fernet keys for peer secrets) must be set in production." in result.stderr
+
+
+def test_production_refuses_to_start_without_a_choice_of_file_storage():
+    keys = {"SECRET_KEY": secrets.token_urlsafe(64), "PSEUDONYM_KEY": secrets.token_urlsafe(32),
+            "RARECASES_PEER_KEYS": Fernet.generate_key().decode()}
+    result = _manage("check", **keys)
+    assert result.returncode != 0
+    assert "STORAGE_BACKEND must be set in production: 's3' (with S3_BUCKET) or 'filesystem'." in result.stderr
+    result = _manage("check", STORAGE_BACKEND="s3", **keys)
+    assert result.returncode != 0
+    assert "S3_BUCKET must be set when STORAGE_BACKEND=s3." in result.stderr

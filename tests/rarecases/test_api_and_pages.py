@@ -9,7 +9,15 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from consult.models import Appointment, Slot
-from rarecases.models import Case, CaseCitation, CaseEvent, CaseFollow, RarecasesSettings, TrendModel
+from rarecases.models import (
+    Case,
+    CaseCitation,
+    CaseEvent,
+    CaseFollow,
+    MatchProfile,
+    RarecasesSettings,
+    TrendModel,
+)
 from tests.factories import DoctorFactory, PatientFactory
 
 from .factories import encounter
@@ -139,7 +147,9 @@ def test_demo_seed_is_idempotent(doc) -> None:  # type: ignore[no-untyped-def]
     accounts_demo.seed()
     demo.seed()
     counts = (Case.objects.count(), CaseEvent.objects.count(), TrendModel.objects.count())
-    assert counts[0] == 3
+    assert Case.objects.filter(confirmed_by__email="doctor@demo.medplatform.test").count() == 3
+    assert counts[0] == 3 + 50  # and the 50 MME benchmark patients, imported as test patients
+    assert MatchProfile.objects.filter(source="imported", is_test=True).count() == 50
     assert counts[2] == 1
     assert RarecasesSettings.objects.get().rare_rate == 0.05
     demo.seed()

@@ -41,7 +41,10 @@ def test_confirm_stores_only_de_identified_fields() -> None:
     assert case.age_band in {"30-34", "35-39"}
     assert [c["code"] for c in case.codes] == ["E70.0", "G12.2"]
     assert (case.category, case.chapter) == ("E70-E90", "E")
-    assert case.orpha == [{"id": "ORPHA:716", "name": "Phenylketonuria"}]
+    # Orphanet classes through the ICD-10 cross-references (data/icd10_orphanet.tsv), exact matches first.
+    assert case.orpha[:2] == [{"id": "ORPHA:716", "name": "Phenylketonuria"},
+                              {"id": "ORPHA:79254", "name": "Classic phenylketonuria"}]
+    assert {"id": "ORPHA:98503", "name": "Motor neuron disease"} in case.orpha
     assert case.phenotypes == [{"id": "HP:0001250", "name": "Seizure"}]
     assert set(case.tags) >= {"chapter:E", "block:E70-E90", "code:E70", "rare:orphanet"}
     stored = str(Case.objects.filter(pk=case.pk).values().get())

@@ -47,8 +47,9 @@ def test_rarity_analyze_counts_distinct_patients_in_the_database() -> None:
     assert cands.count() == 3 == run.candidates
     assert set(cands.values_list("code", flat=True)) == {"E70.0", "G12.2"}
     assert cands.get(code="E70.0").encounter_id == rare_enc.pk
-    # The bundled Orphanet vocabulary classifies phenylketonuria by name.
-    assert RareCode.objects.get(run=run, code="E70.0").orpha == [{"id": "ORPHA:716", "name": "Phenylketonuria"}]
+    # Orphanet classes come from the ICD-10 cross-references (rarecases/data/icd10_orphanet.tsv).
+    assert RareCode.objects.get(run=run, code="E70.0").orpha == [{"id": "ORPHA:716", "name": "Phenylketonuria"},
+                                                                 {"id": "ORPHA:79254", "name": "Classic phenylketonuria"}]
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import AuditChainHead
 from accounts.services import audit_chain_verify
 
 
@@ -14,4 +15,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"audit chain BROKEN at seq {report.first_bad_seq}: {report.reason} ({report.checked} entries verified before it)"
             )
-        self.stdout.write(self.style.SUCCESS(f"audit chain intact: {report.checked} entries verified"))
+        head = AuditChainHead.objects.filter(id=1).first()
+        head_text = f"; head seq {head.last_seq} hash {head.last_hash}" if head else ""
+        self.stdout.write(self.style.SUCCESS(f"audit chain intact: {report.checked} entries verified{head_text}"))

@@ -18,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--share", action="store_true", help="share each case as soon as it is confirmed")
         parser.add_argument("--share-after", action="store_true", help="share all cases once all exist")
         parser.add_argument("--doctor", default="doctor@fed.medplatform.test")
+        parser.add_argument("--phenotypes", default="", help="HPO ids present, comma-separated (matching profile)")
+        parser.add_argument("--genes", default="", help="candidate genes, comma-separated (matching profile)")
         parser.add_argument("--encounters-only", action="store_true",
                             help="only make the encounters (rare-case candidates a doctor can confirm)")
 
@@ -34,5 +36,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({"encounters": ids}))
             return
         uuids = synth_cases(n=opts["cases"], code=opts["code"], share=opts["share"],
-                            share_after=opts["share_after"], doctor_email=opts["doctor"])
+                            share_after=opts["share_after"], doctor_email=opts["doctor"],
+                            phenotype_ids=[x for x in opts["phenotypes"].split(",") if x],
+                            genes=[x for x in opts["genes"].split(",") if x])
         self.stdout.write(json.dumps({"cases": uuids, "seconds": round(time.monotonic() - started, 2)}))
