@@ -22,6 +22,7 @@ from django.conf import settings
 
 PERSONAL = "personal"
 SIGNING_KEY = "signing-key"
+TOKEN_PREFIX = "gAAAAA"  # every Fernet token (version byte 0x80 + timestamp) starts so in base64
 
 
 def _keys() -> list[bytes]:

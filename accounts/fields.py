@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from django.db import models
 
 from . import crypto
@@ -28,7 +29,12 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if not value:
             return value
-        return crypto.decrypt(value, purpose=self.purpose)
+        try:
+            return crypto.decrypt(value, purpose=self.purpose)
+        except InvalidToken:
+            if value.startswith(crypto.TOKEN_PREFIX):
+                raise  # a token under a key we no longer have: never show it as if it were the value
+            return value  # a row written before the column was encrypted (the migration encrypts those)
 
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)

@@ -63,7 +63,7 @@ def passport_valid(number: str) -> bool:
 
 def mask(number: str) -> str:
     """Shown instead of the number: the first 3 and last 4 characters, the rest as stars
-    (110105194912310021 → 110***********0021)."""
+    (11010519491231002X → 110***********002X)."""
     number = normalise(number)
     if len(number) <= 7:
         return "*" * len(number)

@@ -46,7 +46,7 @@ def identity_number_check(*, document_type: str, number: str) -> identity.Citize
     if document_type == IdentityDocument.CITIZEN_ID:
         result = identity.citizen_id_check(number, today=timezone.localdate())
         if not result.valid:
-            raise ApplicationError(CITIZEN_ID_ERRORS[result.reason], code="identity_number",
+            raise ApplicationError(str(CITIZEN_ID_ERRORS[result.reason]), code="identity_number",
                                    extra={"number": [str(CITIZEN_ID_ERRORS[result.reason])]})
         return result
     if document_type == IdentityDocument.PASSPORT:
