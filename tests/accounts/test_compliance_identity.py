@@ -66,7 +66,8 @@ def test_identity_is_stored_encrypted_shown_masked_and_one_document_one_account(
     with connection.cursor() as cursor:
         cursor.execute("SELECT number FROM accounts_identityverification WHERE id = %s", [record.pk])
         stored = cursor.fetchone()[0]
-    assert STANDARD_SAMPLE not in stored and "1949" not in stored
+    assert STANDARD_SAMPLE not in stored
+    assert "1949" not in stored
     assert IdentityVerification.objects.get(pk=record.pk).number == STANDARD_SAMPLE
     with pytest.raises(Conflict):
         identity_verify(actor=bob, user=bob, legal_name="李四", document_type="citizen_id", number=STANDARD_SAMPLE)
@@ -163,7 +164,8 @@ def test_consents_are_versioned_and_withdrawal_stops_processing(monkeypatch):
     monkeypatch.setitem(CONSENT_VERSIONS, "data_processing", "2099-01")
     assert not consent_is_current(user=alice, kind="data_processing")  # a new text must be agreed again
     regrant = consent_grant(user=alice, kind="data_processing")
-    assert regrant.pk != grant.pk and regrant.version == "2099-01"
+    assert regrant.pk != grant.pk
+    assert regrant.version == "2099-01"
     assert Consent.objects.filter(user=alice, kind="data_processing", withdrawn_at__isnull=True).count() == 1
     assert not processing_withdrawn(user=alice)
     consent_withdraw(user=alice, kind="data_processing")
