@@ -53,6 +53,23 @@ def test_invalid_citizen_id_numbers_are_refused_with_the_reason(number, reason):
     assert result.reason == reason
 
 
+# One number for each of the 11 check characters, computed with the recursive form of ISO 7064 MOD 11-2
+# (p = (p + digit) * 2 mod 11; check = (12 - p) mod 11), not with the weights the code uses.
+EVERY_CHECK_CHARACTER = [
+    "330106198507000007", "330106198507000015", "330106198507000023", "330106198507000031", "33010619850700004X",
+    "330106198507000058", "330106198507000066", "330106198507000074", "330106198507000082", "330106198507000090",
+    "330106198507000189",
+]
+
+
+@pytest.mark.parametrize("number", EVERY_CHECK_CHARACTER)
+def test_every_check_character_is_accepted_and_any_other_refused(number):
+    assert citizen_id_check(number, today=dt.date(2026, 12, 7)).valid
+    for wrong in "0123456789X":
+        if wrong != number[-1]:
+            assert citizen_id_check(number[:17] + wrong, today=dt.date(2026, 12, 7)).reason == "check_digit"
+
+
 def test_mask_shows_first_three_and_last_four():
     assert mask(STANDARD_SAMPLE) == "110***********002X"
 
