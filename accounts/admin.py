@@ -8,8 +8,10 @@ from .models import (
     AuditEvent,
     Consent,
     CounsellorProfile,
+    DoctorCredential,
     DoctorProfile,
     FamilyLink,
+    IdentityVerification,
     Notification,
     OutboundEmail,
     PatientProfile,
@@ -78,3 +80,34 @@ class NotificationAdmin(ReadOnlyAdmin):
 class OutboundEmailAdmin(ReadOnlyAdmin):
     list_display = ["subject", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["status"]
+
+
+@admin.register(IdentityVerification)
+class IdentityVerificationAdmin(ReadOnlyAdmin):
+    """Real-name identities, masked: the number itself is never shown (PIPL; docs/compliance.md)."""
+
+    list_display = ["user", "legal_name", "document_type", "number_masked", "verified_at"]
+    fields = ["user", "legal_name", "document_type", "number_masked", "nationality", "birth_date", "verified_at",
+              "recorded_by"]
+    search_fields = ["user__email", "legal_name"]
+
+
+@admin.register(DoctorCredential)
+class DoctorCredentialAdmin(admin.ModelAdmin):
+    """An administrator records a doctor's registered institution, its consent and the start of independent
+    practice from the documents; saved through the service (validated, audited)."""
+
+    list_display = ["doctor", "institution", "institution_consent_at", "independent_practice_since", "recorded_at"]
+    fields = ["doctor", "institution", "institution_consent_at", "institution_consent_reference",
+              "independent_practice_since"]
+    search_fields = ["doctor__email", "institution"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from .services import doctor_credential_record
+
+        saved = doctor_credential_record(
+            actor=request.user, doctor=obj.doctor, institution=obj.institution,
+            institution_consent_at=obj.institution_consent_at,
+            independent_practice_since=obj.independent_practice_since,
+            consent_reference=obj.institution_consent_reference)
+        obj.pk = saved.pk

@@ -1,6 +1,9 @@
-"""Per-request context (client IP, path, request id) that services read when they write an audit entry."""
+"""Per-request context (client IP, path, request id, whether the session passed two-factor authentication)
+that services read when they write an audit entry or apply a rule that depends on the session (a doctor's
+online work)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -9,6 +12,9 @@ from dataclasses import dataclass
 class RequestContext:
     ip: str | None = None
     path: str = ""
+    # None outside a web request (a task, the shell); else a function answering whether this session's log-in
+    # included MFA (asked lazily: only a rule that needs it pays for loading the session).
+    mfa: Callable[[], bool] | None = None
 
 
 _EMPTY = RequestContext()

@@ -23,11 +23,23 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = current_request.set(RequestContext(ip=client_ip(request), path=request.get_full_path()))
+        token = current_request.set(RequestContext(ip=client_ip(request), path=request.get_full_path(),
+                                                   mfa=lambda: session_used_mfa(request)))
         try:
             return self.get_response(request)
         finally:
             current_request.reset(token)
+
+
+def session_used_mfa(request: HttpRequest) -> bool:
+    """Did this session's log-in include a second factor (allauth records each authentication step in the
+    session)? An API call with a token has no such record: False."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or getattr(request, "session", None) is None:
+        return False
+    from allauth.account.authentication import get_authentication_records
+
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
 
 
 class SessionIdleRefreshMiddleware:

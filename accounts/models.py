@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .fields import EncryptedTextField
+
 
 class Role(models.TextChoices):
     PATIENT = "patient", _("Patient")
@@ -88,11 +90,12 @@ class PatientProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="patient_profile")
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # Encrypted at rest (PIPL: needed to call the patient, never to search by): accounts.fields.
+    phone = EncryptedTextField(_("phone"), blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     region = models.CharField(_("province or region"), max_length=64, blank=True)
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=150, blank=True)
-    emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=32, blank=True)
+    emergency_contact_phone = EncryptedTextField(_("emergency contact phone"), blank=True)
 
     class Meta:
         verbose_name = _("patient profile")
@@ -183,6 +186,7 @@ class FamilyLink(models.Model):
 
 
 class ConsentKind(models.TextChoices):
+    PRIVACY_NOTICE = "privacy_notice", _("I have read the privacy notice")
     DATA_PROCESSING = "data_processing", _("Processing of my health data")
     RARE_CASE_SHARING = "rare_case_sharing", _("Sharing de-identified rare cases with partner platforms")
     PORTRAITS = "portraits", _("Inclusion in behaviour portraits")
@@ -387,3 +391,53 @@ class BreakGlassAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} → {self.patient_id} {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class IdentityDocument(models.TextChoices):
+    CITIZEN_ID = "citizen_id", _("Resident identity card (citizen ID number)")
+    PASSPORT = "passport", _("Passport")
+
+
+class IdentityVerification(models.Model):
+    """Real-name identity of a person (patient or doctor): the legal name and one identity document. The number
+    is stored encrypted (`number`), with a keyed digest that keeps one document to one person and the masked
+    form that is all anyone is shown (110***********1234)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="identity")
+    legal_name = models.CharField(_("legal name"), max_length=150)
+    document_type = models.CharField(_("identity document"), max_length=12, choices=IdentityDocument.choices)
+    number = EncryptedTextField(_("document number"))
+    number_digest = models.CharField(max_length=64, unique=True, editable=False)
+    number_masked = models.CharField(_("document number"), max_length=32, editable=False)
+    nationality = models.CharField(_("nationality"), max_length=64, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), default=timezone.now)
+    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("identity verification")
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} {self.number_masked}"
+
+
+class DoctorCredential(models.Model):
+    """What a doctor must have on record before taking online consultations: the registered institution
+    (第一执业机构) and its consent to internet practice, and the start of independent clinical practice
+    (at least 3 years ago). The practice-licence number is DoctorProfile.licence_number. Recorded by an
+    administrator from the documents."""
+
+    doctor = models.OneToOneField(User, on_delete=models.CASCADE, related_name="doctor_credential")
+    institution = models.CharField(_("registered institution"), max_length=200)
+    institution_consent_at = models.DateField(_("institution's consent given on"), null=True, blank=True)
+    institution_consent_reference = models.CharField(_("reference of the consent"), max_length=100, blank=True)
+    independent_practice_since = models.DateField(_("independent practice since"), null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("doctor's credentials for online practice")
+        verbose_name_plural = _("doctors' credentials for online practice")
+
+    def __str__(self) -> str:
+        return f"{self.doctor} @ {self.institution}"

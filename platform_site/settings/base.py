@@ -176,6 +176,11 @@ PSEUDONYM_KEY = env("PSEUDONYM_KEY", default="")
 # Fernet keys (comma-separated, newest first) encrypting federation peers' secrets at rest (rarecases.crypto);
 # locally a key is derived from SECRET_KEY, production requires them.
 RARECASES_PEER_KEYS = env("RARECASES_PEER_KEYS", default="")
+# Fernet keys (comma-separated, newest first) encrypting sensitive personal data at rest (identity numbers,
+# phones; accounts.crypto), and the never-changing key of the digest that finds one identity document. Locally
+# derived from SECRET_KEY; set both in production (docs/compliance.md).
+DATA_ENCRYPTION_KEYS = env("DATA_ENCRYPTION_KEYS", default="")
+DATA_DIGEST_KEY = env("DATA_DIGEST_KEY", default="")
 
 # `manage.py seed_demo` runs these modules' seed() in this order (dependencies first).
 DEMO_SEED_MODULES = [
