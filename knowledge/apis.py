@@ -4,7 +4,6 @@ from dataclasses import asdict
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.policy.routes import access
 from knowledge import services
 from knowledge.triage import MAX_TEXT
+from platform_site import serializers
 
 
 class TriageInput(serializers.Serializer):

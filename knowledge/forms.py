@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from knowledge.triage import MAX_TEXT
+from platform_site import forms
 
 
 class TriageForm(forms.Form):

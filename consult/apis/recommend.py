@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.policy import Allows, access
+from platform_site import serializers
 
 from ..selectors.recommend import recommendations_for
 
