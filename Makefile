@@ -34,6 +34,7 @@ test: $(STAMP) messages
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=platform_site.settings.test $(BIN)/python manage.py makemigrations --check --dry-run -v0
 
 federation: $(STAMP) messages

@@ -14,7 +14,8 @@ from django.db import connection
 
 from portraits.models import ImportBatch, Record, RecordCategory, Student
 from portraits.services import campus_import, imports_pg
-from portraits.services.imports import CategoryCodes, campus_import_paths
+from portraits.services.campus import campus_import_paths
+from portraits.services.imports import CategoryCodes
 from portraits.synth import generate
 from tests.portraits.factories import spy_python_parser
 
