@@ -31,7 +31,8 @@ def test_find_book_consult_encounter_follow_up(new_page, live_server, login_as):
     me = new_page()
     login_as(me, live_server, patient)
     me.goto("/doctors/?q=respiratory")
-    me.get_by_role("link", name="Dr Test Lin").click()
+    # (a new patient also sees the doctor under "Recommended for you"; the search result is the directory's link)
+    me.locator("main").get_by_role("link", name="Dr Test Lin").last.click()
     me.locator(f"input[name=slot][value='{soon.pk}']").check()
     me.fill("input[name=reason]", "Sore throat")
     with me.expect_navigation():
