@@ -9,3 +9,4 @@ from .consultations import *  # noqa: F401,F403
 from .encounters import *  # noqa: F401,F403
 from .ratings import *  # noqa: F401,F403
 from .waitlist import *  # noqa: F401,F403
+from .followup import *  # noqa: F401,F403
