@@ -2,6 +2,10 @@
 
 - `@pytest.mark.postgres`: skipped with a visible reason on SQLite, FAILS instead when REQUIRE_POSTGRES=1.
 - Browser tests (tests/e2e) skip when no Chromium is found, and FAIL instead when REQUIRE_BROWSER=1.
+- `@pytest.mark.compliance`: the rules of internet diagnosis (issue 20, docs/compliance.md) that gate whole
+  flows run for real. Every other test — about booking mechanics, reminders, pharmacy stock … — runs with the
+  follow-up-only-online check of booking and the doctor's online-qualification check at consultation start
+  switched off (`_compliance_gates`), so it needs no in-person history or doctor credentials it does not test.
 """
 from __future__ import annotations
 
@@ -32,6 +36,14 @@ def _private_media(tmp_path, settings):  # type: ignore[no-untyped-def]
     # it (delivery then goes to locmem through EMAIL_DELIVERY_BACKEND).
     settings.EMAIL_BACKEND = "accounts.mail.OutboxEmailBackend"
     return
+
+
+@pytest.fixture(autouse=True)
+def _compliance_gates(request, monkeypatch):  # type: ignore[no-untyped-def]
+    if request.node.get_closest_marker("compliance"):
+        return
+    monkeypatch.setattr("consult.services.booking.online_booking_check", lambda **kwargs: None)
+    monkeypatch.setattr("consult.services.booking.online_consultation_start_check", lambda **kwargs: None)
 
 
 @pytest.fixture(autouse=True)

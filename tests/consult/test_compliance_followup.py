@@ -30,7 +30,7 @@ from tests.compliance_helpers import qualify_for_online
 from tests.consult.factories import AppointmentFactory, ICD10CodeFactory, SlotFactory
 from tests.factories import DoctorFactory, PatientFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.compliance]
 
 
 def _in_person_diagnosis(*, patient, doctor, code="J45.9"):
