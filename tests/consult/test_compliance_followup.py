@@ -117,7 +117,8 @@ def test_the_doctor_confirms_follow_up_of_an_in_person_diagnosis_only():
     assert AuditEvent.objects.filter(actor=doctor, outcome="denied", detail__reason="not_a_follow_up").count() == 2
     assert ConsultationThread.objects.get(appointment=appointment).follow_up_confirmed_at is None
     thread = followup_confirm(doctor=doctor, appointment_id=appointment.pk, code="J45.9")
-    assert thread.follow_up_code_id == "J45.9" and thread.follow_up_confirmed_at is not None
+    assert thread.follow_up_code_id == "J45.9"
+    assert thread.follow_up_confirmed_at is not None
 
 
 def test_an_unqualified_doctor_cannot_start_or_confirm_an_online_consultation():
@@ -128,7 +129,8 @@ def test_an_unqualified_doctor_cannot_start_or_confirm_an_online_consultation():
     for language, text in (("en", "online consultations"), ("zh-hans", "线上")):
         with translation.override(language), pytest.raises(RuleRefused) as info:
             appointment_set_status(doctor=doctor, appointment_id=appointment.pk, action="start")
-        assert text in str(info.value.message) and info.value.code == "doctor_not_qualified"
+        assert text in str(info.value.message)
+        assert info.value.code == "doctor_not_qualified"
     with pytest.raises(RuleRefused):
         followup_confirm(doctor=doctor, appointment_id=appointment.pk, code="J45.9")
     appointment.refresh_from_db()
