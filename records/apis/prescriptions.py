@@ -12,8 +12,8 @@ from platform_site import serializers
 
 from ..models import DoseUnit, Frequency, Prescription, PrescriptionItem, Route
 from ..selectors import prescriptions as selectors
-from ..services.rx_rules import Guardian
 from ..services import prescriptions as services
+from ..services.rx_rules import Guardian
 
 
 class ItemOutput(serializers.ModelSerializer):
