@@ -4,7 +4,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-__all__ = ["dose_reminders_send_due", "dose_reminders_mark_missed"]
+__all__ = ["dose_reminders_send_due", "dose_reminders_mark_missed", "retention_report"]
 
 
 @shared_task(name="records.tasks.dose_reminders_send_due", autoretry_for=(OperationalError,), max_retries=3,
@@ -20,3 +20,12 @@ def dose_reminders_mark_missed() -> int:
     from .services.reminders import reminders_mark_missed as mark
 
     return mark()
+
+
+@shared_task(name="records.tasks.retention_report", autoretry_for=(OperationalError,), max_retries=3,
+             retry_backoff=True)
+def retention_report() -> int:
+    """Nightly: what is past its retention period, for review (deletes nothing)."""
+    from .services.retention import retention_report_run
+
+    return retention_report_run().pk
