@@ -62,7 +62,7 @@ class PrescriptionListApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         encounter_id = serializers.IntegerField()
-        # The rule (≤ 3 days, 《处方管理办法》第十八条) is the service's, refused with its reason and audited.
+        # The rule (≤ 3 days, 《处方管理办法》) is the service's, refused with its reason and audited.
         valid_days = serializers.IntegerField(min_value=1, max_value=90, default=1)
         chronic_long = serializers.BooleanField(required=False, default=False)
         guardian_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")

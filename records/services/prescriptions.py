@@ -80,7 +80,7 @@ def prescription_item_unfill(*, item_id: int, reference: str) -> None:
     item.save(update_fields=["quantity_filled"])
 
 
-DEFAULT_VALID_DAYS = 1  # 《处方管理办法》第十八条: valid on the day it is written
+DEFAULT_VALID_DAYS = 1  # 《处方管理办法》: valid on the day it is written
 MIN_OVERRIDE_REASON = 10
 
 

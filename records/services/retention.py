@@ -3,8 +3,10 @@ what is past its period (for review — it deletes nothing), the answer to a PIP
 regulator/hospital export of consultations, prescriptions and reviews.
 
 Periods: records of online consultations (encounters, consultation threads, prescriptions, pharmacist reviews)
-≥ 15 years; their messages, images and audio/video ≥ 3 years (《互联网诊疗监管细则（试行）》(2022) 第二十三条 as
-read, see docs/compliance.md). Withdrawal of consent stops processing (accounts.services.consent); nothing
+≥ 15 years; their messages, images and audio/video ≥ 3 years (《互联网诊疗监管细则（试行）》(2022), wording verified
+in the Tianjin implementing measures' 第二十一条, see docs/compliance.md). Periods are settings
+(RETENTION_CONSULTATION_YEARS, RETENTION_MESSAGE_YEARS) only so a hospital can keep longer; the defaults are the
+legal minimum. Withdrawal of consent stops processing (accounts.services.consent); nothing
 clinical is deleted before its period ends.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Pharmacist review of prescriptions (《处方管理办法》第三十五条–第三十七条; 《互联网诊疗监管细则（试行）》: a
-prescription is reviewed by a pharmacist before the drugs are paid for or dispensed), and the doctor's
+"""Pharmacist review of prescriptions (《互联网诊疗监管细则（试行）》: an online prescription carries the doctor's
+electronic signature and takes effect only after a pharmacist's review; see docs/compliance.md), and the doctor's
 correction of a rejected prescription (a new signed prescription that replaces it; a signed one never changes).
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The rules a prescription obeys (docs/compliance.md): online prescriptions only for a confirmed follow-up and
 never for specially controlled drugs (《互联网诊疗管理办法（试行）》第十六条、第十九条), a guardian for a child under
-6 (第十九条), validity and quantity limits (《处方管理办法》第十八条、第十九条), and the electronic signature over
-the content hash.
+6 (第十九条), validity and quantity limits (《处方管理办法》(2007), the articles on validity and quantity — wording
+verified, article numbers 第十八条/第十九条 not seen in a text), and the electronic signature over the content hash.
 
 Every refusal goes through `accounts.regulation.refuse_rule` (one audit row, RuleRefused with a message in the
 user's language), before the caller's write transaction.
@@ -35,8 +35,8 @@ from accounts.regulation import refuse_rule
 from ..models import Prescription, PrescriptionItem
 
 KEY_VERSION = "hmac-v1"
-MAX_VALID_DAYS = 3          # 《处方管理办法》第十八条: valid on the day written; the doctor may extend, at most 3 days
-NORMAL_MAX_DAYS = 7         # 第十九条: normally at most 7 days' supply
+MAX_VALID_DAYS = 3          # 《处方管理办法》: valid on the day written; the doctor may extend, at most 3 days
+NORMAL_MAX_DAYS = 7         # 《处方管理办法》: normally at most 7 days' supply
 CHRONIC_MAX_DAYS = 12 * 7   # 《长期处方管理规范（试行）》(2021): a chronic-disease long prescription, at most 12 weeks
 GUARDIAN_AGE = 6            # 《互联网诊疗管理办法（试行）》第十九条: children under 6
 
