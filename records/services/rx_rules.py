@@ -28,9 +28,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.identity import age_on, mask
+from accounts.identity import age_on, citizen_id_check, mask, passport_valid
 from accounts.models import User
 from accounts.regulation import refuse_rule
+from core.errors import ApplicationError
 
 from ..models import Prescription, PrescriptionItem
 
@@ -182,6 +183,11 @@ def prescription_rules_check(*, doctor: User, encounter: Any, drugs: list[Any], 
         _refuse(doctor, patient, "child_needs_guardian",
                 _("The patient is under 6: record the guardian's name and ID number and confirm the guardian is "
                   "present."))
+    number = guardian.id_number.strip()
+    if number and not (citizen_id_check(number).valid or passport_valid(number)):
+        # GB 11643 check character (or a passport number): a mistyped guardian's number is caught here.
+        raise ApplicationError(_("The guardian's ID number is not a valid citizen ID or passport number."),
+                               code="guardian_id_number")
     return follow_up or ""
 
 

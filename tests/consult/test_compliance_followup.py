@@ -154,3 +154,22 @@ def test_the_doctor_ends_an_online_consultation_as_needing_in_person_examination
     assert appointment.status == AppointmentStatus.COMPLETED
     note = Notification.objects.get(user=patient, kind="consultation_closed")
     assert note.url == f"/doctors/{doctor.pk}/" or str(doctor.pk) in note.url
+
+
+def test_the_doctor_accepts_an_uploaded_record_from_the_record_page(client, with_mfa):
+    patient, doctor = PatientFactory(), DoctorFactory()
+    ICD10CodeFactory(code="E11.9", name_en="Type 2 diabetes mellitus", name_zh="2型糖尿病")
+    AppointmentFactory(patient=patient, slot=SlotFactory(doctor=doctor, kind=SlotKind.IN_PERSON))
+    document = HealthDocument.objects.create(patient=patient, title="出院小结", kind="discharge", path="y.pdf",
+                                             original_name="y.pdf", content_type="application/pdf",
+                                             uploaded_by=patient)
+    with_mfa(doctor)
+    client.force_login(doctor)
+    page = client.get(f"/records/{patient.pk}/")
+    assert f'data-testid="accept-document-{document.pk}"' in page.content.decode()
+    response = client.post(f"/records/documents/{document.pk}/accept/",
+                           {"code": "E11.9", "kind": "discharge", "institution": "浙江大学医学院附属第一医院"})
+    assert response.status_code == 302
+    record = AcceptedPriorRecord.objects.get()
+    assert (record.patient, record.code_id, record.kind, record.document_id) == (patient, "E11.9", "discharge",
+                                                                                 document.pk)

@@ -96,6 +96,11 @@ def test_a_child_under_6_needs_the_guardians_identity_and_presence():
                                        guardian=Guardian(name="李母", relation="母亲", id_number="11010519491231002X"))
     _refused_in_both_languages(call, code="child_needs_guardian", en="under 6", zh="监护人")
     assert Prescription.objects.count() == 0
+    with pytest.raises(ApplicationError) as bad:  # a mistyped number: wrong GB 11643 check character
+        prescription_create(doctor=encounter.doctor, encounter_id=encounter.pk, items=[item_data(drug)],
+                            guardian=Guardian(name="李母", relation="母亲", id_number="110105194912310021",
+                                              present=True))
+    assert bad.value.code == "guardian_id_number"
     rx = prescription_create(doctor=encounter.doctor, encounter_id=encounter.pk, items=[item_data(drug)],
                              guardian=Guardian(name="李母", relation="母亲", id_number="11010519491231002X",
                                                present=True))
