@@ -83,6 +83,9 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         ctx["distribution"] = _distribution(results, LABELS)
         ctx["visible"] = results.count()
         ctx["other_runs"] = selectors.runs_visible_to(request.user).filter(status=RunStatus.DONE).exclude(id=run.id)
+        rule_names = dict(InterventionRule._meta.get_field("kind").choices)
+        ctx["alert_rows"] = [{"name": rule_names.get(kind, kind), "n": n, "share": n / run.n_students if run.n_students else 0}
+                             for kind, n in sorted((run.metrics or {}).get("alerts", {}).items())]
         # Per grouping (gender, province): only the (dimension, row) pairs whose gap passes the threshold.
         ctx["fairness_flags"] = {
             by: [(dim, row) for dim, rows in per_dim.items() for row in rows if row.get("flagged")]
