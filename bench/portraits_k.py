@@ -2,7 +2,8 @@
 
 Usage (PostgreSQL on loopback; the portraits tables of that database are emptied before each seed):
     DATABASE_URL=postgres://postgres@127.0.0.1:5433/med_portraits .venv/bin/python bench/portraits_k.py \
-        [--students 400] [--records 340000] [--seeds 11 12 ... 20] [--k auto] [--noise-features 0]
+        [--students 400] [--records 340000] [--seeds 11 12 ... 20] [--k auto] [--noise-features 0] \
+        [--weighting wkmeans|entropy_gain|none]
 
 Per seed: `portraits_synth` files → `campus_import_paths` (the real import) → `student_features` (the real
 GROUP BY) → `run_pipeline` with the given k, then ARI of each dimension's labels against truth.csv. Prints one
@@ -31,6 +32,8 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=340_000)
     ap.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
     ap.add_argument("--k", default="auto")
+    ap.add_argument("--noise-features", type=int, default=0, help="add N pure-noise features to every dimension")
+    ap.add_argument("--weighting", default=None, help="wkmeans | entropy_gain | none (default: the pipeline's)")
     args = ap.parse_args()
     import django
 
@@ -41,7 +44,7 @@ def main() -> None:
     from sklearn.metrics import adjusted_rand_score
 
     from portraits.analysis.pipeline import run_pipeline
-    from portraits.analysis.spec import STUDENTS
+    from portraits.analysis.spec import STUDENTS, with_noise
     from portraits.features import student_features
     from portraits.models import Student
     from portraits.services import campus_import_paths
@@ -56,7 +59,8 @@ def main() -> None:
         t = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
-            generate(out, students=args.students, records=args.records, seed=seed)
+            generate(out, students=args.students, records=args.records, seed=seed,
+                     noise_features=args.noise_features)
             with connection.cursor() as cur:
                 tables = ["portraits_alert", "portraits_result", "portraits_run", "portraits_record",
                           "portraits_importbatch", "portraits_student", "portraits_recordcategory"]
@@ -69,10 +73,19 @@ def main() -> None:
             assert report.ok, report.errors[:5]
             frame = student_features("2023")
             truth = pd.read_csv(out / "truth.csv", dtype=str)
+            noise = pd.read_csv(out / "noise.csv", dtype={"student_no": str}) if args.noise_features else None
         ids = dict(Student.objects.values_list("pseudonym", "id"))
         truth.index = truth["student_no"].map(lambda s: ids[pseudonym(s)])
         truth = truth.loc[frame.index]
-        result = run_pipeline(frame, spec=STUDENTS, params={"k": k})
+        spec = STUDENTS
+        if noise is not None:
+            noise.index = noise.pop("student_no").map(lambda s: ids[pseudonym(s)])
+            frame = frame.join(noise)
+            spec = with_noise(STUDENTS, list(noise.columns))
+        params: dict = {"k": k}
+        if args.weighting:
+            params["weighting"] = args.weighting
+        result = run_pipeline(frame, spec=spec, params=params)
         cells = []
         for d in DIMS:
             m = result["dimensions"][d]

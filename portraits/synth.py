@@ -77,8 +77,13 @@ def _blank(rng: np.random.Generator, values: pd.Series, share: float) -> pd.Seri
 
 def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None = None, seed: int = 2023,
              spread: float = 0.04, missing: float = 0.02, outliers: float = 0.005,
-             duplicates: float = 0.003, grades: list[str] | None = None) -> dict[str, int]:
-    """Write roster.csv, the nine subsystems' files and truth.csv into `out`; return rows per file."""
+             duplicates: float = 0.003, grades: list[str] | None = None, noise_features: int = 0) -> dict[str, int]:
+    """Write roster.csv, the nine subsystems' files and truth.csv into `out`; return rows per file.
+
+    `noise_features` > 0 also writes noise.csv (student_no, noise_1 … noise_N): pure noise, uniform on
+    [0, 10] and independent of every archetype — not part of the import schema; `bench/portraits_k.py
+    --noise-features` and the tests add them to every dimension (`spec.with_noise`) to check that the
+    weighting damps them."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     n = students
@@ -193,6 +198,12 @@ def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None =
     for name, df in files.items():
         df.to_csv(out / f"{name}.csv", index=False)
         counts[name] = len(df)
+    if noise_features:
+        # Its own generator, so the other files are the same with and without noise features.
+        noise_rng = np.random.default_rng([seed, 1])
+        noise = pd.DataFrame({"student_no": ids, **{f"noise_{j + 1}": noise_rng.uniform(0, 10, size=n).round(3)
+                                                     for j in range(noise_features)}})
+        noise.to_csv(out / "noise.csv", index=False)
     truth = pd.DataFrame({"student_no": ids, **{d: np.asarray(LABELS[d], dtype=object)[arche[d]] for d in CENTROIDS}})
     truth.to_csv(out / "truth.csv", index=False)
     return counts
