@@ -75,11 +75,11 @@ def main() -> None:
             truth = pd.read_csv(out / "truth.csv", dtype=str)
             noise = pd.read_csv(out / "noise.csv", dtype={"student_no": str}) if args.noise_features else None
         ids = dict(Student.objects.values_list("pseudonym", "id"))
-        truth.index = truth["student_no"].map(lambda s: ids[pseudonym(s)])
+        truth.index = truth["student_no"].map(lambda s, ids=ids: ids[pseudonym(s)])
         truth = truth.loc[frame.index]
         spec = STUDENTS
         if noise is not None:
-            noise.index = noise.pop("student_no").map(lambda s: ids[pseudonym(s)])
+            noise.index = noise.pop("student_no").map(lambda s, ids=ids: ids[pseudonym(s)])
             frame = frame.join(noise)
             spec = with_noise(STUDENTS, list(noise.columns))
         params: dict = {"k": k}

@@ -2,6 +2,7 @@
 progress (htmx polling), opens the distribution charts and a student's radar, and resolves an alert."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from portraits.models import Alert, AlertState, Run, RunStatus
@@ -58,3 +59,43 @@ def test_counsellor_imports_runs_reads_and_resolves(new_page, live_server, login
     with page.expect_navigation():
         row.get_by_role("button", name="Save").click()
     assert Alert.objects.filter(state=AlertState.RESOLVED, note="met the student").count() == 1
+
+
+TEXT = {
+    "en": ("Choosing k", "best combined rank", "Feature weights", "W-K-means", "Alerts raised"),
+    "zh-Hans": ("k 的选择", "综合排名最好", "特征权重", "W-K-means", "已触发的预警"),
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-Hans"])
+def test_run_page_explains_k_weights_and_alerts(new_page, live_server, login_as, tmp_path, locale):
+    # Given an imported cohort and a finished run that chose k itself
+    from portraits.services import campus_import_paths, portrait_run_execute, portrait_run_start
+
+    generate(tmp_path, students=120, records=80_000, seed=6, grades=["2024"])
+    assert campus_import_paths([tmp_path]).ok
+    counsellor = CounsellorFactory(profile__colleges=list(COLLEGES), profile__grades=["2024"])
+    run = portrait_run_start(user=None, period="2023", k="auto", enqueue=False)
+    run = portrait_run_execute(run_id=run.id)
+    assert run.status == RunStatus.DONE, run.error
+    title, chosen, weights, method, alerts = TEXT[locale]
+
+    # When the counsellor opens the run page
+    page = new_page(locale=locale)
+    login_as(page, live_server, counsellor)
+    page.goto(f"/portraits/runs/{run.id}/")
+
+    # Then every dimension shows its k with the reasons, the curves, the weights and their effect
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    learning = page.get_by_test_id("k-decision-learning")
+    k = run.metrics["dimensions"]["learning"]["k"]
+    expect(learning.get_by_role("heading")).to_contain_text(f"k = {k}")
+    expect(page.get_by_test_id("k-reasons-learning")).to_contain_text(chosen)
+    expect(page.locator("#curve-learning[data-rendered='1']")).to_be_visible()
+    expect(learning).to_contain_text(weights)
+    expect(page.get_by_test_id("weights-learning")).to_contain_text(method)
+    # ... and the alerts this run raised, per rule, with the share of the cohort
+    table = page.get_by_test_id("run-alerts")
+    expect(page.get_by_role("heading", name=alerts)).to_be_visible()
+    for n in run.metrics["alerts"].values():
+        expect(table).to_contain_text(str(n))

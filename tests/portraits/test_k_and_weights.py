@@ -41,7 +41,8 @@ def test_auto_k_finds_the_planted_k_where_the_archetypes_separate():
             decision = clustering.decide_k(_curve(x))
             assert decision["k"] == 5, (dim, decision["reasons"])
             chosen = next(r for r in decision["reasons"] if r["code"] == "chosen")
-            assert chosen["k"] == 5 and chosen["stability"] >= 0.9
+            assert chosen["k"] == 5
+            assert chosen["stability"] >= 0.9
 
 
 def test_decision_says_when_the_data_support_fewer_clusters_than_asked():
