@@ -89,7 +89,7 @@ def test_run_page_explains_k_weights_and_alerts(new_page, live_server, login_as,
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     learning = page.get_by_test_id("k-decision-learning")
     k = run.metrics["dimensions"]["learning"]["k"]
-    expect(learning.get_by_role("heading")).to_contain_text(f"k = {k}")
+    expect(learning.locator("h3")).to_contain_text(f"k = {k}")
     expect(page.get_by_test_id("k-reasons-learning")).to_contain_text(chosen)
     expect(page.locator("#curve-learning[data-rendered='1']")).to_be_visible()
     expect(learning).to_contain_text(weights)
