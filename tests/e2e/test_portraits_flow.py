@@ -51,14 +51,16 @@ def test_counsellor_imports_runs_reads_and_resolves(new_page, live_server, login
     expect(page.locator("#radar[data-rendered='1']")).to_be_visible()
     expect(page.get_by_test_id("label-learning")).not_to_be_empty()
 
-    # ... and they resolve an alert from the inbox
+    # ... and they resolve two alerts at once from the inbox, where each student is one row
     page.goto("/portraits/alerts/")
-    row = page.get_by_test_id("alert-row").first
-    row.locator("select[name=state]").select_option("resolved")
-    row.locator("input[name=note]").fill("met the student")
+    boxes = page.get_by_test_id("alert-select")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.get_by_test_id("bulk-state").select_option("resolved")
+    page.get_by_test_id("bulk-note").fill("met the student")
     with page.expect_navigation():
-        row.get_by_role("button", name="Save").click()
-    assert Alert.objects.filter(state=AlertState.RESOLVED, note="met the student").count() == 1
+        page.get_by_test_id("bulk-submit").click()
+    assert Alert.objects.filter(state=AlertState.RESOLVED, note="met the student").count() == 2
 
 
 TEXT = {
