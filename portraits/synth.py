@@ -102,7 +102,7 @@ def _plant_alerts(rng: np.random.Generator, files: dict[str, pd.DataFrame], ids:
     teaching = files["teaching"]
     owner = teaching["student_no"].map(index).to_numpy()
     score = pd.to_numeric(teaching["score"], errors="coerce").to_numpy()
-    second = pd.to_datetime(teaching["exam_date"]).dt.month.to_numpy() >= 7
+    second = pd.to_datetime(teaching["exam_date"], format="%Y-%m-%d").dt.month.to_numpy() >= 7
     failed = ~np.isnan(score) & (score < 60)
     first_fail = np.bincount(owner[failed & ~second], minlength=n) > 0
     second_fail = np.bincount(owner[failed & second], minlength=n) > 0
@@ -117,7 +117,7 @@ def _plant_alerts(rng: np.random.Generator, files: dict[str, pd.DataFrame], ids:
     teaching["score"] = np.where(np.isnan(score), "", pd.Series(new).astype(str).to_numpy())
     gym = files["exercise"]
     who = gym["student_no"].map(index).to_numpy()
-    when = pd.to_datetime(gym["entered_at"])
+    when = pd.to_datetime(gym["entered_at"], format="%Y-%m-%d %H:%M")
     move = drop[who] & (when.dt.month >= 7).to_numpy() & (rng.random(len(gym)) < 0.8)
     gym.loc[move, "entered_at"] = (when[move] - pd.Timedelta(days=182)).dt.strftime("%Y-%m-%d %H:%M")
     out["exercise_score_drop"] = drop
@@ -126,8 +126,8 @@ def _plant_alerts(rng: np.random.Generator, files: dict[str, pd.DataFrame], ids:
     who = sessions["student_no"].map(index).to_numpy()
     has = np.bincount(who, minlength=n) > 0
     gap = has & (rng.random(n) < COUNSELLING_GAP_SHARE)
-    when = pd.to_datetime(sessions["session_date"])
-    day = when.dt.dayofyear.to_numpy() - 1
+    when = pd.to_datetime(sessions["session_date"], format="%Y-%m-%d %H:%M")
+    day = when.dt.day_of_year.to_numpy() - 1
     # Gap students: every session within January–September; the others: the last one in the final 50 days.
     new_day = np.where(gap[who], day % 273, day)
     last_row = pd.Series(np.arange(len(sessions))).groupby(who).transform("max").to_numpy() == np.arange(
