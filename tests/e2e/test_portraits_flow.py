@@ -1,5 +1,6 @@
 """End to end, in a real browser: a counsellor imports synthetic campus files, starts a run, watches its
-progress (htmx polling), opens the distribution charts and a student's radar, and resolves an alert."""
+progress (htmx polling), opens the distribution charts and a student's radar, and resolves two alerts at once;
+and the run page explains its k decision, weights and alerts in English and Chinese."""
 from __future__ import annotations
 
 import pytest
