@@ -34,6 +34,18 @@ class RunForm(forms.Form):
     k = forms.CharField(label=_("Number of clusters k"), initial="5", help_text=_("auto, or 2–10"))
 
 
+class AlertBulkForm(forms.Form):
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
+    state = forms.ChoiceField(label=_("State"), choices=AlertState.choices)
+    note = forms.CharField(label=pgettext_lazy("alert", "Note"), required=False, max_length=4000)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # Any whole number is offered: the access policy, not the form, decides which ids the user may change.
+        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        self.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()]
+
+
 class AlertForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), choices=AlertState.choices)
     note = forms.CharField(label=pgettext_lazy("alert", "Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.models import Role, User
 
-from .models import Alert, Result, Run, Student
+from .models import Alert, InterventionRule, Result, Run, Student
 
 
 def _cohort_q(user: User, prefix: str = "") -> Q | None:
@@ -109,3 +109,38 @@ def owner_resolver() -> Callable[[Student], User | None]:
         return None
 
     return resolve
+
+
+def rule_flag_counts(*, runs: int = 5) -> dict[int, list[dict[str, Any]]]:
+    """Per rule id, for the latest `runs` finished student runs: how many students the run flagged under the rule
+    and what share of the run's cohort that is (a rule that flags 41 % of a cohort is visible as such). One
+    GROUP BY over the alerts. Cohort-wide counts, no individual row (like a run's centroids)."""
+    from django.db.models import Count
+
+    latest = list(Run.objects.filter(kind="students", status="done").order_by("-id")[:runs])
+    counts = {(row["rule_id"], row["run_id"]): row["n"] for row in
+              Alert.objects.filter(run__in=latest).values("rule_id", "run_id").annotate(n=Count("id")).order_by()}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for rule_id in InterventionRule.objects.values_list("id", flat=True):
+        out[rule_id] = [{"run": r.id, "period": r.period, "n": counts.get((rule_id, r.id), 0),
+                         "share": counts.get((rule_id, r.id), 0) / r.n_students if r.n_students else 0.0}
+                        for r in latest]
+    return out
+
+
+def alert_inbox_students(user: User, *, state: str = "", rule: str = "", mine: bool = False) -> QuerySet[Student]:
+    """The students of the user's cohort with at least one alert matching the filters, each with those alerts
+    prefetched as `inbox_alerts` (rule and owner joined): one row per student in the inbox."""
+    from django.db.models import Prefetch
+
+    alerts = alerts_visible_to(user)
+    if state:
+        alerts = alerts.filter(state=state)
+    if rule:
+        alerts = alerts.filter(rule__kind=rule)
+    if mine:
+        alerts = alerts.filter(owner=user)
+    return (students_visible_to(user).filter(id__in=alerts.values("student_id"))
+            .prefetch_related(Prefetch("alerts", queryset=alerts.order_by("rule__kind", "-id"),
+                                       to_attr="inbox_alerts"))
+            .order_by("pseudonym"))

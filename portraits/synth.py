@@ -75,10 +75,85 @@ def _blank(rng: np.random.Generator, values: pd.Series, share: float) -> pd.Seri
     return out
 
 
+SCORE_DROP_SHARE = 0.06      # students planted with falling exercise and a falling score
+COUNSELLING_GAP_SHARE = 0.3  # of the students with counselling sessions: they stopped coming
+
+
+def _plant_alerts(rng: np.random.Generator, files: dict[str, pd.DataFrame], ids: np.ndarray,
+                  rates: dict[str, np.ndarray], learning: np.ndarray) -> dict[str, np.ndarray]:
+    """Plant, for every intervention rule (analysis/rules.py, default thresholds), the students it should
+    catch, and return them (one boolean per student and rule; written to truth.csv as alert_<rule>).
+
+    - failed_consecutive: the students given at least one failed course in each 2023 semester.
+    - exercise_score_drop: SCORE_DROP_SHARE of the students of the three better learning archetypes whose
+      exercise rate is below 3.5 a month: their pass scores are raised 12 % in the first semester and lowered
+      12 % in the second (the year's mean stays on the archetype, so the learning truth holds; the drop is
+      about 21 %), and four in five of their second-half gym visits move to the first half (falling
+      exercise). Nobody else's score moves between semesters.
+    - counselling_gap: COUNSELLING_GAP_SHARE of the students with sessions have all of them before
+      1 October (> 60 days before the year's end); everybody else with sessions has their last one in
+      the final 50 days.
+    - low_borrowing: a planted loan rate below 2 a month.
+    - low_consumption: planted canteen spend (frequency × amount) in the bottom 10 % of the cohort.
+    """
+    n = len(ids)
+    index = {sid: i for i, sid in enumerate(ids)}
+    out: dict[str, np.ndarray] = {}
+    teaching = files["teaching"]
+    owner = teaching["student_no"].map(index).to_numpy()
+    score = pd.to_numeric(teaching["score"], errors="coerce").to_numpy()
+    second = pd.to_datetime(teaching["exam_date"], format="%Y-%m-%d").dt.month.to_numpy() >= 7
+    failed = ~np.isnan(score) & (score < 60)
+    first_fail = np.bincount(owner[failed & ~second], minlength=n) > 0
+    second_fail = np.bincount(owner[failed & second], minlength=n) > 0
+    out["failed_consecutive"] = first_fail & second_fail
+
+    eligible = np.flatnonzero((learning <= 2) & (rates["exercise"] < 3.5))
+    drop = np.zeros(n, dtype=bool)
+    drop[rng.choice(eligible, size=min(len(eligible), int(round(SCORE_DROP_SHARE * n))), replace=False)] = True
+    passed = ~np.isnan(score) & (score >= 60) & drop[owner]
+    factor = np.where(second, 0.88, 1.12)
+    new = np.where(passed, np.clip(score * factor, 60, 100).round(1), score)
+    teaching["score"] = np.where(np.isnan(score), "", pd.Series(new).astype(str).to_numpy())
+    gym = files["exercise"]
+    who = gym["student_no"].map(index).to_numpy()
+    when = pd.to_datetime(gym["entered_at"], format="%Y-%m-%d %H:%M")
+    move = drop[who] & (when.dt.month >= 7).to_numpy() & (rng.random(len(gym)) < 0.8)
+    gym.loc[move, "entered_at"] = (when[move] - pd.Timedelta(days=182)).dt.strftime("%Y-%m-%d %H:%M")
+    out["exercise_score_drop"] = drop
+
+    sessions = files["counselling"]
+    who = sessions["student_no"].map(index).to_numpy()
+    has = np.bincount(who, minlength=n) > 0
+    gap = has & (rng.random(n) < COUNSELLING_GAP_SHARE)
+    when = pd.to_datetime(sessions["session_date"], format="%Y-%m-%d %H:%M")
+    day = when.dt.day_of_year.to_numpy() - 1
+    # Gap students: every session within January–September; the others: the last one in the final 50 days.
+    new_day = np.where(gap[who], day % 273, day)
+    last_row = pd.Series(np.arange(len(sessions))).groupby(who).transform("max").to_numpy() == np.arange(
+        len(sessions))
+    new_day = np.where(~gap[who] & last_row, 364 - rng.integers(0, 50, size=len(sessions)), new_day)
+    start = np.datetime64(f"{YEAR}-01-01")
+    minutes = (when - when.dt.normalize()).dt.total_seconds().to_numpy() // 60
+    stamp = start + new_day.astype("timedelta64[D]")
+    sessions["session_date"] = pd.Series(stamp.astype("datetime64[m]") + minutes.astype("timedelta64[m]")).dt.strftime(
+        "%Y-%m-%d %H:%M")
+    out["counselling_gap"] = gap
+
+    out["low_borrowing"] = rates["book_borrowing"] < 2.0
+    out["low_consumption"] = rates["spend"] <= np.percentile(rates["spend"], 10.0)
+    return out
+
+
 def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None = None, seed: int = 2023,
              spread: float = 0.04, missing: float = 0.02, outliers: float = 0.005,
-             duplicates: float = 0.003, grades: list[str] | None = None) -> dict[str, int]:
-    """Write roster.csv, the nine subsystems' files and truth.csv into `out`; return rows per file."""
+             duplicates: float = 0.003, grades: list[str] | None = None, noise_features: int = 0) -> dict[str, int]:
+    """Write roster.csv, the nine subsystems' files and truth.csv into `out`; return rows per file.
+
+    `noise_features` > 0 also writes noise.csv (student_no, noise_1 … noise_N): pure noise, uniform on
+    [0, 10] and independent of every archetype — not part of the import schema; `bench/portraits_k.py
+    --noise-features` and the tests add them to every dimension (`spec.with_noise`) to check that the
+    weighting damps them."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     n = students
@@ -94,6 +169,7 @@ def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None =
         return np.maximum(base + rng.normal(0.0, spread * (levels.max() - levels.min()), size=n), 0.0)
 
     files: dict[str, pd.DataFrame] = {}
+    rates: dict[str, np.ndarray] = {}
     roster = pd.DataFrame({
         "student_no": ids, "name": [f"Synthetic Student {i:05d}" for i in range(n)],
         "gender": rng.choice(["female", "male"], size=n, p=[0.55, 0.45]),
@@ -142,6 +218,7 @@ def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None =
 
     freq_year = rate("economic", "consumption_frequency") * 2
     amount = rate("economic", "single_amount")
+    rates["spend"] = freq_year / 2 * amount    # per semester, as the low_consumption rule reads it
     who = _events(rng, np.arange(n), freq_year)
     paid = np.round(amount[who] * rng.lognormal(0, 0.2, size=len(who)), 2)
     spikes = rng.random(len(who)) < outliers
@@ -158,7 +235,8 @@ def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None =
         ("library", "interest", "book_borrowing", "borrowed_on", ("category", ["medicine", "literature", "history"])),
         ("quality", "interest", "volunteer", "activity_date", ("activity", ["volunteer"])),
     ]:
-        who = _events(rng, np.arange(n), rate(dim, feat) * 12)
+        rates[feat] = rate(dim, feat)
+        who = _events(rng, np.arange(n), rates[feat] * 12)
         df = pd.DataFrame({"student_no": ids[who], col: _times(rng, _dates(rng, len(who)))})
         df.insert(0, "event_id", np.arange(len(df)) + 1)
         if extra:
@@ -171,6 +249,7 @@ def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None =
     files["research"] = pd.DataFrame({"student_no": ids[who], "paid_on": pd.Series(_dates(rng, len(who))).dt.strftime("%Y-%m-%d"),
                                       "amount": rng.choice(["1,200", "800", "2,500"], size=len(who)),
                                       "kind": "research assistant"})
+    alert_truth = _plant_alerts(np.random.default_rng([seed, 2]), files, ids, rates, arche["learning"])
     for name in list(files):
         if name != "roster":
             files[name] = _with_dupes(rng, files[name], duplicates)
@@ -193,6 +272,13 @@ def generate(out: Path, *, students: int = PAPER_STUDENTS, records: int | None =
     for name, df in files.items():
         df.to_csv(out / f"{name}.csv", index=False)
         counts[name] = len(df)
-    truth = pd.DataFrame({"student_no": ids, **{d: np.asarray(LABELS[d], dtype=object)[arche[d]] for d in CENTROIDS}})
+    if noise_features:
+        # Its own generator, so the other files are the same with and without noise features.
+        noise_rng = np.random.default_rng([seed, 1])
+        noise = pd.DataFrame({"student_no": ids, **{f"noise_{j + 1}": noise_rng.uniform(0, 10, size=n).round(3)
+                                                     for j in range(noise_features)}})
+        noise.to_csv(out / "noise.csv", index=False)
+    truth = pd.DataFrame({"student_no": ids, **{d: np.asarray(LABELS[d], dtype=object)[arche[d]] for d in CENTROIDS},
+                          **{f"alert_{rule}": hit.astype(int) for rule, hit in alert_truth.items()}})
     truth.to_csv(out / "truth.csv", index=False)
     return counts

@@ -16,6 +16,7 @@ urlpatterns = [
     path("runs/<id:run_id>/export.csv", views.run_export, name="export"),
     path("migration/", views.migration, name="migration"),
     path("alerts/", views.alert_inbox, name="alerts"),
+    path("alerts/bulk/", views.alert_bulk_update, name="alert_bulk_update"),
     path("alerts/<id:alert_id>/", views.alert_update, name="alert_update"),
     path("rules/", views.rule_list, name="rules"),
 ]

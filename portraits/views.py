@@ -17,8 +17,8 @@ from core.pages import flash_error, paginate
 from . import selectors, services
 from .analysis.compare import migration_matrix
 from .analysis.spec import LABELS
-from .forms import AlertForm, ImportForm, RunForm
-from .models import InterventionRule, Run, RunStatus
+from .forms import AlertBulkForm, AlertForm, ImportForm, RunForm
+from .models import AlertState, InterventionRule, RuleKind, Run, RunStatus
 
 
 @access("own")
@@ -83,6 +83,9 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         ctx["distribution"] = _distribution(results, LABELS)
         ctx["visible"] = results.count()
         ctx["other_runs"] = selectors.runs_visible_to(request.user).filter(status=RunStatus.DONE).exclude(id=run.id)
+        rule_names = dict(InterventionRule._meta.get_field("kind").choices)
+        ctx["alert_rows"] = [{"name": rule_names.get(kind, kind), "n": n, "share": n / run.n_students if run.n_students else 0}
+                             for kind, n in sorted((run.metrics or {}).get("alerts", {}).items())]
         # Per grouping (gender, province): only the (dimension, row) pairs whose gap passes the threshold.
         ctx["fairness_flags"] = {
             by: [(dim, row) for dim, rows in per_dim.items() for row in rows if row.get("flagged")]
@@ -186,13 +189,31 @@ def migration(request: HttpRequest) -> HttpResponse:
 @page("portraits.use")
 def alert_inbox(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
-    qs = selectors.alerts_visible_to(request.user)
-    if request.GET.get("mine"):
-        qs = qs.filter(owner=request.user)
-    if state:
-        qs = qs.filter(state=state)
-    return render(request, "portraits/alerts.html", {"page": paginate(request, qs), "state": state,
-                                                     "form": AlertForm(), "query": f"state={state}"})
+    rule = request.GET.get("rule", "")
+    mine = bool(request.GET.get("mine"))
+    students = selectors.alert_inbox_students(request.user, state=state, rule=rule, mine=mine)
+    query = f"state={state}&rule={rule}" + ("&mine=1" if mine else "")
+    return render(request, "portraits/alerts.html", {
+        "page": paginate(request, students), "state": state, "rule": rule, "mine": mine,
+        "states": AlertState.choices, "rules": RuleKind.choices, "query": query})
+
+
+@require_POST
+@access("own")
+@page("portraits.use")
+def alert_bulk_update(request: HttpRequest) -> HttpResponse:
+    form = AlertBulkForm(request.POST)
+    if form.is_valid():
+        try:
+            n = services.alert_update_many(user=request.user, alert_ids=form.cleaned_data["ids"],
+                                           state=form.cleaned_data["state"], note=form.cleaned_data["note"])
+            messages.success(request, _("%(n)d alert(s) updated.") % {"n": n})
+        except ApplicationError as exc:
+            flash_error(request, exc)
+    else:
+        messages.error(request, _("Select at least one alert and a state."))
+    nxt = request.POST.get("next", "")
+    return redirect(nxt if nxt.startswith("/portraits/alerts/") else "portraits:alerts")
 
 
 @require_POST
@@ -226,4 +247,6 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             flash_error(request, exc)
         return redirect("portraits:rules")
-    return render(request, "portraits/rules.html", {"rules": InterventionRule.objects.all()})
+    flags = selectors.rule_flag_counts()
+    rules = list(InterventionRule.objects.all())
+    return render(request, "portraits/rules.html", {"rules": [(rule, flags.get(rule.id, [])) for rule in rules]})

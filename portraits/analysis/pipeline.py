@@ -6,13 +6,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
 from . import cleaning, clustering, weighting
 from .spec import ALL_DIMENSION, Spec
 
 DEFAULT_PARAMS: dict[str, Any] = {
-    "k": 5,                    # the paper's k; "auto" = the vote of elbow/silhouette/Davies–Bouldin/Dunn
+    "k": 5,                    # the paper's k; "auto" = clustering.decide_k (five criteria, stability first)
     "k_range": [2, 10],
     "n_init": 10,              # the final fit (and the preliminary one that gives the information gains)
     "curve_n_init": 3,         # each k of the selection curves
@@ -27,6 +28,14 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "capped": ["wavg_score", "consumption_frequency", "single_amount", "online_days"],
     "threads": 1,              # BLAS/OpenMP threads: small K-means fits are much slower with more on 2 cores
     "median_by": "grade",      # "cohort-specific medians" (§3.3): the median within the student's grade
+    "gap_references": 10,      # uniform reference data sets of the gap statistic, per k
+    "stability_pairs": 10,     # pairs of 80 % subsamples per k (resampling stability)
+    "stability_fraction": 0.8,
+    "stability_floor": 0.9,    # a k less stable than this is not chosen by "auto"
+    # "wkmeans" (default, issue 21), "entropy_gain" (the paper's, kept for comparison) or "none".
+    "weighting": "wkmeans",
+    "wkmeans_beta": 3.0,
+    "wkmeans_keep": 0.5,       # features whose within-cluster share of variance is at most this keep weight 1
     "gain_threshold": 0.2,
     "low_weight": 0.5,
     "gain_bins": 10,
@@ -56,16 +65,31 @@ def analyse_dimension(
     # Information gain needs a target; the preliminary, unweighted clustering provides it (docs/portraits.md).
     pre = clustering.kmeans(xn, k_pre, seed=seed, n_init=n_init, algorithm=algo).labels_
     gains = [weighting.information_gain(xn[:, j], pre, bins=int(params["gain_bins"])) for j in range(len(names))]
-    weights = weighting.gain_weights(gains, threshold=float(params["gain_threshold"]),
-                                     low_weight=float(params["low_weight"]))
+    method = str(params.get("weighting", "wkmeans"))
+    dispersion: list[float] | None = None
+    if method == "wkmeans":
+        weights, dispersion = weighting.wkmeans_weights(xn, k_pre, beta=float(params["wkmeans_beta"]), seed=seed,
+                                                        n_init=int(params["curve_n_init"]), algorithm=algo,
+                                                        keep=float(params["wkmeans_keep"]))
+    elif method == "entropy_gain":
+        weights = weighting.gain_weights(gains, threshold=float(params["gain_threshold"]),
+                                         low_weight=float(params["low_weight"]))
+    else:
+        weights = [1.0] * len(names)
     xw = xn * np.asarray(weights)
     lo, hi = params["k_range"]
     curve = clustering.k_curves(xw, ks=range(int(lo), int(hi) + 1), seed=seed, n_init=int(params["curve_n_init"]),
-                                algorithm=algo,
-                                sample_size=int(params["sample_size"]))
-    picks = clustering.choose_k(curve) if curve["k"] else {}
-    k = picks.get("vote", k_pre) if k_fixed == "auto" else k_pre
+                                algorithm=algo, sample_size=int(params["sample_size"]),
+                                gap_references=int(params["gap_references"]),
+                                stability_pairs=int(params["stability_pairs"]),
+                                stability_fraction=float(params["stability_fraction"]))
+    decision = (clustering.decide_k(curve, stability_floor=float(params["stability_floor"]),
+                                    asked=None if k_fixed == "auto" else k_pre) if len(curve["k"]) >= 2 else {})
+    k = int(decision.get("k", k_pre)) if k_fixed == "auto" else k_pre
     model = clustering.kmeans(xw, k, seed=seed, n_init=n_init, algorithm=algo)
+    # The weights' effect: how far the weighted partition is from plain K-means on the same features and k.
+    plain = model.labels_ if all(w == 1.0 for w in weights) else clustering.kmeans(
+        xn, k, seed=seed, n_init=n_init, algorithm=algo).labels_
     lab = model.labels_
     centroid_n = np.vstack([xn[lab == c].mean(axis=0) for c in range(k)])
     if levels is not None:
@@ -88,8 +112,11 @@ def analyse_dimension(
         "directions": dirs,
         "gains": [round(g, 4) for g in gains],
         "weights": weights,
+        "weighting": {"method": method, "dispersion": dispersion,
+                      "ari_vs_unweighted": round(float(adjusted_rand_score(plain, lab)), 4)},
         "curve": curve,
-        "k_picks": picks,
+        "k_picks": decision.get("picks", {}),
+        "k_decision": {k_: v for k_, v in decision.items() if k_ != "picks"},
         "k": k,
         "inertia": float(model.inertia_),
         "stability": clustering.stability(xw, k, lab, seeds=int(params["stability_seeds"]),

@@ -69,3 +69,13 @@ PATIENTS = Spec(
     all_features={"appointments": 1, "consultations": 1, "spend": 1, "active_problems": -1,
                   "abnormal_observations": -1, "doses_taken_pct": 1},
 )
+
+
+def with_noise(spec: Spec, names: list[str]) -> Spec:
+    """The spec with extra features `names` added to every dimension and the portrait types, direction 0 (they
+    never order labels): how the noise features of `portraits_synth --noise-features` are put in front of the
+    weighting."""
+    return Spec(features=[*spec.features, *names],
+                dimensions={d: {**feats, **{n: 0 for n in names}} for d, feats in spec.dimensions.items()},
+                labels=spec.labels, all_features={**spec.all_features, **{n: 0 for n in names}},
+                categorical=spec.categorical)

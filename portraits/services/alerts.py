@@ -38,6 +38,34 @@ def _alert_update(*, user: Any, alert_id: int, state: str, note: str) -> Alert:
     return alert
 
 
+def alert_update_many(*, user: Any, alert_ids: list[int], state: str, note: str = "") -> int:
+    """Set the state (and, when given, the note) of several alerts at once, all or nothing. Each id goes through the
+    access policy first (alert_for: an alert outside the user's cohort is refused, audited, as not found, and
+    nothing is written). Raises ApplicationError on a bad state or an empty selection. Returns the count."""
+    from ..selectors import alert_for
+
+    ids = sorted(set(alert_ids))
+    if not ids:
+        raise ApplicationError(_("Select at least one alert."))
+    if state not in AlertState.values:
+        raise ApplicationError(_("Unknown alert state."))
+    for alert_id in ids:
+        alert_for(actor=user, alert_id=alert_id)
+    with transaction.atomic():
+        # Row locks in id order: two counsellors saving overlapping selections cannot deadlock or interleave.
+        alerts = list(alerts_visible_to(user).select_for_update(of=("self",)).filter(id__in=ids).order_by("id"))
+        if len(alerts) != len(ids):
+            raise NotFound(_("No such alert."))
+        for alert in alerts:
+            alert.state = state
+            if note.strip():
+                alert.note = note.strip()[:4000]
+            if alert.owner_id is None:
+                alert.owner = user
+            alert.save(update_fields=["state", "note", "owner", "updated_at"])
+    return len(alerts)
+
+
 @transaction.atomic
 def rule_update(*, rule_id: int, enabled: bool, params: dict[str, Any]) -> InterventionRule:
     """Edit a rule's thresholds; only known, numeric thresholds are accepted."""

@@ -61,12 +61,13 @@ def campus_import(*, files: list[tuple[str, bytes]], user: Any = None,
 
 
 def campus_import_paths(paths: list[Path], *, user: Any = None) -> ImportReport:
-    """Import files or every .csv/.xlsx file of directories (truth.csv, the synthetic answer key, is skipped)."""
+    """Import files or every .csv/.xlsx file of directories (truth.csv, the synthetic answer key, and noise.csv,
+    the synthetic noise features, are skipped)."""
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
             files += sorted(x for x in p.iterdir() if x.suffix.lower() in (".csv", ".xlsx", ".xlsm")
-                            and x.name != "truth.csv")
+                            and x.name not in ("truth.csv", "noise.csv"))
         else:
             files.append(p)
     return campus_import(files=[(f.name, f.read_bytes()) for f in files], user=user)

@@ -48,6 +48,7 @@ class Command(BaseCommand):
                           f"{time.perf_counter() - t:.1f} s")
         for dim, m in run.metrics["dimensions"].items():
             self.stdout.write(f"  {dim:9s} k={m['k']} picks={m['k_picks']} weights={m['weights']} "
+                              f"(ARI vs unweighted {m['weighting']['ari_vs_unweighted']:.3f}) "
                               f"stability ARI={m['stability']['ari_mean']:.3f} "
                               f"(silhouette/Dunn sample {m['curve']['sample_size']})")
         if run.kind == "patients":

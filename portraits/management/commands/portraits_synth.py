@@ -18,10 +18,13 @@ class Command(BaseCommand):
                                  f"for {PAPER_STUDENTS:,} students)")
         parser.add_argument("--seed", type=int, default=2023)
         parser.add_argument("--out", required=True)
+        parser.add_argument("--noise-features", type=int, default=0,
+                            help="also write noise.csv with N pure-noise features (for checking the weighting)")
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
-        counts = generate(Path(opts["out"]), students=opts["students"], records=opts["records"], seed=opts["seed"])
+        counts = generate(Path(opts["out"]), students=opts["students"], records=opts["records"], seed=opts["seed"],
+                          noise_features=opts["noise_features"])
         for name, rows in counts.items():
             self.stdout.write(f"{name:12s} {rows:>10,d} rows")
         self.stdout.write(f"total        {sum(counts.values()):>10,d} rows in {time.perf_counter() - t:.1f} s → "
