@@ -184,7 +184,7 @@ DATA_DIGEST_KEY = env("DATA_DIGEST_KEY", default="")
 
 # `manage.py seed_demo` runs these modules' seed() in this order (dependencies first).
 DEMO_SEED_MODULES = [
-    "accounts.demo", "pharmacy.demo_catalogue", "consult.demo", "records.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
+    "accounts.demo", "knowledge.demo", "pharmacy.demo_catalogue", "consult.demo", "records.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
 ]
 
 # The input boundary (platform_site/inputs.py): JSON bodies up to this size and depth; form bodies up to
