@@ -94,6 +94,13 @@ def disease_symptom_map() -> tuple[dict[str, set[str]], dict[str, tuple[str, str
     return symptoms, names, codes
 
 
+def graph_version() -> tuple[int, int]:
+    from django.db.models import Count, Max
+
+    row = Edge.objects.aggregate(n=Count("pk"), top=Max("pk"))
+    return row["n"] or 0, row["top"] or 0
+
+
 def symptom_ids_by_name() -> dict[str, str]:
     """SYMP name (lower case) → id."""
     return {name.lower(): key for key, name in

@@ -11,10 +11,19 @@ from django.db import transaction
 
 from accounts.audit import audit_record
 from accounts.models import Role
-from knowledge import ontology
+from knowledge import ontology, selectors
+from knowledge.conditions import ConditionModel
 from knowledge.lexicon import DEPARTMENTS
 from knowledge.models import Edge, EdgeKind, Node, NodeKind, TriageRecord
-from knowledge.tables import ATC_INDICATIONS, DISEASE_ZH, ICD10_DEPARTMENTS, ICD10_ZH, SYMP_ZH
+from knowledge.tables import (
+    ATC_INDICATIONS,
+    COMMON_DISEASES,
+    DISEASE_ZH,
+    ICD10_DEPARTMENTS,
+    ICD10_ZH,
+    LEXICON_SYMP,
+    SYMP_ZH,
+)
 from knowledge.triage import Answer, triage
 
 LOADED_SOURCES = ("DO", "SYMP", "WHO-ICD10", "project")
@@ -161,10 +170,32 @@ def catalogue_drugs_link(*, drugs: Iterable[CatalogueDrug]) -> int:
     return len(wanted)
 
 
+_MODEL: dict[tuple[int, int], ConditionModel] = {}
+
+
+def condition_model() -> ConditionModel | None:
+    """The condition model built from the tables, rebuilt when the graph changes (keyed on the edge count and the
+    highest edge id); None before the graph is loaded."""
+    version = selectors.graph_version()
+    if version[0] == 0:
+        return None
+    if version not in _MODEL:
+        symptoms, names, codes = selectors.disease_symptom_map()
+        by_name = selectors.symptom_ids_by_name()
+        lexicon = {sid: frozenset(by_name[n] for n in terms if n in by_name) for sid, terms in LEXICON_SYMP.items()}
+        _MODEL.clear()
+        _MODEL[version] = ConditionModel(
+            disease_symptoms={d: frozenset(s) for d, s in symptoms.items()}, names=names, codes=codes,
+            parents={k: frozenset(v) for k, v in selectors.symptom_parents().items()},
+            lexicon={k: v for k, v in lexicon.items() if v}, vocabulary=len(by_name),
+            common=frozenset(COMMON_DISEASES))
+    return _MODEL[version]
+
+
 def triage_for(user: Any, *, text: str, age: float, sex: str, language: str) -> Answer:
     """Triage a text. A logged-in user's answer is audited (urgency and departments, not the text); a patient's
     answer is also kept on their record (`TriageRecord`), where their doctors see it."""
-    answer = triage(text, age=age, sex=sex, language=language)
+    answer = triage(text, age=age, sex=sex, language=language, model=condition_model())
     if getattr(user, "is_authenticated", False):
         detail = {"urgency": answer.urgency, "red_flags": [f["code"] for f in answer.red_flags],
                   "departments": [d["code"] for d in answer.departments[:3]]}

@@ -190,5 +190,44 @@ SYMP_ZH: dict[str, tuple[str, tuple[str, ...]]] = {
     "ventricular tachycardia": ("室性心动过速", ()), "left upper quadrant abdominal rigidity": ("左上腹肌紧张", ()),
 }
 
-# Disease Ontology id → reviewed Chinese name (the diseases the candidate conditions reach most often).
-DISEASE_ZH: dict[str, str] = {}
+# Common conditions of primary care (our judgement, not prevalence data: DO has none) → Chinese name. The
+# condition score gives them a higher prior (knowledge/conditions.py), so that "fever, cough" ranks influenza
+# above the rare infections DO annotates in more detail.
+COMMON_DISEASES: dict[str, str] = {
+    "DOID:8469": "流行性感冒", "DOID:2275": "咽炎", "DOID:10456": "扁桃体炎", "DOID:0050127": "鼻窦炎",
+    "DOID:6132": "支气管炎", "DOID:552": "肺炎", "DOID:874": "细菌性肺炎", "DOID:13276": "肺炎支原体肺炎",
+    "DOID:2841": "哮喘", "DOID:12323": "咳嗽变异性哮喘", "DOID:4481": "变应性鼻炎", "DOID:8252": "慢性鼻炎",
+    "DOID:0080600": "新型冠状病毒感染", "DOID:2326": "胃肠炎", "DOID:2327": "病毒性胃炎", "DOID:12384": "痢疾",
+    "DOID:8337": "阑尾炎", "DOID:1949": "胆囊炎", "DOID:9778": "肠易激综合征", "DOID:12549": "甲型肝炎",
+    "DOID:2043": "乙型肝炎", "DOID:1679": "膀胱炎", "DOID:2170": "阴道炎", "DOID:6364": "偏头痛",
+    "DOID:1468": "迷路炎", "DOID:10763": "高血压", "DOID:5844": "心肌梗死", "DOID:6000": "充血性心力衰竭",
+    "DOID:9351": "糖尿病", "DOID:8398": "骨关节炎", "DOID:14320": "广泛性焦虑障碍", "DOID:594": "惊恐障碍",
+    "DOID:3310": "特应性皮炎", "DOID:3042": "变应性接触性皮炎", "DOID:2772": "刺激性皮炎",
+    "DOID:10612": "过敏性荨麻疹", "DOID:12179": "体癣", "DOID:12403": "足癣", "DOID:6195": "结膜炎",
+    "DOID:11204": "变应性结膜炎", "DOID:8536": "带状疱疹", "DOID:8659": "水痘",
+    "DOID:10881": "手足口病", "DOID:2957": "肺结核",
+    "DOID:12357": "病毒性迷路炎", "DOID:1273": "呼吸道合胞病毒感染", "DOID:2942": "毛细支气管炎",
+    "DOID:0060224": "心房颤动", "DOID:1787": "心包炎", "DOID:14188": "肩周炎", "DOID:4306": "神经根病",
+}
+
+# Disease Ontology id → reviewed Chinese name: the common conditions and the diseases the vignettes' candidate
+# lists reach most often.
+DISEASE_ZH: dict[str, str] = {**COMMON_DISEASES, **{
+    "DOID:1252": "鞭虫病", "DOID:882": "异形吸虫病", "DOID:4371": "施尼茨勒综合征", "DOID:0050486": "出疹性疾病",
+    "DOID:2064": "外阴汗管瘤", "DOID:10074": "膜壳绦虫病", "DOID:12522": "蔗尘肺", "DOID:1556": "阿蒂斯反应",
+    "DOID:11285": "蜱瘫痪", "DOID:2282": "汗腺炎", "DOID:11339": "肺孢子菌病", "DOID:3133": "急性卟啉病",
+    "DOID:884": "横川后殖吸虫病", "DOID:13767": "华支睾吸虫病", "DOID:2047": "丁型肝炎", "DOID:0050266": "潜蚤病",
+    "DOID:11750": "副百日咳", "DOID:10361": "嗜酸性粒细胞性脑膜炎", "DOID:14456": "羊种布鲁氏菌病",
+    "DOID:11077": "布鲁氏菌病", "DOID:643": "进行性多灶性白质脑病", "DOID:13579": "恶性营养不良",
+    "DOID:0070317": "湿性脚气病", "DOID:12118": "肺含铁血黄素沉着症", "DOID:8704": "生殖器疱疹",
+    "DOID:0050150": "庞蒂亚克热", "DOID:3798": "脓胸", "DOID:1586": "风湿热", "DOID:12029": "交感性眼炎",
+    "DOID:11258": "猫抓病", "DOID:0050157": "隐源性机化性肺炎", "DOID:12328": "消瘦型营养不良",
+    "DOID:13724": "坏血病", "DOID:0050211": "猪流感", "DOID:14557": "原发性肺动脉高压", "DOID:9537": "拉沙热",
+    "DOID:0050012": "基孔肯雅热", "DOID:12365": "疟疾", "DOID:10608": "乳糜泻", "DOID:1498": "霍乱",
+    "DOID:0060859": "沙门菌病", "DOID:11260": "狂犬病", "DOID:4953": "脊髓灰质炎", "DOID:0060478": "寨卡病毒病",
+    "DOID:4411": "戊型肝炎", "DOID:1883": "丙型肝炎", "DOID:11516": "高血压性心脏病", "DOID:10824": "恶性高血压",
+    "DOID:0050771": "嗜铬细胞瘤", "DOID:3905": "肺癌", "DOID:10457": "军团病", "DOID:11573": "李斯特菌病",
+    "DOID:8283": "腹膜炎", "DOID:13891": "饲鸟者肺", "DOID:13272": "克雷伯菌肺炎", "DOID:8515": "肺源性心脏病",
+    "DOID:1678": "慢性间质性膀胱炎", "DOID:9210": "耳带状疱疹", "DOID:3292": "猴痘", "DOID:1733": "隐孢子虫病",
+    "DOID:8622": "麻疹", "DOID:10264": "流行性腮腺炎", "DOID:12205": "登革热", "DOID:12287": "克里米亚-刚果出血热", "DOID:10699": "并殖吸虫病", "DOID:9182": "天疱疮", "DOID:0050140": "急性腹泻",
+}}
