@@ -115,6 +115,31 @@ def symptom_parents() -> dict[str, set[str]]:
     return parents
 
 
+def triage_records_visible(actor: Any, *, patient: Any, limit: int = 3) -> list[TriageRecord]:
+    """For a doctor's consultation and encounter pages: the patient's recent triage answers when the policy lets
+    the actor read the patient's record (a care relation), else none — the page itself was opened by its own
+    rule, so this incidental read refuses nothing (no audit row)."""
+    if getattr(actor, "role", None) != "doctor" or not policy.patient_record(actor, patient.pk):
+        return []
+    return [triage_record_shown(r) for r in TriageRecord.objects.filter(patient=patient)[:limit]]
+
+
+def triage_record_shown(record: TriageRecord) -> dict[str, Any]:
+    """A kept triage answer with names in the current language (departments, symptoms, red flags)."""
+    from django.utils.translation import get_language
+
+    from knowledge.lexicon import DEPARTMENTS, SYMPTOMS
+    from knowledge.triage import RED_FLAGS
+
+    zh = 1 if (get_language() or "").startswith("zh") else 0
+    flags = {code: (en, cn) for code, en, cn, _ in RED_FLAGS}
+    return {"created_at": record.created_at, "urgency": record.urgency,
+            "red_flags": [flags[c][zh] for c in record.red_flags if c in flags],
+            "departments": [DEPARTMENTS[c][zh] for c in record.departments if c in DEPARTMENTS],
+            "symptoms": [SYMPTOMS[s["id"]][zh] for s in record.symptoms if s["id"] in SYMPTOMS and not s["negated"]],
+            "negated": [SYMPTOMS[s["id"]][zh] for s in record.symptoms if s["id"] in SYMPTOMS and s["negated"]]}
+
+
 def triage_records_of(actor: Any, *, patient: Any, limit: int = 5) -> list[TriageRecord]:
     """A patient's recent triage answers, for the patient and for doctors with a care relation (the policy's
     patient_record rule); anyone else is refused (404, one audit row)."""

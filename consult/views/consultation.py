@@ -12,6 +12,7 @@ from accounts import policy
 from accounts.policy import access, page
 from core.errors import ApplicationError
 from core.pages import flash_error
+from knowledge.selectors import triage_records_visible
 
 from ..services import consultation as svc
 
@@ -38,6 +39,7 @@ def consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "is_open": svc.thread_is_open(thread, timezone.now()),
         "opens_at": svc.thread_opens_at(thread),
         "max_mb": svc.max_attachment_bytes() // (1024 * 1024),
+        "triage_records": triage_records_visible(request.user, patient=thread.appointment.patient),
     })
 
 
