@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 ALPHA = 1.0
@@ -28,7 +29,7 @@ RULED_OUT_PRIOR = 0.01
 COMMON_PRIOR = 20.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConditionModel:
     disease_symptoms: dict[str, frozenset[str]]  # DOID → SYMP ids
     names: dict[str, tuple[str, str]]  # DOID → (English, Chinese)
@@ -37,6 +38,15 @@ class ConditionModel:
     lexicon: dict[str, frozenset[str]]  # lexicon symptom id → SYMP ids
     vocabulary: int
     common: frozenset[str] = frozenset()  # DOIDs with the higher prior
+
+    @cached_property
+    def by_symptom(self) -> dict[str, frozenset[str]]:
+        """SYMP id → the diseases that list it (the candidates of a request, without a scan of every disease)."""
+        index: dict[str, set[str]] = {}
+        for doid, listed in self.disease_symptoms.items():
+            for symp in listed:
+                index.setdefault(symp, set()).add(doid)
+        return {symp: frozenset(doids) for symp, doids in index.items()}
 
 
 def _prior(code: str, *, age: float, sex: str) -> float:
@@ -59,26 +69,22 @@ def rank(model: ConditionModel, present: set[str], *, age: float, sex: str, name
     patient = {sid: model.lexicon[sid] for sid in sorted(present) if sid in model.lexicon}
     if not patient:
         return []
-    wanted = {y for ys in patient.values() for y in ys}
-    lifted = {p for y in wanted for p in model.parents.get(y, ())}
+    lift = {sid: frozenset(p for y in ys for p in model.parents.get(y, ())) for sid, ys in patient.items()}
+    wanted = {y for ys in patient.values() for y in ys} | {p for ps in lift.values() for p in ps}
+    log_match = {1.0: math.log(1.0 + ALPHA), PARENT_MATCH: math.log(PARENT_MATCH + ALPHA), 0.0: math.log(ALPHA)}
     scored: list[tuple[float, str, list[str]]] = []
-    for doid, listed in model.disease_symptoms.items():
-        if not (listed & wanted or listed & lifted):
-            continue
-        denominator = len(listed) + ALPHA * model.vocabulary
+    candidates = {doid for symp in wanted for doid in model.by_symptom.get(symp, ())}
+    for doid in sorted(candidates):
+        listed = model.disease_symptoms[doid]
         log_score = math.log(_prior(model.codes.get(doid, ""), age=age, sex=sex)
                              * (COMMON_PRIOR if doid in model.common else 1.0))
+        log_score -= len(patient) * math.log(len(listed) + ALPHA * model.vocabulary)
         evidence = []
         for sid, ys in patient.items():
-            if ys & listed:
-                match = 1.0
-            elif any(model.parents.get(y, frozenset()) & listed for y in ys):
-                match = PARENT_MATCH
-            else:
-                match = 0.0
+            match = 1.0 if not ys.isdisjoint(listed) else PARENT_MATCH if not lift[sid].isdisjoint(listed) else 0.0
             if match:
                 evidence.append(names[sid])
-            log_score += math.log((match + ALPHA) / denominator)
+            log_score += log_match[match]
         scored.append((log_score, doid, evidence))
     if not scored:
         return []

@@ -2,6 +2,7 @@
 on a patient's record."""
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -129,6 +130,7 @@ def knowledge_load() -> dict[str, int]:
     stale = [pk for pk, s, d, kind in Edge.objects.filter(source__in=LOADED_SOURCES)
              .values_list("pk", "src_id", "dst_id", "kind") if (s, d, kind) not in wanted]
     Edge.objects.filter(pk__in=stale).delete()
+    _CHECKED["at"] = -1e9
     return graph_counts()
 
 
@@ -167,16 +169,23 @@ def catalogue_drugs_link(*, drugs: Iterable[CatalogueDrug]) -> int:
         pk__in=[e.pk for e in Edge.objects.filter(kind=EdgeKind.TREATS) if (e.src_id, e.dst_id) in wanted]).delete()
     Edge.objects.bulk_create([Edge(src_id=s, dst_id=d, kind=EdgeKind.TREATS, source="catalogue") for s, d in wanted],
                              update_conflicts=True, unique_fields=["src", "dst", "kind"], update_fields=["source"])
+    _CHECKED["at"] = -1e9
     return len(wanted)
 
 
 _MODEL: dict[tuple[int, int], ConditionModel] = {}
+_CHECKED: dict[str, Any] = {"at": -1e9, "version": (0, 0)}
+VERSION_CHECK_SECONDS = 30.0
 
 
 def condition_model() -> ConditionModel | None:
     """The condition model built from the tables, rebuilt when the graph changes (keyed on the edge count and the
-    highest edge id); None before the graph is loaded."""
-    version = selectors.graph_version()
+    highest edge id, looked up at most every VERSION_CHECK_SECONDS per process: the count costs ~2 ms on SQLite,
+    as much as the ranking); None before the graph is loaded."""
+    now = time.monotonic()
+    if now - _CHECKED["at"] > VERSION_CHECK_SECONDS or _CHECKED["version"][0] == 0:
+        _CHECKED.update(at=now, version=selectors.graph_version())
+    version = _CHECKED["version"]
     if version[0] == 0:
         return None
     if version not in _MODEL:
