@@ -27,7 +27,7 @@ class EdgeKind(models.TextChoices):
 class Node(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=NodeKind.choices)
     # DOID:…, SYMP:…, a department code, an ICD-10 code / block ("A00-A09") / chapter ("ch:I"), "drug:<id>".
-    key = models.CharField(_("key"), max_length=40)
+    key = models.CharField(_("identifier"), max_length=40)
     name_en = models.CharField(_("name (English)"), max_length=300)
     name_zh = models.CharField(_("name (Chinese)"), max_length=300, blank=True)
     synonyms = models.JSONField(_("synonyms"), default=list, blank=True)
@@ -72,7 +72,7 @@ class TriageRecord(models.Model):
     """A logged-in patient's triage answer: what was found and where it sent them (not the free text)."""
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="triage_records",
                                 verbose_name=_("patient"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
     urgency = models.CharField(_("urgency"), max_length=12)
     red_flags = models.JSONField(_("red flags"), default=list, blank=True)
     departments = models.JSONField(_("departments"), default=list, blank=True)  # codes, best first
