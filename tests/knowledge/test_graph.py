@@ -67,3 +67,23 @@ def test_search_finds_diseases_and_symptoms_in_both_languages(graph):
     assert "SYMP:0000570" in {n.key for n in selectors.node_search("拉肚子")}
     assert "SYMP:0000570" in {n.key for n in selectors.node_search("diarrh")}
     assert any(n.kind == NodeKind.DISEASE for n in selectors.node_search("influenza"))
+
+
+def test_the_demo_seed_loads_the_graph_and_links_the_catalogue_idempotently():
+    from io import StringIO
+
+    from knowledge import demo
+    from pharmacy import demo_catalogue
+    from pharmacy.models import Drug
+
+    demo.seed(StringIO())
+    demo_catalogue.seed(StringIO())
+    counts = services.graph_counts()
+    demo.seed(StringIO())
+    demo_catalogue.seed(StringIO())
+    assert services.graph_counts() == counts
+    assert counts["nodes.drug"] == Drug.objects.count()
+    omeprazole = Drug.objects.filter(atc_code="A02BC01").first()
+    treats = set(Edge.objects.filter(kind=EdgeKind.TREATS, src__key=f"drug:{omeprazole.pk}")
+                 .values_list("dst__key", flat=True))
+    assert treats == {"K21", "K25", "K27", "K29", "K30", "R12"}
