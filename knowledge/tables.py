@@ -3,7 +3,7 @@ and block titles, the Chinese ICD-10 (GB/T 14396) wording where we know it, stan
 
 - ICD10_DEPARTMENTS: ICD-10 chapter or block range → the department that usually sees it; the most specific
   (shortest) range that contains a code wins, so a block overrides its chapter.
-- ICD10_ZH: Chinese names of the chapters, of the blocks in the table, and of the 3-character categories the
+- ICD10_ZH: Chinese names of the chapter and block ranges in the table, and of the 3-character categories the
   catalogue's indications and the candidate conditions use.
 - LEXICON_SYMP: the triage lexicon's symptoms → Symptom Ontology names (knowledge/data/symp.obo).
 - ATC_INDICATIONS: ATC code prefix → ICD-10 categories a catalogue drug of that class is indicated for (the
