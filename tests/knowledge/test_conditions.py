@@ -83,3 +83,22 @@ def test_fever_and_cough_rank_common_conditions_first_in_both_languages() -> Non
     assert all(c["doid"] in COMMON_DISEASES for c in en.conditions[:3])
     assert [c["name"] for c in zh.conditions] == [COMMON_DISEASES.get(c["doid"], c["name"]) for c in zh.conditions]
     assert set(zh.conditions[0]["evidence"]) == {"发热", "咳嗽"}
+
+
+@pytest.mark.django_db
+def test_vignette_conditions_agree_between_english_and_chinese() -> None:
+    """The same candidates for the English and the Chinese text of a vignette (top 3, as sets); figure with -s."""
+    import json
+    from pathlib import Path
+
+    services.knowledge_load()
+    vignettes = json.loads((Path(__file__).parents[1] / "data" / "triage_vignettes.json").read_text())["vignettes"]
+    same = with_conditions = 0
+    for v in vignettes:
+        en = services.triage_for(None, text=v["en"], age=v["age"], sex=v["sex"], language="en").conditions
+        zh = services.triage_for(None, text=v["zh"], age=v["age"], sex=v["sex"], language="zh-hans").conditions
+        with_conditions += bool(en)
+        same += {c["doid"] for c in en[:3]} == {c["doid"] for c in zh[:3]}
+    print(f"\nvignettes={len(vignettes)} with_conditions={with_conditions} conditions_en_zh_same_top3={same / len(vignettes):.3f}")
+    assert with_conditions >= 0.8 * len(vignettes)
+    assert same >= 0.8 * len(vignettes)

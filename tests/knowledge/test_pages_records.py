@@ -115,3 +115,22 @@ def test_the_record_is_read_by_the_patient_and_doctors_with_a_care_relation(clie
     html = client.get(f"/appointments/{appointment.pk}/encounter/").content.decode()
     assert 'data-testid="triage-records"' in html
     assert "Vomiting blood or black stool" in html
+
+
+def test_the_doctors_fragment_takes_one_query_per_department_whatever_the_doctors(  # type: ignore[no-untyped-def]
+        client, django_assert_max_num_queries) -> None:
+    for code in ("gastroenterology", "cardiology", "neurology"):
+        for _ in range(3):
+            SlotFactory(doctor=_doctor_of(code))
+    with django_assert_max_num_queries(6):  # session/user + departments + one directory query per department
+        html = client.get("/doctors/by-department/?department=gastroenterology&department=cardiology"
+                          "&department=neurology").content.decode()
+    assert html.count('data-testid="triage-doctor"') == 9
+
+
+def test_the_lookup_page_takes_a_fixed_number_of_queries(client, graph, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(_mfa_doctor())
+    client.get("/knowledge/?q=pain")  # warm the session
+    with django_assert_max_num_queries(12):
+        html = client.get("/knowledge/?q=pain").content.decode()
+    assert html.count("<li>") >= 10
