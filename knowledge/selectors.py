@@ -75,8 +75,9 @@ def disease_detail(node: Node) -> dict[str, Any]:
 
 
 def symptom_detail(node: Node) -> dict[str, Any]:
-    """A symptom's broader symptoms (recursive), narrower symptoms and the diseases that list it."""
+    """A symptom's broader symptoms (recursive), narrower symptoms, its HPO term and the diseases that list it."""
     return {"broader": node_ancestors([node.pk]), "narrower": _neighbours(node, EdgeKind.IS_A, outgoing=False),
+            "hpo": _neighbours(node, EdgeKind.SAME_AS),
             "diseases": _neighbours(node, EdgeKind.HAS_SYMPTOM, outgoing=False)}
 
 

@@ -27,7 +27,7 @@ from knowledge.tables import (
 )
 from knowledge.triage import Answer, triage
 
-LOADED_SOURCES = ("DO", "SYMP", "WHO-ICD10", "project")
+LOADED_SOURCES = ("DO", "SYMP", "WHO-ICD10", "HPO", "project")
 NodeKey = tuple[str, str]
 
 
@@ -95,6 +95,11 @@ def _build() -> _Graph:
         for parent in term.is_a:
             if parent in terms:
                 g.edge((NodeKind.SYMPTOM, term.id), (NodeKind.SYMPTOM, parent), EdgeKind.IS_A, "SYMP")
+    hpo = ontology.hpo_names()
+    for term in terms.values():
+        match = next((hpo[n.lower()] for n in [term.name, *term.synonyms] if n.lower() in hpo), None)
+        if match:
+            g.edge((NodeKind.SYMPTOM, term.id), g.node(NodeKind.HPO, match[0], match[1]), EdgeKind.SAME_AS, "HPO")
     for doid, label, symp, _ in ontology.disease_symptoms():
         if symp in terms:
             disease = g.node(NodeKind.DISEASE, doid, label, DISEASE_ZH.get(doid, ""))

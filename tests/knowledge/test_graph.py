@@ -87,3 +87,10 @@ def test_the_demo_seed_loads_the_graph_and_links_the_catalogue_idempotently():
     treats = set(Edge.objects.filter(kind=EdgeKind.TREATS, src__key=f"drug:{omeprazole.pk}")
                  .values_list("dst__key", flat=True))
     assert treats == {"K21", "K25", "K27", "K29", "K30", "R12"}
+
+
+def test_symptoms_are_linked_to_the_hpo_terms_of_the_same_name(graph):
+    same = dict(Edge.objects.filter(kind=EdgeKind.SAME_AS).values_list("src__name_en", "dst__key"))
+    assert same["fever"] == "HP:0001945"
+    assert graph["nodes.hpo"] > 200
+    assert graph["edges.same_as"] >= graph["nodes.hpo"]  # two SYMP terms may name one HPO term

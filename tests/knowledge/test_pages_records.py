@@ -78,6 +78,7 @@ def test_a_disease_entry_shows_symptoms_codes_department_and_drugs(client, graph
     assert client.get("/knowledge/entry/", {"kind": "disease", "key": "DOID:nope"}).status_code == 404
     symptom = client.get("/knowledge/entry/", {"kind": "symptom", "key": "SYMP:0000570"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "腹泻" in symptom.content.decode()
+    assert "HP:0002014" in symptom.content.decode()  # HPO "Diarrhea"
 
 
 def test_a_patients_answer_is_kept_and_an_anonymous_one_is_not(api_client) -> None:  # type: ignore[no-untyped-def]
