@@ -117,10 +117,10 @@ def symptom_parents() -> dict[str, set[str]]:
 
 
 def triage_records_visible(actor: Any, *, patient: Any, limit: int = 3) -> list[TriageRecord]:
-    """For a doctor's consultation and encounter pages: the patient's recent triage answers when the policy lets
-    the actor read the patient's record (a care relation), else none — the page itself was opened by its own
-    rule, so this incidental read refuses nothing (no audit row)."""
-    if getattr(actor, "role", None) != "doctor" or not policy.patient_record(actor, patient.pk):
+    """For the consultation and encounter pages: the patient's recent triage answers when the policy lets the
+    actor read the patient's record (the patient side; a doctor with a care relation), else none — the page itself
+    was opened by its own rule, so this incidental read refuses nothing (no audit row)."""
+    if not policy.patient_record(actor, patient.pk):
         return []
     return [triage_record_shown(r) for r in TriageRecord.objects.filter(patient=patient)[:limit]]
 
