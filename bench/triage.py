@@ -1,7 +1,13 @@
-"""Triage API latency at N concurrent clients, in process, next to a baseline in the same run.
+"""Knowledge graph load time, and triage API latency at N concurrent clients, in process, next to a baseline in
+the same run.
 
 Usage:  .venv/bin/python bench/triage.py [--clients 8] [--requests 400]
-(settings: platform_site.settings.test, SQLite in memory unless DATABASE_URL is set; no server process.)
+(settings: platform_site.settings.test; a fresh SQLite file in /tmp, migrated, unless DATABASE_URL is set — then
+that database is migrated and used; no server process.)
+
+Graph load: `knowledge_load()` on the empty tables (first load), then again (the idempotent reload), then
+`catalogue_drugs_link` for a synthetic 110-drug catalogue; wall time of each. The API then answers with the
+candidate conditions of the loaded graph.
 
 What runs: Django's test Client from --clients threads (the whole middleware stack and DRF, no sockets)
   1. baseline  GET /healthz (answered first by the probe middleware: what the client and the stack cost)
@@ -24,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.test")
+os.environ.setdefault("DATABASE_URL", f"sqlite:////tmp/bench-triage-{os.getpid()}.sqlite3")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -65,7 +72,24 @@ def main() -> None:
     import django
 
     django.setup()
-    from knowledge import apis, triage
+    from django.core.management import call_command
+
+    from knowledge import apis, services, triage
+
+    call_command("migrate", verbosity=0)
+    loads = []
+    for _ in range(2):
+        start = time.perf_counter()
+        counts = services.knowledge_load()
+        loads.append(time.perf_counter() - start)
+    atc = ["A02BC01", "C09CA01", "J01CA04", "N02BE01", "R06AX13", "M01AE01", "A10BA02", "C10AA05", "R03AC02", ""]
+    start = time.perf_counter()
+    links = services.catalogue_drugs_link(drugs=[services.CatalogueDrug(id=i, name_en=f"drug {i}", name_zh="",
+                                                                        atc_code=atc[i % len(atc)])
+                                                 for i in range(1, 111)])
+    link_s = time.perf_counter() - start
+    nodes = sum(v for k, v in counts.items() if k.startswith("nodes."))
+    edges = sum(v for k, v in counts.items() if k.startswith("edges."))
 
     start = time.perf_counter()
     triage._jieba()
@@ -81,6 +105,8 @@ def main() -> None:
     def health(client, n):  # type: ignore[no-untyped-def]
         return client.get("/healthz").status_code
 
+    services.condition_model()  # built once per graph version (first request), not per request
+
     def post(client, n):  # type: ignore[no-untyped-def]
         return client.post("/api/triage/", data=bodies[n % len(bodies)], content_type="application/json").status_code
 
@@ -92,6 +118,11 @@ def main() -> None:
         post(warm, n)
     base = _run(args.clients, args.requests, health)
     tri = _run(args.clients, args.requests, post)
+    from django.db import connection
+
+    print(f"database: {connection.vendor}")
+    print(f"graph load: {nodes} nodes, {edges} edges; first load {loads[0]:.2f} s, reload {loads[1]:.2f} s; "
+          f"110 catalogue drugs linked ({links} edges) in {link_s:.2f} s")
     print(f"engine cold start (jieba dictionary + lexicon): {cold_ms:.0f} ms")
     for name, values in (("baseline GET /healthz", base), ("POST /api/triage/", tri)):
         print(f"{name:24s} clients={args.clients} n={len(values)} p50={statistics.median(values):.1f} ms "

@@ -7,6 +7,7 @@ from .views import booking, console, consultation, encounters, ratings
 urlpatterns = [
     path("doctors/", booking.directory, name="directory"),
     path("doctors/<id:doctor_id>/", booking.doctor_detail, name="doctor_detail"),
+    path("doctors/by-department/", booking.triage_doctors, name="triage_doctors"),
     path("doctors/<id:doctor_id>/book/", booking.book, name="book"),
     path("doctors/<id:doctor_id>/waitlist/", booking.waitlist_join, name="waitlist_join"),
     path("me/waitlist/", booking.waitlist, name="waitlist"),

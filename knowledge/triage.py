@@ -3,7 +3,8 @@
 Order of work: extract symptoms (English phrase matching; Chinese segmented with jieba, whose user dictionary
 is the lexicon's Chinese names and synonyms), with negation ("no fever", "没有发烧", "不发烧"); then the red-flag
 rule table (any rule that fires sends to the emergency department at once); then urgency rules; then
-departments ranked by the summed weights of the symptoms found, with age (children → paediatrics)."""
+departments ranked by the summed weights of the symptoms found, with age (children → paediatrics); then, given
+the graph's model, candidate conditions (knowledge/conditions.py)."""
 from __future__ import annotations
 
 import re
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from knowledge.conditions import ConditionModel, rank
 from knowledge.lexicon import DEPARTMENTS, SYMPTOMS
 
 MAX_TEXT = 2000
@@ -134,7 +136,8 @@ def _urgency(present: set[str], age: float, flags: list[str]) -> str:
     return "routine"
 
 
-def triage(text: str, *, age: float, sex: str, language: str) -> Answer:
+def triage(text: str, *, age: float, sex: str, language: str, model: ConditionModel | None = None) -> Answer:
+    """The answer; `model` (the graph's disease–symptom edges) adds ranked candidate conditions."""
     zh = language.startswith("zh")
     found = extract(text, language)
     present = {f.id for f in found if not f.negated}
@@ -167,4 +170,6 @@ def triage(text: str, *, age: float, sex: str, language: str) -> Answer:
         departments=departments,
         symptoms=[{"id": f.id, "name": SYMPTOMS[f.id][1 if zh else 0], "negated": f.negated} for f in found],
         advice=f"{ADVICE[urgency][1 if zh else 0]} {DISCLAIMER[1 if zh else 0]}",
+        conditions=rank(model, present, age=age, sex=sex, zh=zh,
+                        names={sid: SYMPTOMS[sid][1 if zh else 0] for sid in present}) if model else [],
     )

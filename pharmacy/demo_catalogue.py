@@ -194,5 +194,12 @@ def seed(stdout=None) -> None:  # type: ignore[no-untyped-def]
             category=category,
         )
         created += 1
+    # The knowledge graph (a lower layer) learns the catalogue from here: drug nodes and their indications.
+    from knowledge.services import CatalogueDrug, catalogue_drugs_link
+
+    linked = catalogue_drugs_link(drugs=[CatalogueDrug(id=pk, name_en=en, name_zh=zh, atc_code=atc) for pk, en, zh, atc
+                                         in Drug.objects.values_list("pk", "generic_name_en", "generic_name_zh",
+                                                                     "atc_code")])
     if stdout is not None:
-        stdout.write(f"pharmacy catalogue: {created} drugs created, {Drug.objects.count()} in total")
+        stdout.write(f"pharmacy catalogue: {created} drugs created, {Drug.objects.count()} in total, "
+                     f"{linked} drug–indication links in the knowledge graph")

@@ -45,6 +45,8 @@ ROUTE_RULES: dict[str, RouteRule] = {
                                  "student's data on their own).", frozenset({COUNSELLOR, ADMIN})),
     "deidentified_case": RouteRule("De-identified rare cases: every doctor (that is what sharing is for).",
                                    frozenset({DOCTOR})),
+    "doctor_reference": RouteRule("Medical reference for doctors (the knowledge graph; no patient's data).",
+                                  frozenset({DOCTOR})),
     "admin": RouteRule("Administrators only.", frozenset({ADMIN})),
     "break_glass": RouteRule("Emergency access: a doctor or administrator opens a record without a care relation, "
                              "giving a reason (audited as its own event, shown to the patient, reviewed).",

@@ -38,6 +38,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "prescription.write": frozenset({Role.DOCTOR}),
     "problem.write": frozenset({Role.DOCTOR}),
     "icd10.lookup": frozenset({Role.DOCTOR}),
+    "knowledge.lookup": frozenset({Role.DOCTOR}),
     "rarecases.use": frozenset({Role.DOCTOR}),
     "break_glass.open": frozenset({Role.DOCTOR, Role.ADMIN}),
     # pharmacists

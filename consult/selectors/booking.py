@@ -71,6 +71,16 @@ def doctor_directory(*, q: str = "", department: str = "", language: str = "",
     return qs
 
 
+def doctors_of_departments(*, codes: list[str], per_department: int = 3,
+                            now: datetime | None = None) -> list[tuple[Department, list[User]]]:
+    """For the triage page: each department (in the order given) with its doctors that have a free slot, soonest
+    first (one directory query per department; at most three departments)."""
+    found = {d.code: d for d in Department.objects.filter(code__in=codes)}
+    return [(found[code], list(doctor_directory(department=code, now=now).filter(next_free_slot__isnull=False)
+                               .order_by("next_free_slot", "pk")[:per_department]))
+            for code in dict.fromkeys(codes) if code in found]
+
+
 def doctor_public(*, doctor_id: int) -> User | None:
     return (User.objects.filter(pk=doctor_id, role=Role.DOCTOR, is_active=True)
             .select_related("doctor_profile__department").first())

@@ -47,6 +47,14 @@ def _recommended(request: HttpRequest) -> dict:
 
 
 @access("public")
+def triage_doctors(request: HttpRequest) -> HttpResponse:
+    """The bookable doctors of the departments triage suggested (?department=…, best first, at most three), each
+    with the next free slot. Loaded by the knowledge app's triage page (htmx): knowledge sits below consult."""
+    return render(request, "consult/_triage_doctors.html", {
+        "groups": sel.doctors_of_departments(codes=request.GET.getlist("department")[:3])})
+
+
+@access("public")
 def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
     doctor = sel.doctor_public(doctor_id=doctor_id)
     if doctor is None:

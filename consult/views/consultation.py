@@ -12,6 +12,7 @@ from accounts import policy
 from accounts.policy import access, page
 from core.errors import ApplicationError
 from core.pages import flash_error
+from knowledge.selectors import triage_records_visible
 
 from ..services import consultation as svc
 from ..services import followup
@@ -41,6 +42,7 @@ def consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "max_mb": svc.max_attachment_bytes() // (1024 * 1024),
         "follow_up_bases": (followup.followup_bases(patient=thread.appointment.patient)
                             if request.user.pk == thread.appointment.doctor_id else []),
+        "triage_records": triage_records_visible(request.user, patient=thread.appointment.patient),
     })
 
 

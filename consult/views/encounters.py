@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from accounts.policy import access, page
 from core.errors import ApplicationError
 from core.pages import flash_error
+from knowledge.selectors import triage_records_visible
 
 from ..forms_booking import EncounterForm
 from ..models import Encounter
@@ -49,6 +50,7 @@ def encounter_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "form": form, "appointment": appointment, "encounter": encounter,
         # The field's codes by name: the saved ones, or what was typed when the form comes back with an error.
         "current_codes": svc.diagnoses_known(form["diagnoses"].value() or ""),
+        "triage_records": triage_records_visible(request.user, patient=appointment.patient),
     })
 
 

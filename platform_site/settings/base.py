@@ -190,7 +190,7 @@ RETENTION_MESSAGE_YEARS = env.int("RETENTION_MESSAGE_YEARS", default=3)
 
 # `manage.py seed_demo` runs these modules' seed() in this order (dependencies first).
 DEMO_SEED_MODULES = [
-    "accounts.demo", "pharmacy.demo_catalogue", "consult.demo", "records.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
+    "accounts.demo", "knowledge.demo", "pharmacy.demo_catalogue", "consult.demo", "records.demo", "pharmacy.demo", "portraits.demo", "rarecases.demo",
 ]
 
 # The input boundary (platform_site/inputs.py): JSON bodies up to this size and depth; form bodies up to

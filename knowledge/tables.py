@@ -1,0 +1,233 @@
+"""Tables we wrote for the knowledge graph (docs/knowledge.md explains each; sources: WHO ICD-10 2019 chapter
+and block titles, the Chinese ICD-10 (GB/T 14396) wording where we know it, standard prescribing indications).
+
+- ICD10_DEPARTMENTS: ICD-10 chapter or block range → the department that usually sees it; the most specific
+  (shortest) range that contains a code wins, so a block overrides its chapter.
+- ICD10_ZH: Chinese names of the chapter and block ranges in the table, and of the 3-character categories the
+  catalogue's indications and the candidate conditions use.
+- LEXICON_SYMP: the triage lexicon's symptoms → Symptom Ontology names (knowledge/data/symp.obo).
+- ATC_INDICATIONS: ATC code prefix → ICD-10 categories a catalogue drug of that class is indicated for (the
+  longest prefix wins)."""
+from __future__ import annotations
+
+# (first, last, department, English title, Chinese title)
+ICD10_DEPARTMENTS: list[tuple[str, str, str, str, str]] = [
+    ("A00", "B99", "infectious-disease", "Certain infectious and parasitic diseases", "某些传染病和寄生虫病"),
+    ("A00", "A09", "gastroenterology", "Intestinal infectious diseases", "肠道传染病"),
+    ("B35", "B49", "dermatology", "Mycoses", "真菌病"),
+    ("C00", "D48", "internal-medicine", "Neoplasms", "肿瘤"),
+    ("D50", "D89", "internal-medicine", "Diseases of the blood and immune mechanism", "血液及造血器官疾病和某些免疫疾患"),
+    ("E00", "E90", "endocrinology", "Endocrine, nutritional and metabolic diseases", "内分泌、营养和代谢疾病"),
+    ("F00", "F99", "psychiatry", "Mental and behavioural disorders", "精神和行为障碍"),
+    ("G00", "G99", "neurology", "Diseases of the nervous system", "神经系统疾病"),
+    ("H00", "H59", "ophthalmology", "Diseases of the eye and adnexa", "眼和附器疾病"),
+    ("H60", "H95", "ent", "Diseases of the ear and mastoid process", "耳和乳突疾病"),
+    ("I00", "I99", "cardiology", "Diseases of the circulatory system", "循环系统疾病"),
+    ("I60", "I69", "neurology", "Cerebrovascular diseases", "脑血管病"),
+    ("I80", "I89", "general-surgery", "Diseases of veins and lymphatic vessels", "静脉、淋巴管和淋巴结疾病"),
+    ("J00", "J99", "respiratory", "Diseases of the respiratory system", "呼吸系统疾病"),
+    ("J30", "J39", "ent", "Other diseases of upper respiratory tract", "上呼吸道的其他疾病"),
+    ("K00", "K93", "gastroenterology", "Diseases of the digestive system", "消化系统疾病"),
+    ("K00", "K14", "stomatology", "Diseases of oral cavity, salivary glands and jaws", "口腔、涎腺和颌疾病"),
+    ("K35", "K38", "general-surgery", "Diseases of appendix", "阑尾疾病"),
+    ("K40", "K46", "general-surgery", "Hernia", "疝"),
+    ("K80", "K87", "general-surgery", "Disorders of gallbladder, biliary tract and pancreas", "胆囊、胆道和胰疾患"),
+    ("L00", "L99", "dermatology", "Diseases of the skin and subcutaneous tissue", "皮肤和皮下组织疾病"),
+    ("M00", "M99", "rheumatology", "Diseases of the musculoskeletal system and connective tissue",
+     "肌肉骨骼系统和结缔组织疾病"),
+    ("M15", "M19", "orthopaedics", "Arthrosis", "关节病"),
+    ("M20", "M25", "orthopaedics", "Other joint disorders", "其他关节疾患"),
+    ("M40", "M54", "orthopaedics", "Dorsopathies", "背部病"),
+    ("M80", "M94", "orthopaedics", "Osteopathies and chondropathies", "骨病和软骨病"),
+    ("N00", "N99", "nephrology", "Diseases of the genitourinary system", "泌尿生殖系统疾病"),
+    ("N20", "N23", "urology", "Urolithiasis", "尿石病"),
+    ("N30", "N39", "urology", "Other diseases of urinary system", "泌尿系统的其他疾病"),
+    ("N40", "N51", "urology", "Diseases of male genital organs", "男性生殖器官疾病"),
+    ("N60", "N64", "general-surgery", "Disorders of breast", "乳房疾患"),
+    ("N70", "N98", "gynaecology", "Disorders of female genital tract", "女性生殖器官疾病"),
+    ("O00", "O99", "gynaecology", "Pregnancy, childbirth and the puerperium", "妊娠、分娩和产褥期"),
+    ("P00", "P96", "paediatrics", "Certain conditions originating in the perinatal period", "起源于围生期的某些情况"),
+    ("Q00", "Q99", "paediatrics", "Congenital malformations and chromosomal abnormalities", "先天性畸形、变形和染色体异常"),
+    ("R00", "R99", "internal-medicine", "Symptoms, signs and abnormal findings", "症状、体征和临床与实验室异常所见"),
+    ("S00", "T98", "emergency", "Injury, poisoning and other consequences of external causes",
+     "损伤、中毒和外因的某些其他后果"),
+    ("S40", "S99", "orthopaedics", "Injuries of the limbs", "四肢损伤"),
+    ("V01", "Y98", "emergency", "External causes of morbidity and mortality", "疾病和死亡的外因"),
+    ("Z00", "Z99", "internal-medicine", "Factors influencing health status", "影响健康状态和与保健机构接触的因素"),
+    ("U00", "U85", "infectious-disease", "Codes for special purposes", "用于特殊目的的编码"),
+]
+
+ICD10_ZH: dict[str, str] = {
+    # categories used by the catalogue's indications and common candidate conditions
+    "A09": "感染性胃肠炎和结肠炎", "A15": "呼吸道结核", "A41": "其他脓毒症", "A46": "丹毒",
+    "B00": "疱疹病毒感染", "B01": "水痘", "B02": "带状疱疹", "B05": "麻疹", "B15": "急性甲型肝炎",
+    "B16": "急性乙型肝炎", "B18": "慢性病毒性肝炎", "B20": "人类免疫缺陷病毒病", "B26": "流行性腮腺炎",
+    "B27": "传染性单核细胞增多症", "B35": "皮肤癣菌病", "B37": "念珠菌病", "B86": "疥疮",
+    "D50": "缺铁性贫血", "D51": "维生素B12缺乏性贫血", "D52": "叶酸缺乏性贫血", "D64": "其他贫血",
+    "E03": "其他甲状腺功能减退症", "E05": "甲状腺毒症[甲状腺功能亢进症]", "E10": "1型糖尿病",
+    "E11": "2型糖尿病", "E14": "未特指的糖尿病", "E54": "抗坏血酸缺乏", "E55": "维生素D缺乏",
+    "E56": "其他维生素缺乏", "E66": "肥胖症", "E78": "脂蛋白代谢紊乱和其他脂血症", "E86": "容量不足",
+    "F20": "精神分裂症", "F32": "抑郁发作", "F33": "复发性抑郁障碍", "F41": "其他焦虑障碍",
+    "F51": "非器质性睡眠障碍", "F52": "非器质性性功能障碍", "G35": "多发性硬化", "G40": "癫痫",
+    "G43": "偏头痛", "G44": "其他头痛综合征", "G45": "短暂性大脑缺血性发作和相关的综合征", "G47": "睡眠障碍",
+    "H04": "泪器疾患", "H10": "结膜炎", "H40": "青光眼", "H60": "外耳炎", "H66": "化脓性和未特指的中耳炎",
+    "H81": "前庭功能疾患", "H91": "其他听觉丧失", "H93": "耳的其他疾患，不可归类在他处者",
+    "I10": "特发性（原发性）高血压", "I20": "心绞痛", "I21": "急性心肌梗死", "I25": "慢性缺血性心脏病",
+    "I26": "肺栓塞", "I48": "心房纤颤和扑动", "I50": "心力衰竭", "I63": "脑梗死", "I64": "脑卒中",
+    "I80": "静脉炎和血栓性静脉炎", "J00": "急性鼻咽炎[感冒]", "J01": "急性鼻窦炎", "J02": "急性咽炎",
+    "J03": "急性扁桃体炎", "J06": "急性上呼吸道感染", "J10": "流行性感冒，其他流感病毒引起",
+    "J11": "流行性感冒，病毒未标明", "J15": "细菌性肺炎，不可归类在他处者", "J18": "肺炎，病原体未特指",
+    "J20": "急性支气管炎", "J30": "血管舒缩性和变应性鼻炎", "J31": "慢性鼻炎、鼻咽炎和咽炎", "J44": "其他慢性阻塞性肺病",
+    "J45": "哮喘", "K05": "龈炎和牙周疾病", "K21": "胃-食管反流性疾病", "K25": "胃溃疡", "K27": "消化性溃疡",
+    "K29": "胃炎和十二指肠炎", "K30": "功能性消化不良", "K35": "急性阑尾炎", "K50": "克罗恩病",
+    "K51": "溃疡性结肠炎", "K58": "肠易激综合征", "K59": "其他功能性肠疾患", "K70": "酒精性肝病",
+    "K74": "肝纤维化和肝硬化", "K80": "胆石症", "K85": "急性胰腺炎", "L01": "脓疱病", "L03": "蜂窝织炎",
+    "L08": "皮肤和皮下组织的其他局部感染", "L20": "特应性皮炎", "L30": "其他皮炎", "L40": "银屑病",
+    "L50": "荨麻疹", "L70": "痤疮", "L85": "其他表皮增厚", "M05": "血清阳性类风湿性关节炎",
+    "M06": "其他类风湿性关节炎", "M10": "痛风", "M17": "膝关节病", "M32": "系统性红斑狼疮",
+    "M54": "背痛", "M79": "其他软组织疾患，不可归类在他处者", "M81": "骨质疏松不伴有病理性骨折",
+    "N10": "急性肾小管-间质肾炎", "N18": "慢性肾脏病", "N20": "肾和输尿管结石", "N30": "膀胱炎",
+    "N39": "泌尿系统的其他疾患", "N40": "前列腺增生", "N48": "阴茎的其他疾患", "N76": "阴道和外阴的其他炎症",
+    "O00": "异位妊娠", "R05": "咳嗽", "R11": "恶心和呕吐", "R12": "烧心", "R50": "原因不明的发热",
+    "R51": "头痛", "R52": "疼痛，不可归类在他处者", "S93": "踝和足水平的关节和韧带脱位、扭伤和劳损",
+    "T75": "其他外因的效应", "T78": "有害效应，不可归类在他处者",
+}
+# the Chinese titles of the table's blocks, by range
+ICD10_ZH.update({f"{first}-{last}": zh for first, last, _, _, zh in ICD10_DEPARTMENTS})
+
+# lexicon id → Symptom Ontology term names (one or more); lexicon entries that are qualifiers ("severe",
+# "mild", "sudden") or situations ("pregnant", "after a stroke") have no SYMP term and are left out.
+LEXICON_SYMP: dict[str, tuple[str, ...]] = {
+    "chest_pain": ("chest pain",), "sweating": ("diaphoresis",), "dyspnoea": ("dyspnea",),
+    "cyanosis": ("cyanosis",), "face_droop": ("facial paralysis",), "arm_weakness": ("arm weakness",),
+    "speech_difficulty": ("slurred speech", "aphasia"), "hives": ("urticaria",), "wheeze": ("wheezing",),
+    "dizziness": ("dizziness",), "haematemesis": ("hematemesis",), "melaena": ("melena",),
+    "headache": ("headache",), "worst_headache": ("headache",), "neck_stiffness": ("stiff neck",),
+    "vomiting": ("vomiting",), "fever": ("fever",), "high_fever": ("high fever",),
+    "poor_feeding": ("poor feeding",), "vaginal_bleeding": ("abnormal vaginal bleeding",),
+    "abdominal_pain": ("abdominal pain",), "right_lower_abdomen": ("abdominal pain",),
+    "dysuria": ("dysuria",), "frequency": ("urinary frequency",), "flank_pain": ("backache",),
+    "haematuria": ("hematuria",), "cough": ("cough",), "sputum": ("sputum",), "haemoptysis": ("hemoptysis",),
+    "weight_loss": ("weight loss",), "joint_pain": ("joint pain",), "red_swollen": ("edema",),
+    "blurred_vision": ("blurred vision",), "photophobia": ("photophobia",), "groin_colic": ("renal colic",),
+    "sore_throat": ("throat pain",), "dysphagia": ("dysphagia",), "blister_rash": ("blister",),
+    "diarrhoea": ("diarrhea",), "vaginal_discharge": ("vaginal discharge",), "jaundice": ("jaundice",),
+    "dark_urine": ("dark urine",), "fatigue": ("fatigue",), "high_bp": ("high blood pressure",),
+    "thirst": ("thirst",), "knee_pain": ("knee pain",), "heartburn": ("pyrosis",), "low_mood": ("depression",),
+    "insomnia": ("insomnia",), "itch_rash": ("itching", "rash"), "weight_gain": ("weight gain",),
+    "constipation": ("constipation",), "rhinorrhoea": ("rhinorrhea",), "sneezing": ("sneezing",),
+    "toothache": ("toothache",), "tinnitus": ("tinnitus",), "hearing_loss": ("deafness",),
+    "weakness_generic": ("weakness",), "petechiae": ("rash",),
+    "cold_intolerance": ("chills",), "lip_swelling": ("edema",),
+}
+
+# ATC prefix → ICD-10 categories (standard indications of the class; the longest prefix wins)
+ATC_INDICATIONS: dict[str, tuple[str, ...]] = {
+    "A02": ("K21", "K25", "K27", "K29", "K30", "R12"), "A03FA": ("K30", "R11"), "A04A": ("R11", "T75"),
+    "A06": ("K59",), "A07": ("A09", "K59"), "A07CA": ("A09", "E86"), "A07EC": ("K50", "K51"),
+    "A10": ("E10", "E11", "E14"), "A10B": ("E11",), "A11": ("E56",), "A11GA": ("E54",), "A12AX": ("M81", "E55"),
+    "B01AA": ("I48", "I26", "I80"), "B01AC": ("I20", "I21", "I25", "I63"), "B03A": ("D50",),
+    "B03B": ("D51", "D52"), "C01DA": ("I20",), "C03": ("I10", "I50"), "C07": ("I10", "I20", "I48"),
+    "C08": ("I10", "I20"), "C09": ("I10", "I50"), "C10": ("E78",), "D01": ("B35",), "D02": ("L20", "L85"),
+    "D06AX": ("L01", "L08"), "D06BB": ("B00",), "D07": ("L20", "L30"), "D08": ("L08",), "D10": ("L70",),
+    "G01AF": ("B37", "N76"), "G04BE": ("N48",), "G04C": ("N40",), "H02": ("M05", "M06", "J45", "L20", "T78"),
+    "H03A": ("E03",), "H03B": ("E05",), "J01": ("J01", "J02", "J03", "J15", "J18", "J20", "N39", "L03"),
+    "J01M": ("N39", "J18", "J15"), "J01XE": ("N30", "N39"), "J01XX": ("N30", "N39"), "J01XD": ("A09", "N76", "K05"),
+    "J02": ("B37",), "J05AB": ("B00", "B02"), "J05AF": ("B18",), "J05AH": ("J10", "J11"),
+    "M01A": ("M17", "M54", "M79", "M10", "R52"), "M01AX05": ("M17",), "M02": ("M79", "M54", "S93"),
+    "M04": ("M10",), "M05B": ("M81",), "N02A": ("R52", "M54"), "N02BE": ("R50", "R51", "R52"),
+    "N05C": ("G47", "F51"), "N06AB": ("F32", "F33", "F41"), "R01A": ("J30", "J31", "J01"), "R01B": ("J00", "J30"),
+    "R03": ("J45", "J44"), "R05": ("R05", "J20", "J00"), "R06": ("J30", "L50", "T78"), "S01A": ("H10",),
+    "S01C": ("H10",), "S01X": ("H04",), "S02": ("H60", "H66"),
+}
+
+# Symptom Ontology name → (reviewed Chinese name, lay synonyms): the symptoms triage maps to and the most
+# connected symptoms of the Disease Ontology's disease–symptom pairs.
+SYMP_ZH: dict[str, tuple[str, tuple[str, ...]]] = {
+    "fever": ("发热", ("发烧",)), "high fever": ("高热", ("高烧",)), "low-grade fever": ("低热", ("低烧",)),
+    "muscle weakness": ("肌无力", ("没力气",)), "progressive weakness": ("进行性无力", ()),
+    "weakness": ("无力", ("没劲",)), "headache": ("头痛", ("头疼",)), "inflammation": ("炎症", ()),
+    "diarrhea": ("腹泻", ("拉肚子",)), "vomiting": ("呕吐", ("吐",)), "cough": ("咳嗽", ()),
+    "chronic cough": ("慢性咳嗽", ("老咳嗽",)), "nausea": ("恶心", ("想吐",)), "bleeding": ("出血", ()),
+    "hemorrhage": ("出血", ()), "fatigue": ("乏力", ("疲劳", "没精神")), "tiredness": ("疲倦", ("累",)),
+    "abdominal pain": ("腹痛", ("肚子疼",)), "abdominal cramp": ("腹部绞痛", ("肚子绞痛",)),
+    "chills": ("寒战", ("发冷", "怕冷")), "joint pain": ("关节痛", ()), "rash": ("皮疹", ("起疹子",)),
+    "maculopapular rash": ("斑丘疹", ()), "pain": ("疼痛", ("痛",)), "ptosis": ("上睑下垂", ("眼皮下垂",)),
+    "weight loss": ("体重下降", ("消瘦",)), "weight gain": ("体重增加", ("发胖",)), "necrosis": ("坏死", ()),
+    "dyspnea": ("呼吸困难", ("喘不上气", "气短")), "breathing problems": ("呼吸异常", ()),
+    "allergic reaction": ("过敏反应", ("过敏",)), "seizure": ("癫痫发作", ("抽搐", "抽风")),
+    "malaise": ("不适", ("浑身不舒服",)), "bloodshot eye": ("眼充血", ("眼睛红",)),
+    "pharynx inflammation": ("咽炎", ("嗓子发炎",)), "throat pain": ("咽痛", ("嗓子疼", "喉咙痛")),
+    "loss of appetite": ("食欲减退", ("不想吃饭",)), "anorexia": ("厌食", ()),
+    "hepatosplenomegaly": ("肝脾肿大", ()), "hepatomegaly": ("肝大", ()), "splenomegaly": ("脾大", ()),
+    "lymphadenopathy": ("淋巴结病", ()), "enlargement of lymph nodes": ("淋巴结肿大", ()),
+    "muscle pain": ("肌肉痛", ("肌肉酸痛",)), "confusion": ("意识模糊", ("糊涂",)), "abscess": ("脓肿", ()),
+    "skin lesion": ("皮损", ()), "loss of vision": ("视力丧失", ("看不见",)), "blurred vision": ("视物模糊", ("看东西模糊",)),
+    "dysphagia": ("吞咽困难", ("咽不下",)), "heart failure": ("心力衰竭", ("心衰",)), "dizziness": ("头晕", ("眩晕",)),
+    "vertigo": ("眩晕", ("天旋地转",)), "coma": ("昏迷", ()), "chest pain": ("胸痛", ("胸口痛",)),
+    "shock": ("休克", ()), "paralysis": ("瘫痪", ()), "facial paralysis": ("面瘫", ("口角歪斜", "脸歪")),
+    "jaundice": ("黄疸", ("皮肤发黄",)), "backache": ("腰背痛", ("腰痛", "背痛")), "ataxia": ("共济失调", ()),
+    "stiff neck": ("颈项强直", ("脖子僵硬",)), "photophobia": ("畏光", ("怕光",)), "paresthesia": ("感觉异常", ("发麻",)),
+    "itching": ("瘙痒", ("痒",)), "wheezing": ("喘鸣", ("哮鸣",)), "liver inflammation": ("肝炎", ()),
+    "lethargy": ("嗜睡", ("没精神",)), "dysarthria": ("构音障碍", ("说话不清",)), "slurred speech": ("言语不清", ("口齿不清",)),
+    "aphasia": ("失语", ("说不出话",)), "constipation": ("便秘", ()), "polyuria": ("多尿", ()),
+    "hallucination": ("幻觉", ()), "tachycardia": ("心动过速", ("心跳快",)), "palpitation": ("心悸", ("心慌",)),
+    "tachypnea": ("呼吸急促", ()), "edema": ("水肿", ("肿",)), "dehydration": ("脱水", ()), "blister": ("水疱", ("起泡",)),
+    "arthritis": ("关节炎", ()), "tremor": ("震颤", ("手抖",)), "rhinorrhea": ("流涕", ("流鼻涕",)),
+    "high blood pressure": ("血压高", ("高血压",)), "hemoptysis": ("咯血", ("咳血",)), "hematemesis": ("呕血", ("吐血",)),
+    "melena": ("黑便", ("大便发黑", "柏油样便")), "epistaxis": ("鼻出血", ("流鼻血",)), "bloating": ("腹胀", ("肚子胀",)),
+    "anemia": ("贫血", ()), "cyanosis": ("发绀", ("嘴唇发紫",)), "diaphoresis": ("大汗", ("出冷汗", "出汗")),
+    "arm weakness": ("上肢无力", ("胳膊没力气",)), "urticaria": ("荨麻疹", ("风团",)), "poor feeding": ("喂养困难", ("吃奶差",)),
+    "abnormal vaginal bleeding": ("异常阴道出血", ()), "dysuria": ("排尿困难", ("尿痛",)),
+    "urinary frequency": ("尿频", ()), "hematuria": ("血尿", ("尿里有血",)), "sputum": ("咳痰", ("痰",)),
+    "renal colic": ("肾绞痛", ()), "vaginal discharge": ("阴道分泌物", ("白带",)), "dark urine": ("尿色深", ()),
+    "thirst": ("口渴", ()), "knee pain": ("膝痛", ("膝盖疼",)), "pyrosis": ("烧心", ("反酸",)),
+    "depression": ("抑郁", ("情绪低落",)), "insomnia": ("失眠", ("睡不着",)), "sneezing": ("打喷嚏", ()),
+    "toothache": ("牙痛", ("牙疼",)), "tinnitus": ("耳鸣", ()), "deafness": ("耳聋", ("听力下降",)),
+    "irritability": ("易激惹", ("烦躁",)), "drowsiness": ("困倦", ("犯困",)), "disorientation": ("定向障碍", ()),
+    "eschar": ("焦痂", ()), "short stature": ("身材矮小", ()), "skin desquamation": ("脱皮", ()),
+    "acholic stool": ("白陶土样便", ()), "anxiety": ("焦虑", ()), "cellulitis": ("蜂窝织炎", ()),
+    "ventricular tachycardia": ("室性心动过速", ()), "left upper quadrant abdominal rigidity": ("左上腹肌紧张", ()),
+}
+
+# Common conditions of primary care (our judgement, not prevalence data: DO has none) → Chinese name. The
+# condition score gives them a higher prior (knowledge/conditions.py), so that "fever, cough" ranks influenza
+# above the rare infections DO annotates in more detail.
+COMMON_DISEASES: dict[str, str] = {
+    "DOID:8469": "流行性感冒", "DOID:2275": "咽炎", "DOID:10456": "扁桃体炎", "DOID:0050127": "鼻窦炎",
+    "DOID:6132": "支气管炎", "DOID:552": "肺炎", "DOID:874": "细菌性肺炎", "DOID:13276": "肺炎支原体肺炎",
+    "DOID:2841": "哮喘", "DOID:12323": "咳嗽变异性哮喘", "DOID:4481": "变应性鼻炎", "DOID:8252": "慢性鼻炎",
+    "DOID:0080600": "新型冠状病毒感染", "DOID:2326": "胃肠炎", "DOID:2327": "病毒性胃炎", "DOID:12384": "痢疾",
+    "DOID:8337": "阑尾炎", "DOID:1949": "胆囊炎", "DOID:9778": "肠易激综合征", "DOID:12549": "甲型肝炎",
+    "DOID:2043": "乙型肝炎", "DOID:1679": "膀胱炎", "DOID:2170": "阴道炎", "DOID:6364": "偏头痛",
+    "DOID:1468": "迷路炎", "DOID:10763": "高血压", "DOID:5844": "心肌梗死", "DOID:6000": "充血性心力衰竭",
+    "DOID:9351": "糖尿病", "DOID:8398": "骨关节炎", "DOID:14320": "广泛性焦虑障碍", "DOID:594": "惊恐障碍",
+    "DOID:3310": "特应性皮炎", "DOID:3042": "变应性接触性皮炎", "DOID:2772": "刺激性皮炎",
+    "DOID:10612": "过敏性荨麻疹", "DOID:12179": "体癣", "DOID:12403": "足癣", "DOID:6195": "结膜炎",
+    "DOID:11204": "变应性结膜炎", "DOID:8536": "带状疱疹", "DOID:8659": "水痘",
+    "DOID:10881": "手足口病", "DOID:2957": "肺结核",
+    "DOID:12357": "病毒性迷路炎", "DOID:1273": "呼吸道合胞病毒感染", "DOID:2942": "毛细支气管炎",
+    "DOID:0060224": "心房颤动", "DOID:1787": "心包炎", "DOID:14188": "肩周炎", "DOID:4306": "神经根病",
+}
+
+# Disease Ontology id → reviewed Chinese name: the common conditions and the diseases the vignettes' candidate
+# lists reach most often.
+DISEASE_ZH: dict[str, str] = {**COMMON_DISEASES, **{
+    "DOID:1252": "鞭虫病", "DOID:882": "异形吸虫病", "DOID:4371": "施尼茨勒综合征", "DOID:0050486": "出疹性疾病",
+    "DOID:2064": "外阴汗管瘤", "DOID:10074": "膜壳绦虫病", "DOID:12522": "蔗尘肺", "DOID:1556": "阿蒂斯反应",
+    "DOID:11285": "蜱瘫痪", "DOID:2282": "汗腺炎", "DOID:11339": "肺孢子菌病", "DOID:3133": "急性卟啉病",
+    "DOID:884": "横川后殖吸虫病", "DOID:13767": "华支睾吸虫病", "DOID:2047": "丁型肝炎", "DOID:0050266": "潜蚤病",
+    "DOID:11750": "副百日咳", "DOID:10361": "嗜酸性粒细胞性脑膜炎", "DOID:14456": "羊种布鲁氏菌病",
+    "DOID:11077": "布鲁氏菌病", "DOID:643": "进行性多灶性白质脑病", "DOID:13579": "恶性营养不良",
+    "DOID:0070317": "湿性脚气病", "DOID:12118": "肺含铁血黄素沉着症", "DOID:8704": "生殖器疱疹",
+    "DOID:0050150": "庞蒂亚克热", "DOID:3798": "脓胸", "DOID:1586": "风湿热", "DOID:12029": "交感性眼炎",
+    "DOID:11258": "猫抓病", "DOID:0050157": "隐源性机化性肺炎", "DOID:12328": "消瘦型营养不良",
+    "DOID:13724": "坏血病", "DOID:0050211": "猪流感", "DOID:14557": "原发性肺动脉高压", "DOID:9537": "拉沙热",
+    "DOID:0050012": "基孔肯雅热", "DOID:12365": "疟疾", "DOID:10608": "乳糜泻", "DOID:1498": "霍乱",
+    "DOID:0060859": "沙门菌病", "DOID:11260": "狂犬病", "DOID:4953": "脊髓灰质炎", "DOID:0060478": "寨卡病毒病",
+    "DOID:4411": "戊型肝炎", "DOID:1883": "丙型肝炎", "DOID:11516": "高血压性心脏病", "DOID:10824": "恶性高血压",
+    "DOID:0050771": "嗜铬细胞瘤", "DOID:3905": "肺癌", "DOID:10457": "军团病", "DOID:11573": "李斯特菌病",
+    "DOID:8283": "腹膜炎", "DOID:13891": "饲鸟者肺", "DOID:13272": "克雷伯菌肺炎", "DOID:8515": "肺源性心脏病",
+    "DOID:1678": "慢性间质性膀胱炎", "DOID:9210": "耳带状疱疹", "DOID:3292": "猴痘", "DOID:1733": "隐孢子虫病",
+    "DOID:8622": "麻疹", "DOID:10264": "流行性腮腺炎", "DOID:12205": "登革热", "DOID:12287": "克里米亚-刚果出血热", "DOID:10699": "并殖吸虫病", "DOID:9182": "天疱疮", "DOID:0050140": "急性腹泻",
+}}
