@@ -11,4 +11,6 @@ BEAT_SCHEDULE: dict = {
     # Booking confirmations, in batches (not written by the booking request itself: see services/booking.py).
     "consult-appointment-confirmations": {"task": "consult.tasks.appointment_confirmations_send", "schedule": 30.0},
     "consult-waitlist-expire-offers": {"task": "consult.tasks.waitlist_expire_offers", "schedule": 60.0},
+    # Unpaid bookings past their hold (CONSULT_PAYMENT_HOLD_MINUTES) are released and offered to the waitlist.
+    "consult-appointment-holds-release": {"task": "consult.tasks.appointment_holds_release", "schedule": 60.0},
 }
