@@ -12,6 +12,7 @@ from accounts.models import Role, User
 
 from ..models import (
     Appointment,
+    AppointmentRefund,
     Department,
     Encounter,
     FollowUpProposal,
@@ -102,6 +103,11 @@ def appointment_for(*, actor: User, appointment_id: int) -> Appointment:
                          decide=lambda a: policy.appointment_party(actor, patient_id=a.patient_id,
                                                                    doctor_id=a.doctor_id),
                          message=_("Appointment not found."))
+
+
+def refunds_of(appointment: Appointment) -> list[AppointmentRefund]:
+    """The refund decisions of an appointment the caller may already see (appointment_for)."""
+    return list(AppointmentRefund.objects.filter(appointment=appointment).order_by("created_at"))
 
 
 def appointments_of_patient_side(user: User, *, when: str = "upcoming", now: datetime | None = None

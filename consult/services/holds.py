@@ -33,10 +33,10 @@ def appointment_pay(*, user: User, appointment_id: int, idempotency_key: str,
     same paid appointment and charges nothing. Raises NotFound (not the user's), ApplicationError (bad key,
     the provider declined), Conflict (not awaiting payment, already paid under another key, hold expired).
     """
+    appointment_for_patient_side(user=user, appointment_id=appointment_id)  # someone else's: 404 + audit, first
     key = str(idempotency_key or "")
     if not KEY_FORMAT.match(key):
         raise ApplicationError(_("The payment request is not valid. Please reload the page."), code="bad_key")
-    appointment_for_patient_side(user=user, appointment_id=appointment_id)
     with transaction.atomic():
         return _pay_locked(user=user, appointment_id=appointment_id, key=key, now=now or timezone.now())
 

@@ -1,9 +1,13 @@
 """Pages of the booking side: directory, doctor page and booking, my appointments, waitlist, schedules."""
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +21,7 @@ from ..forms_booking import BookingForm, LeaveForm, ScheduleForm
 from ..selectors import booking as sel
 from ..selectors import ratings as rsel
 from ..services import booking as svc
+from ..services import holds, payments
 from ..services import schedules as sched
 from ..services import waitlist as wl
 from ..services.followups import follow_up_accept
@@ -96,7 +101,11 @@ def book(request: HttpRequest, doctor_id: int) -> HttpResponse:
     except ApplicationError as exc:
         flash_error(request, exc)
         return redirect("consult:doctor_detail", doctor_id=doctor_id)
-    messages.success(request, _("Your appointment is booked."))
+    if appointment.status == "pending_payment":
+        messages.success(request, _("This time is held for you until %(until)s. Pay the fee to confirm it.")
+                         % {"until": date_format(localtime(appointment.hold_expires_at), "H:i")})
+    else:
+        messages.success(request, _("Your appointment is booked."))
     return redirect("consult:appointment_detail", appointment_id=appointment.pk)
 
 
@@ -157,12 +166,14 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
 def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = sel.appointment_for(actor=request.user, appointment_id=appointment_id)
     reschedule_slots = []
-    if request.user.role == Role.PATIENT and appointment.status == "booked":
+    if request.user.role == Role.PATIENT and appointment.status in ("booked", "pending_payment"):
         reschedule_slots = list(sel.doctor_slots_free(doctor_id=appointment.doctor_id, for_patient=appointment.patient)[:30])
     return render(request, "consult/appointment_detail.html", {
         "appointment": appointment, "reschedule_slots": reschedule_slots,
+        "pay_key": uuid.uuid4().hex, "refunds": sel.refunds_of(appointment),
+        "refund_cutoff_hours": f"{payments.refund_cutoff().total_seconds() / 3600:g}",
         "encounter": sel.encounter_of(appointment),
-        "can_change": appointment.status == "booked" and request.user.role == Role.PATIENT,
+        "can_change": appointment.status in ("booked", "pending_payment") and request.user.role == Role.PATIENT,
         "rating": rsel.rating_of(appointment),
     })
 
@@ -177,6 +188,20 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
         flash_error(request, exc)
     else:
         messages.success(request, _("Your appointment was cancelled."))
+    return redirect("consult:appointment_detail", appointment_id=appointment_id)
+
+
+@require_POST
+@access("patient_side", objects={"appointment_id": "appointment"})
+@page("booking.book")
+def appointment_pay(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    try:
+        holds.appointment_pay(user=request.user, appointment_id=appointment_id,
+                              idempotency_key=request.POST.get("idempotency_key", ""))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("Paid. Your appointment is booked."))
     return redirect("consult:appointment_detail", appointment_id=appointment_id)
 
 
