@@ -1,7 +1,7 @@
 """Booking-side reads: the doctor directory, free slots, a person's appointments, the waitlist."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -153,3 +153,32 @@ def leave_days_of(doctor: User, *, limit: int = 20) -> QuerySet[ScheduleExceptio
 def encounter_of(appointment: Appointment) -> Encounter | None:
     """The encounter of an appointment the caller already may see (for a link; reading it is audited)."""
     return Encounter.objects.filter(appointment=appointment).only("pk").first()
+
+
+NOON = 12  # local hour: free places before it count as morning, from it as afternoon
+
+
+def slot_day_strip(slots: list[Slot], *, today: date, days: int = 14) -> list[dict]:
+    """The slot picker's strip: one entry per local day from `today` with its free places in the morning and
+    in the afternoon (pure: `slots` is the doctor's free slots, already read)."""
+    strip = {today + timedelta(days=i): {"morning": 0, "afternoon": 0} for i in range(days)}
+    for slot in slots:
+        local = timezone.localtime(slot.start)
+        counts = strip.get(local.date())
+        if counts is not None:
+            counts["morning" if local.hour < NOON else "afternoon"] += 1
+    return [{"day": day, "morning": c["morning"], "afternoon": c["afternoon"], "total": c["morning"] + c["afternoon"]}
+            for day, c in strip.items()]
+
+
+def slot_day_pick(strip: list[dict], wanted: str | None) -> date | None:
+    """The day the picker shows: the one asked for when it has free places, else the first day that has any."""
+    free = [entry["day"] for entry in strip if entry["total"]]
+    if wanted:
+        try:
+            day = date.fromisoformat(wanted)
+        except ValueError:
+            day = None
+        if day in free:
+            return day
+    return free[0] if free else None

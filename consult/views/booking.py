@@ -6,6 +6,7 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -58,11 +59,18 @@ def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
         raise Http404
     user = request.user if request.user.is_authenticated and request.user.role == Role.PATIENT else None
     slots = list(sel.doctor_slots_free(doctor_id=doctor.pk, for_patient=user))
-    days: dict = {}
-    for slot in slots:
-        days.setdefault(slot.start.astimezone().date(), []).append(slot)
+    # The slot picker: a strip of days with their morning / afternoon places, then the chosen day's times
+    # (?day=…; htmx swaps only the times, a plain link reloads the page).
+    strip = sel.slot_day_strip(slots, today=timezone.localdate())
+    day = sel.slot_day_pick(strip, request.GET.get("day"))
+    times = [s for s in slots if timezone.localtime(s.start).date() == day]
+    picker = {"doctor": doctor, "strip": strip, "day": day,
+              "morning": [s for s in times if timezone.localtime(s.start).hour < sel.NOON],
+              "afternoon": [s for s in times if timezone.localtime(s.start).hour >= sel.NOON]}
+    if request.htmx:
+        return render(request, "consult/_slot_picker.html", picker)
     return render(request, "consult/doctor_detail.html", {
-        "doctor": doctor, "days": sorted(days.items()), "form": BookingForm(),
+        **picker, "has_slots": bool(slots), "form": BookingForm(),
         "patients": policy.patient_side_ids(user) if user else [],
         "rating": rsel.doctor_rating_summary(doctor_id=doctor.pk),
         "reviews": paginate(request, rsel.doctor_reviews_public(doctor_id=doctor.pk), per_page=10),

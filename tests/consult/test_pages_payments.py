@@ -31,7 +31,8 @@ def test_book_hold_and_pay_through_the_pages(client, patient, fee_doctor):
 
     response = client.post(reverse("consult:book", args=[fee_doctor.pk]), {"slot": slot.pk, "reason": "Cough"})
     appointment = Appointment.objects.get()
-    assert response.status_code == 302 and appointment.status == "pending_payment"
+    assert response.status_code == 302
+    assert appointment.status == "pending_payment"
     page = client.get(reverse("consult:appointment_detail", args=[appointment.pk])).content.decode()
     assert "CNY 60.00 · Unpaid" in page
     key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page).group(1)
@@ -43,7 +44,8 @@ def test_book_hold_and_pay_through_the_pages(client, patient, fee_doctor):
     appointment.refresh_from_db()
     assert (appointment.status, AppointmentPayment.objects.count()) == ("booked", 1)
     page = client.get(reverse("consult:appointment_detail", args=[appointment.pk])).content.decode()
-    assert "CNY 60.00 · Paid" in page and 'data-testid="pay"' not in page
+    assert "CNY 60.00 · Paid" in page
+    assert 'data-testid="pay"' not in page
 
 
 def test_pay_page_of_someone_else_is_not_found(client, patient, fee_doctor):
@@ -94,11 +96,13 @@ def test_console_and_admin_show_paid_and_unpaid(client, patient, fee_doctor, adm
     console = client.get(reverse("consult:console"), {"day": day.isoformat()})
     assert console.status_code == 200
     html = console.content.decode()
-    assert html.count("Unpaid") == 1 and html.count("· Paid") == 1
+    assert html.count("Unpaid") == 1
+    assert html.count("· Paid") == 1
     give_totp(admin_user)
     client.force_login(admin_user)
     listing = client.get(reverse("admin:consult_appointment_changelist") + "?paid=unpaid")
     assert listing.status_code == 200
     listing = listing.content.decode()
     assert "Unpaid" in listing
-    assert f"/{unpaid.pk}/change/" in listing and f"/{paid.pk}/change/" not in listing
+    assert f"/{unpaid.pk}/change/" in listing
+    assert f"/{paid.pk}/change/" not in listing
