@@ -182,3 +182,25 @@ def slot_day_pick(strip: list[dict], wanted: str | None) -> date | None:
         if day in free:
             return day
     return free[0] if free else None
+
+
+def departments_with_doctors() -> list[Department]:
+    """Departments that have active doctors, each with `.listed` (its doctors by name): two queries."""
+    from django.db.models import Prefetch
+
+    from accounts.models import DoctorProfile
+
+    doctors = (DoctorProfile.objects.filter(user__is_active=True, user__role=Role.DOCTOR).select_related("user")
+               .order_by("user__full_name", "user_id"))
+    return list(Department.objects.filter(doctors__user__is_active=True, doctors__user__role=Role.DOCTOR).distinct()
+                .prefetch_related(Prefetch("doctors", queryset=doctors, to_attr="listed")).order_by("name_en"))
+
+
+def fee_range() -> dict:
+    """The lowest and highest consultation fee of the active doctors ({"low": None, "high": None} without any)."""
+    from django.db.models import Max, Min
+
+    from accounts.models import DoctorProfile
+
+    return DoctorProfile.objects.filter(user__is_active=True, user__role=Role.DOCTOR).aggregate(
+        low=Min("fee"), high=Max("fee"))
