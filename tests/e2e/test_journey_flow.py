@@ -1,6 +1,7 @@
 """End to end, in a real browser, in English and in Chinese: a visitor finds a cardiologist from the front door,
 signs up, picks a day and a time in the slot picker, pays the fee with the default provider and sees the
-appointment booked; a paid appointment cancelled before the refund cut-off is refunded in full."""
+appointment booked; a paid appointment cancelled before the refund cut-off is refunded in full; an unpaid hold is
+released after its time and the patient on the waitlist books it."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -21,10 +22,10 @@ TEXT = {
     "en": {"book": "Book", "status_held": "Awaiting payment", "status_booked": "Booked", "pay": "Pay CNY 60.00",
            "paid": "CNY 60.00 · Paid", "cancel": "Cancel", "cancel_button": "Cancel the appointment",
            "cancelled": "Cancelled", "refund": "Cancelled before the refund cut-off: full refund · CNY 60.00",
-           "confirm": "Confirm", "afternoon": "Afternoon 1"},
+           "confirm": "Confirm", "afternoon": "Afternoon 1", "book_it": "Book it"},
     "zh-CN": {"book": "预约", "status_held": "待付款", "status_booked": "已预约", "pay": "支付 60.00 元",
               "paid": "60.00 元 · 已付款", "cancel": "取消", "cancel_button": "取消预约", "cancelled": "已取消",
-              "refund": "在退款截止时间前取消：全额退款 · 60.00 元", "confirm": "确认", "afternoon": "下午 1"},
+              "refund": "在退款截止时间前取消：全额退款 · 60.00 元", "confirm": "确认", "afternoon": "下午 1", "book_it": "立即预约"},
 }
 
 
@@ -129,3 +130,36 @@ def test_cancellation_before_the_cutoff_is_refunded(new_page, live_server, login
     assert list(AppointmentRefund.objects.values_list("appointment", "rule", "amount")) == [
         (appointment.pk, "before_cutoff", Decimal("60.00"))]
     assert AppointmentPayment.objects.get().status == "refunded"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_unpaid_hold_is_released_and_offered_to_the_waitlist(new_page, live_server, login_as, locale):
+    from consult.services.booking import appointment_book
+    from consult.services.holds import appointment_holds_release
+    from consult.services.waitlist import waitlist_join
+
+    t = TEXT[locale]
+    # Given a slot held unpaid by one patient, and another patient on the doctor's waitlist
+    doctor = _cardiologist()
+    day = timezone.localdate() + timedelta(days=3)
+    slot = SlotFactory(doctor=doctor, start=_at(day, 10), end=_at(day, 10) + timedelta(minutes=20))
+    holder, waiting = PatientFactory(), PatientFactory(full_name="Test Patient Qian")
+    held = appointment_book(booked_by=holder, patient=holder, slot_id=slot.pk, reason="Chest pain")
+    waitlist_join(user=waiting, patient=waiting, doctor_id=doctor.pk, reason="Any time this week")
+
+    # When the periodic release runs after the hold's end
+    assert appointment_holds_release(now=held.hold_expires_at) == 1
+
+    # Then the waiting patient sees the offer, books the slot and pays for it
+    page = new_page(locale=locale)
+    login_as(page, live_server, waiting)
+    page.goto("/me/waitlist/")
+    with page.expect_navigation():
+        page.get_by_role("button", name=t["book_it"]).click()
+    expect(page.get_by_test_id("status")).to_have_text(t["status_held"])
+    with page.expect_navigation():
+        page.get_by_role("button", name=t["pay"]).click()
+    expect(page.get_by_test_id("status")).to_have_text(t["status_booked"])
+    held.refresh_from_db()
+    assert (held.status, held.cancel_reason) == ("cancelled", "payment_timeout")
+    assert Appointment.objects.get(slot=slot, status="booked").patient == waiting
