@@ -25,6 +25,8 @@ from ..models import (
 )
 
 INACTIVE = ["cancelled", "no_show"]
+# A patient's upcoming list: an unpaid hold too (it waits for its payment there).
+UPCOMING = ["pending_payment", "booked", "checked_in", "in_progress"]
 
 
 def _taken() -> Exists:
@@ -115,8 +117,8 @@ def appointments_of_patient_side(user: User, *, when: str = "upcoming", now: dat
     now = now or timezone.now()
     qs = appointments_visible_to(user)
     if when == "upcoming":
-        return qs.filter(end__gt=now, status__in=["booked", "checked_in", "in_progress"]).order_by("start")
-    return qs.filter(Q(end__lte=now) | ~Q(status__in=["booked", "checked_in", "in_progress"])).order_by("-start")
+        return qs.filter(end__gt=now, status__in=UPCOMING).order_by("start")
+    return qs.filter(Q(end__lte=now) | ~Q(status__in=UPCOMING)).order_by("-start")
 
 
 def waitlist_of(user: User) -> QuerySet[WaitlistEntry]:

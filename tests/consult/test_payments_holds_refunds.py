@@ -312,3 +312,17 @@ def test_release_and_pay_at_the_hold_end_leave_one_consistent_outcome(settings):
     assert (appointment.status, paid, results["release"], len(CALLS)) in (
         ("booked", 1, 0, 1), ("cancelled", 0, 1, 0)), results
     assert results["pay"] == ("booked" if appointment.status == "booked" else "not_payable")
+
+
+def test_an_unpaid_hold_is_in_the_patients_upcoming_list_and_survives_a_leave_day(patient):
+    from consult.selectors.booking import appointments_of_patient_side
+    from consult.services.schedules import leave_add
+
+    slot = slot_in(paid_doctor())
+    appointment = appointment_book(booked_by=patient, patient=patient, slot_id=slot.pk, reason="Cough")
+
+    assert list(appointments_of_patient_side(patient, when="upcoming")) == [appointment]
+    assert list(appointments_of_patient_side(patient, when="past")) == []
+    leave_add(doctor=slot.doctor, day=timezone.localtime(slot.start).date(), reason="Conference")
+    slot.refresh_from_db()
+    assert slot.is_blocked is False  # the held time is not taken away by the doctor's leave day
