@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("me/profile/", views.profile, name="profile"),
     path("me/access-log/", views.access_log, name="access_log"),

@@ -24,13 +24,6 @@ DASHBOARD_TEMPLATES = {
 }
 
 
-@access("public")
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("dashboard")
-    return redirect("account_login")
-
-
 @access("own")
 @page()
 def dashboard(request: HttpRequest) -> HttpResponse:

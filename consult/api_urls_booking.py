@@ -15,6 +15,7 @@ urlpatterns = [
     path("appointments/<id:appointment_id>/", b.AppointmentDetailApi.as_view(), name="api-consult-appointment"),
     path("appointments/<id:appointment_id>/cancel/", b.AppointmentCancelApi.as_view(),
          name="api-consult-appointment-cancel"),
+    path("appointments/<id:appointment_id>/pay/", b.AppointmentPayApi.as_view(), name="api-consult-appointment-pay"),
     path("appointments/<id:appointment_id>/reschedule/", b.AppointmentRescheduleApi.as_view(),
          name="api-consult-appointment-reschedule"),
     path("appointments/<id:appointment_id>/status/", b.AppointmentStatusApi.as_view(),

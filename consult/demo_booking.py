@@ -17,6 +17,7 @@ from accounts.services import user_create
 
 from .models import (
     Appointment,
+    AppointmentPayment,
     AppointmentStatus,
     ConsultationThread,
     Department,
@@ -25,6 +26,7 @@ from .models import (
     SlotKind,
     WeeklySchedule,
 )
+from .services import payments
 from .services.consultation import message_post, thread_close
 from .services.encounters import encounter_record
 from .services.icd10 import icd10_load
@@ -77,6 +79,13 @@ def _appointment(slot: Slot, patient: User, booked_by: User, reason: str, status
         kind=slot.kind, status=status, reason=reason, symptoms=symptoms)
     if slot.kind == SlotKind.ONLINE:
         ConsultationThread.objects.create(appointment=appointment)
+    fee = payments.fee_of(slot.doctor)
+    if fee and status != "cancelled":
+        # Demo visits were paid with the default (offline) provider, as the pay page would have recorded it.
+        Appointment.objects.filter(pk=appointment.pk).update(fee=fee, paid_at=timezone.now())
+        AppointmentPayment.objects.create(appointment=appointment, provider="offline", amount=fee,
+                                          idempotency_key=f"demo-{appointment.pk}",
+                                          reference=f"offline-appointment-{appointment.pk}")
     if status != "cancelled":
         from .services.care import care_contact_record
 

@@ -13,4 +13,6 @@ BEAT_SCHEDULE: dict = {
     "consult-waitlist-expire-offers": {"task": "consult.tasks.waitlist_expire_offers", "schedule": 60.0},
     # The doctor-recommendation model (consult.services.recommend_model), nightly at 03:20.
     "consult-recommender-train": {"task": "consult.tasks.recommender_train", "schedule": crontab(hour=3, minute=20)},
+    # Unpaid bookings past their hold (CONSULT_PAYMENT_HOLD_MINUTES) are released and offered to the waitlist.
+    "consult-appointment-holds-release": {"task": "consult.tasks.appointment_holds_release", "schedule": 60.0},
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/appointments/", booking.my_appointments, name="my_appointments"),
     path("appointments/<id:appointment_id>/", booking.appointment_detail, name="appointment_detail"),
     path("appointments/<id:appointment_id>/cancel/", booking.appointment_cancel, name="appointment_cancel"),
+    path("appointments/<id:appointment_id>/pay/", booking.appointment_pay, name="appointment_pay"),
     path("appointments/<id:appointment_id>/reschedule/", booking.appointment_reschedule,
          name="appointment_reschedule"),
     path("appointments/<id:appointment_id>/consultation/", consultation.consultation, name="consultation"),

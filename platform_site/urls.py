@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/pharmacy/", include("pharmacy.api_urls")),
     path("api/portraits/", include("portraits.api_urls")),
     path("api/rarecases/", include("rarecases.api_urls")),
+    path("", include("consult.urls_home")),
     path("", include("accounts.urls")),
     path("", include("knowledge.urls")),
     path("", include("consult.urls")),

@@ -58,7 +58,8 @@ class DoctorProfileFactory(factory.django.DjangoModelFactory):
 
     licence_number = factory.Sequence(lambda n: f"TEST-DOC-{n:05d}")
     title = "Attending physician"
-    fee = "50.00"
+    # Free by default: a visit without a fee is booked at once; the payment tests give the doctor a fee.
+    fee = "0.00"
 
 
 class PharmacistFactory(UserFactory):

@@ -6,9 +6,12 @@ Encounters and consultation threads are read-only here: clinical text changes go
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from ..models import (
     Appointment,
+    AppointmentPayment,
+    AppointmentRefund,
     ConsultationThread,
     Department,
     Encounter,
@@ -51,13 +54,34 @@ class SlotAdmin(admin.ModelAdmin):
     date_hierarchy = "start"
 
 
+class PaidFilter(admin.SimpleListFilter):
+    title = _("payment")
+    parameter_name = "paid"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("paid", _("Paid")), ("unpaid", _("Unpaid")), ("free", _("Free"))]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() == "paid":
+            return queryset.filter(fee__gt=0, paid_at__isnull=False)
+        if self.value() == "unpaid":
+            return queryset.filter(fee__gt=0, paid_at__isnull=True)
+        if self.value() == "free":
+            return queryset.filter(fee=0)
+        return queryset
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
-    list_display = ["start", "doctor", "patient", "kind", "status"]
-    list_filter = ["status", "kind"]
+    list_display = ["start", "doctor", "patient", "kind", "status", "fee", "payment"]
+    list_filter = ["status", "kind", PaidFilter]
     raw_id_fields = ["slot", "patient", "booked_by", "doctor", "cancelled_by", "follow_up_of"]
     list_select_related = ["doctor", "patient"]
     date_hierarchy = "start"
+
+    @admin.display(description=_("payment"))
+    def payment(self, obj: Appointment) -> str:
+        return {"free": _("Free"), "paid": _("Paid"), "unpaid": _("Unpaid")}[obj.payment_state]
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
@@ -104,3 +128,25 @@ class ICD10CodeAdmin(admin.ModelAdmin):
     list_display = ["code", "name_en", "name_zh", "block", "chapter"]
     search_fields = ["code", "name_en", "name_zh"]
     list_filter = ["chapter"]
+
+
+@admin.register(AppointmentPayment)
+class AppointmentPaymentAdmin(admin.ModelAdmin):
+    """Read-only: money moves through the services (core.payments), never by editing a row."""
+
+    list_display = ["created_at", "appointment", "provider", "amount", "status", "reference"]
+    list_filter = ["status", "provider"]
+    raw_id_fields = ["appointment"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(AppointmentRefund)
+class AppointmentRefundAdmin(AppointmentPaymentAdmin):
+    list_display = ["created_at", "appointment", "rule", "amount", "reference", "actor"]
+    list_filter = ["rule"]
+    raw_id_fields = ["appointment", "payment", "actor"]

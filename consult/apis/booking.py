@@ -57,7 +57,8 @@ class AppointmentOut(serializers.ModelSerializer):
     class Meta:
         model = Appointment
         fields = ["id", "slot", "doctor", "doctor_name", "patient", "patient_name", "booked_by", "start", "end",
-                  "kind", "status", "reason", "symptoms", "cancel_reason", "follow_up_of", "thread_status"]
+                  "kind", "status", "reason", "symptoms", "cancel_reason", "follow_up_of", "thread_status",
+                  "fee", "hold_expires_at", "paid_at"]
 
     def get_thread_status(self, obj: Appointment) -> str | None:
         thread = getattr(obj, "thread", None) if obj.kind == SlotKind.ONLINE else None
@@ -172,7 +173,8 @@ def _booked(a: Appointment) -> dict:
             "patient": a.patient_id, "patient_name": a.patient.display_name, "booked_by": a.booked_by_id,
             "start": a.start, "end": a.end, "kind": a.kind, "status": a.status, "reason": a.reason,
             "symptoms": a.symptoms, "cancel_reason": a.cancel_reason, "follow_up_of": a.follow_up_of_id,
-            "thread_status": "open" if a.kind == SlotKind.ONLINE else None}
+            "thread_status": "open" if a.kind == SlotKind.ONLINE else None,
+            "fee": f"{a.fee:.2f}", "hold_expires_at": a.hold_expires_at, "paid_at": a.paid_at}
 
 
 @access("appointment_party")
@@ -218,6 +220,27 @@ class AppointmentRescheduleApi(APIView):
         new = svc.appointment_reschedule(user=request.user, appointment_id=appointment_id,
                                          new_slot_id=data.validated_data["slot"])
         return Response(AppointmentOut(new).data, status=201)
+
+
+@access("patient_side", objects={"appointment_id": "appointment"})
+class AppointmentPayApi(APIView):
+    """Pay an appointment awaiting payment. The `Idempotency-Key` header (or `idempotency_key` in the body) makes
+    a retried request answer with the same payment instead of charging again."""
+
+    permission_classes = [Allows("booking.book")]
+
+    class InputSerializer(serializers.Serializer):
+        idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses=AppointmentOut)
+    def post(self, request, appointment_id: int):  # type: ignore[no-untyped-def]
+        from ..services.holds import appointment_pay
+
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key") or data.validated_data["idempotency_key"]
+        appointment = appointment_pay(user=request.user, appointment_id=appointment_id, idempotency_key=key)
+        return Response(AppointmentOut(appointment).data)
 
 
 @access("appointment_doctor")

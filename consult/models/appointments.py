@@ -64,6 +64,8 @@ class Slot(models.Model):
 
 
 class AppointmentStatus(models.TextChoices):
+    # Booked but not paid yet: the slot is held for `hold_expires_at`, then released (services/payments.py).
+    PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
     BOOKED = "booked", _("Booked")
     CHECKED_IN = "checked_in", _("Checked in")
     IN_PROGRESS = "in_progress", _("In consultation")
@@ -90,7 +92,11 @@ class Appointment(models.Model):
     start = models.DateTimeField(db_index=True)
     end = models.DateTimeField()
     kind = models.CharField(max_length=12, choices=SlotKind.choices)
-    status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
+    status = models.CharField(max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
+    # The doctor's fee when the appointment was made (a later change of the fee does not change what is owed).
+    fee = models.DecimalField(_("fee (CNY)"), max_digits=8, decimal_places=2, default=0)
+    hold_expires_at = models.DateTimeField(_("unpaid hold expires at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300)
     symptoms = models.TextField(_("symptoms"), blank=True)
     cancel_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
@@ -109,8 +115,17 @@ class Appointment(models.Model):
             models.UniqueConstraint(
                 fields=["slot"], condition=~Q(status__in=["cancelled", "no_show"]), name="appointment_one_active_per_slot"
             ),
+            # An unpaid appointment always has a hold end, so the release sweep finds every one of them.
+            models.CheckConstraint(condition=~Q(status="pending_payment") | Q(hold_expires_at__isnull=False),
+                                   name="appointment_pending_has_hold"),
+            models.CheckConstraint(condition=Q(fee__gte=0), name="appointment_fee_not_negative"),
         ]
-        indexes = [models.Index(fields=["doctor", "start"]), models.Index(fields=["patient", "start"])]
+        indexes = [
+            models.Index(fields=["doctor", "start"]), models.Index(fields=["patient", "start"]),
+            # The release sweep's scan: only the unpaid holds (a handful at any time).
+            models.Index(fields=["hold_expires_at"], condition=Q(status="pending_payment"),
+                         name="appointment_unpaid_holds"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} with {self.doctor} at {self.start:%Y-%m-%d %H:%M}"
@@ -118,6 +133,13 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_APPOINTMENT_STATUSES
+
+    @property
+    def payment_state(self) -> str:
+        """"free", "paid" or "unpaid" (what the console and the admin show)."""
+        if not self.fee:
+            return "free"
+        return "paid" if self.paid_at else "unpaid"
 
     @property
     def is_open(self) -> bool:

@@ -1,7 +1,7 @@
 """Booking-side reads: the doctor directory, free slots, a person's appointments, the waitlist."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -12,6 +12,7 @@ from accounts.models import Role, User
 
 from ..models import (
     Appointment,
+    AppointmentRefund,
     Department,
     Encounter,
     FollowUpProposal,
@@ -24,6 +25,8 @@ from ..models import (
 )
 
 INACTIVE = ["cancelled", "no_show"]
+# A patient's upcoming list: an unpaid hold too (it waits for its payment there).
+UPCOMING = ["pending_payment", "booked", "checked_in", "in_progress"]
 
 
 def _taken() -> Exists:
@@ -114,13 +117,18 @@ def appointment_for(*, actor: User, appointment_id: int) -> Appointment:
                          message=_("Appointment not found."))
 
 
+def refunds_of(appointment: Appointment) -> list[AppointmentRefund]:
+    """The refund decisions of an appointment the caller may already see (appointment_for)."""
+    return list(AppointmentRefund.objects.filter(appointment=appointment).order_by("created_at"))
+
+
 def appointments_of_patient_side(user: User, *, when: str = "upcoming", now: datetime | None = None
                                  ) -> QuerySet[Appointment]:
     now = now or timezone.now()
     qs = appointments_visible_to(user)
     if when == "upcoming":
-        return qs.filter(end__gt=now, status__in=["booked", "checked_in", "in_progress"]).order_by("start")
-    return qs.filter(Q(end__lte=now) | ~Q(status__in=["booked", "checked_in", "in_progress"])).order_by("-start")
+        return qs.filter(end__gt=now, status__in=UPCOMING).order_by("start")
+    return qs.filter(Q(end__lte=now) | ~Q(status__in=UPCOMING)).order_by("-start")
 
 
 def waitlist_of(user: User) -> QuerySet[WaitlistEntry]:
@@ -157,3 +165,54 @@ def leave_days_of(doctor: User, *, limit: int = 20) -> QuerySet[ScheduleExceptio
 def encounter_of(appointment: Appointment) -> Encounter | None:
     """The encounter of an appointment the caller already may see (for a link; reading it is audited)."""
     return Encounter.objects.filter(appointment=appointment).only("pk").first()
+
+
+NOON = 12  # local hour: free places before it count as morning, from it as afternoon
+
+
+def slot_day_strip(slots: list[Slot], *, today: date, days: int = 14) -> list[dict]:
+    """The slot picker's strip: one entry per local day from `today` with its free places in the morning and
+    in the afternoon (pure: `slots` is the doctor's free slots, already read)."""
+    strip = {today + timedelta(days=i): {"morning": 0, "afternoon": 0} for i in range(days)}
+    for slot in slots:
+        local = timezone.localtime(slot.start)
+        counts = strip.get(local.date())
+        if counts is not None:
+            counts["morning" if local.hour < NOON else "afternoon"] += 1
+    return [{"day": day, "morning": c["morning"], "afternoon": c["afternoon"], "total": c["morning"] + c["afternoon"]}
+            for day, c in strip.items()]
+
+
+def slot_day_pick(strip: list[dict], wanted: str | None) -> date | None:
+    """The day the picker shows: the one asked for when it has free places, else the first day that has any."""
+    free = [entry["day"] for entry in strip if entry["total"]]
+    if wanted:
+        try:
+            day = date.fromisoformat(wanted)
+        except ValueError:
+            day = None
+        if day in free:
+            return day
+    return free[0] if free else None
+
+
+def departments_with_doctors() -> list[Department]:
+    """Departments that have active doctors, each with `.listed` (its doctors by name): two queries."""
+    from django.db.models import Prefetch
+
+    from accounts.models import DoctorProfile
+
+    doctors = (DoctorProfile.objects.filter(user__is_active=True, user__role=Role.DOCTOR).select_related("user")
+               .order_by("user__full_name", "user_id"))
+    return list(Department.objects.filter(doctors__user__is_active=True, doctors__user__role=Role.DOCTOR).distinct()
+                .prefetch_related(Prefetch("doctors", queryset=doctors, to_attr="listed")).order_by("name_en"))
+
+
+def fee_range() -> dict:
+    """The lowest and highest consultation fee of the active doctors ({"low": None, "high": None} without any)."""
+    from django.db.models import Max, Min
+
+    from accounts.models import DoctorProfile
+
+    return DoctorProfile.objects.filter(user__is_active=True, user__role=Role.DOCTOR).aggregate(
+        low=Min("fee"), high=Max("fee"))

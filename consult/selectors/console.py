@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import User
@@ -50,7 +51,7 @@ def _group_case(now: datetime) -> Case:
         # An online patient is "waiting" once their thread opens (15 minutes before the start).
         When(status=AppointmentStatus.BOOKED, kind=SlotKind.ONLINE, thread__status=ThreadStatus.OPEN,
              start__lte=now + WAITING_ONLINE_FROM, then=Value(g["waiting_online"])),
-        When(status=AppointmentStatus.BOOKED, then=Value(g["upcoming"])),
+        When(status__in=(AppointmentStatus.BOOKED, AppointmentStatus.PENDING_PAYMENT), then=Value(g["upcoming"])),
         default=Value(g["done"]), output_field=IntegerField(),
     )
 
@@ -79,20 +80,23 @@ def console_day(*, doctor: User, day: date | None = None, now: datetime | None =
         qs = qs.filter(grp=QUEUE_GROUPS.index(group))
     rows = qs.order_by("start", "pk").values_list(
         "pk", "start", "end", "kind", "status", "reason", "patient_id", "patient__full_name", "patient__email",
-        "thread__status", "grp", "total", "has_encounter")
+        "thread__status", "grp", "total", "has_encounter", "fee", "paid_at")
     tz = timezone.get_current_timezone()
     status_label = {value: str(label) for value, label in AppointmentStatus.choices}
     kind_label = {value: str(label) for value, label in SlotKind.choices}
     groups: dict[str, list[dict[str, Any]]] = {g: [] for g in QUEUE_GROUPS}
     counts = dict.fromkeys(QUEUE_GROUPS, 0)
-    for pk, a_start, a_end, kind, status, reason, patient_id, full_name, email, thread, grp, total, enc in rows:
+    payment_label = {"free": "", "paid": str(_("Paid")), "unpaid": str(_("Unpaid"))}
+    for (pk, a_start, a_end, kind, status, reason, patient_id, full_name, email, thread, grp, total, enc, fee,
+         paid_at) in rows:
         local = a_start.astimezone(tz)
         name = QUEUE_GROUPS[grp]
         groups[name].append({
             "pk": pk, "start": a_start, "end": a_end, "kind": kind, "status": status,
             "reason": reason, "patient_id": patient_id, "patient_name": full_name or email or f"#{patient_id}",
             "thread_status": thread, "has_encounter": bool(enc), "status_label": status_label[status],
-            "kind_label": kind_label[kind], "time": f"{local.hour:02d}:{local.minute:02d}",  # strftime costs 4x
+            "kind_label": kind_label[kind],
+            "payment_label": payment_label["free" if not fee else "paid" if paid_at else "unpaid"], "time": f"{local.hour:02d}:{local.minute:02d}",  # strftime costs 4x
         })
         counts[name] = total
     return groups, counts

@@ -31,10 +31,13 @@ from ..models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from . import payments
 from .care import care_contact_record, care_refresh
 from .followup import online_booking_check, online_consultation_start_check
 
 OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS)
+# What a patient's new booking may not overlap: their open appointments and their unpaid holds.
+CLASH_STATUSES = (AppointmentStatus.PENDING_PAYMENT, *OPEN_STATUSES)
 SLOT_TAKEN = gettext_lazy("This slot was just taken by someone else. Please pick another time.")
 
 
@@ -49,7 +52,8 @@ def _lock_slot(slot_id: int) -> Slot:
     # (it is what still holds on SQLite, which has no row locks).
     try:
         # The doctor comes along in the same query (the response shows their name); only the slot is locked.
-        return Slot.objects.select_related("doctor").select_for_update(of=("self",)).get(pk=slot_id)
+        return (Slot.objects.select_related("doctor__doctor_profile").select_for_update(of=("self",))
+                .get(pk=slot_id))
     except (Slot.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("This slot does not exist.")) from None
 
@@ -119,16 +123,21 @@ def _book_locked(*, booked_by: User, patient: User, slot_id: int, reason: str, s
         raise Conflict(SLOT_TAKEN, code="slot_taken")
     if clashes:
         raise Conflict(_("You already have an appointment at this time."), code="overlap")
+    fee = payments.fee_of(slot.doctor)
     appointment = Appointment(
         slot=slot, patient=patient, booked_by=booked_by, doctor=slot.doctor, start=slot.start,
         end=slot.end, kind=slot.kind, reason=reason[:300], symptoms=symptoms or "", follow_up_of=follow_up_of,
+        # With a fee the slot is held until the hold ends, then released (services/payments.py).
+        fee=fee, status=AppointmentStatus.PENDING_PAYMENT if fee else AppointmentStatus.BOOKED,
+        hold_expires_at=now + payments.payment_hold() if fee else None,
     )
     try:
         # No savepoint: if the index refuses the row, the whole booking transaction is rolled back anyway.
         appointment.save(force_insert=True)
     except IntegrityError:
         raise Conflict(SLOT_TAKEN, code="slot_taken") from None
-    AppointmentReminder.objects.bulk_create(_reminders(appointment, now))
+    if appointment.status == AppointmentStatus.BOOKED:  # an unpaid hold gets its reminders when it is paid
+        AppointmentReminder.objects.bulk_create(_reminders(appointment, now))
     if slot.kind == SlotKind.ONLINE:
         ConsultationThread.objects.create(appointment=appointment)
     care_contact_record(patient_id=patient.pk, doctor_id=slot.doctor_id, at=slot.start)
@@ -233,7 +242,7 @@ def _lock_patient_and_find_clashes(*, slot: Slot, patient_id: int) -> list[int]:
         list(User.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
     # A new statement, so it sees every booking committed while we waited for the locks.
     taken = Q(slot=slot) & ~Q(status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW))
-    overlapping = Q(patient_id=patient_id, status__in=OPEN_STATUSES, start__lt=slot.end, end__gt=slot.start)
+    overlapping = Q(patient_id=patient_id, status__in=CLASH_STATUSES, start__lt=slot.end, end__gt=slot.start)
     return list(Appointment.objects.filter(taken | overlapping).values_list("slot_id", flat=True)[:2])
 
 
@@ -266,10 +275,11 @@ def appointment_cancel(*, user: User, appointment_id: int, reason: str = "", now
         return _cancel_locked(user=user, appointment=appointment, reason=reason, now=now or timezone.now())
 
 
-def _cancel_locked(*, user: User, appointment: Appointment, reason: str, now: datetime) -> Appointment:
+def _cancel_locked(*, user: User, appointment: Appointment, reason: str, now: datetime,
+                   refund: bool = True) -> Appointment:
     _lock_slot(appointment.slot_id)
     appointment = Appointment.objects.select_for_update().select_related("slot").get(pk=appointment.pk)
-    if appointment.status != AppointmentStatus.BOOKED:
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.PENDING_PAYMENT):
         raise Conflict(_("This appointment can no longer be changed."), code="not_cancellable")
     if appointment.start - change_cutoff() <= now:
         raise ApplicationError(
@@ -281,6 +291,8 @@ def _cancel_locked(*, user: User, appointment: Appointment, reason: str, now: da
     appointment.cancelled_at = now
     appointment.save(update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "updated_at"])
     care_refresh(patient_id=appointment.patient_id, doctor_id=appointment.doctor_id)
+    if refund:
+        payments.refund_on_cancel(appointment=appointment, actor=user, by_doctor=False, now=now)
     _free_slot(appointment, now=now)
     return appointment
 
@@ -298,9 +310,13 @@ def appointment_reschedule(
         raise ApplicationError(_("Please pick a different time."), code="same_slot")
     online_booking_check(booked_by=user, patient=old.patient, slot_id=new_slot_id)  # 复诊 only online (issue 20)
     with transaction.atomic():
-        _cancel_locked(user=user, appointment=old, reason="rescheduled", now=now)
-        return _book_locked(booked_by=user, patient=old.patient, slot_id=new_slot_id, reason=old.reason,
-                            symptoms=old.symptoms, follow_up_of=old.follow_up_of, now=now)
+        _cancel_locked(user=user, appointment=old, reason="rescheduled", now=now, refund=False)
+        new = _book_locked(booked_by=user, patient=old.patient, slot_id=new_slot_id, reason=old.reason,
+                           symptoms=old.symptoms, follow_up_of=old.follow_up_of, now=now)
+        # What was paid for the old time pays for the new one.
+        if payments.payment_carry_over(old=old, new=new, now=now):
+            AppointmentReminder.objects.bulk_create(_reminders(new, now))
+        return new
 
 
 def appointment_for_doctor(*, doctor: User, appointment_id: int, lock: bool = False) -> Appointment:
@@ -341,7 +357,8 @@ def _doctor_cancel_locked(*, doctor: User, appointment: Appointment, reason: str
     slot = _lock_slot(appointment.slot_id)
     appointment = Appointment.objects.select_for_update().select_related("slot", "patient", "booked_by").get(
         pk=appointment.pk)
-    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN,
+                                  AppointmentStatus.PENDING_PAYMENT):
         raise Conflict(_("This appointment can no longer be cancelled."), code="not_cancellable")
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancel_reason = reason[:300]
@@ -349,6 +366,7 @@ def _doctor_cancel_locked(*, doctor: User, appointment: Appointment, reason: str
     appointment.cancelled_at = now
     appointment.save(update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "updated_at"])
     care_refresh(patient_id=appointment.patient_id, doctor_id=appointment.doctor_id)
+    payments.refund_on_cancel(appointment=appointment, actor=doctor, by_doctor=True, now=now)
     if block_slot:
         slot.is_blocked = True
         slot.save(update_fields=["is_blocked"])

@@ -103,7 +103,7 @@ def leave_add(*, doctor: User, day: date, reason: str = "") -> ScheduleException
     tz = _tz()
     start = datetime.combine(day, time.min, tzinfo=tz)
     free = Slot.objects.filter(doctor=doctor, start__gte=start, start__lt=start + timedelta(days=1)).exclude(
-        appointments__status__in=["booked", "checked_in", "in_progress", "completed"]
+        appointments__status__in=["pending_payment", "booked", "checked_in", "in_progress", "completed"]
     )
     Slot.objects.filter(pk__in=list(free.values_list("pk", flat=True))).update(is_blocked=True)
     return leave

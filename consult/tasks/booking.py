@@ -4,7 +4,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-__all__ = ["slots_generate", "appointment_reminders_send", "waitlist_expire_offers", "appointment_confirmations_send"]
+__all__ = ["slots_generate", "appointment_reminders_send", "waitlist_expire_offers", "appointment_confirmations_send",
+           "appointment_holds_release"]
 
 
 @shared_task(name="consult.tasks.slots_generate")
@@ -34,3 +35,11 @@ def appointment_confirmations_send() -> int:
     from consult.services.booking import appointment_confirmations_send as send
 
     return send()
+
+
+@shared_task(name="consult.tasks.appointment_holds_release", autoretry_for=(OperationalError,), max_retries=3,
+             retry_backoff=True)
+def appointment_holds_release() -> int:
+    from consult.services.holds import appointment_holds_release as release
+
+    return release()

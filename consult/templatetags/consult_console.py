@@ -60,6 +60,8 @@ def queue_items(items: list[dict[str, Any]], selected_pk: int | None, day_param:
     return mark_safe("".join(
         f'<li{current if row["pk"] == selected_pk else ""}><a href="?a={int(row["pk"])}{day}">'
         f'{once(row["time"])} {escape(str(row["patient_name"]))}</a> · {once(row["kind_label"])} · '
-        f'<span class="tag">{once(row["status_label"])}</span>{" ✓" if row["has_encounter"] else ""}</li>'
+        f'<span class="tag">{once(row["status_label"])}</span>'
+        f'{(" · " + once(row["payment_label"])) if row.get("payment_label") else ""}'
+        f'{" ✓" if row["has_encounter"] else ""}</li>'
         for row in items
     ))  # noqa: S308 - built from escaped values only

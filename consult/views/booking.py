@@ -1,9 +1,14 @@
 """Pages of the booking side: directory, doctor page and booking, my appointments, waitlist, schedules."""
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +22,7 @@ from ..forms_booking import BookingForm, LeaveForm, ScheduleForm
 from ..selectors import booking as sel
 from ..selectors import ratings as rsel
 from ..services import booking as svc
+from ..services import holds, payments
 from ..services import schedules as sched
 from ..services import waitlist as wl
 from ..services.followups import follow_up_accept
@@ -61,11 +67,18 @@ def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
         raise Http404
     user = request.user if request.user.is_authenticated and request.user.role == Role.PATIENT else None
     slots = list(sel.doctor_slots_free(doctor_id=doctor.pk, for_patient=user))
-    days: dict = {}
-    for slot in slots:
-        days.setdefault(slot.start.astimezone().date(), []).append(slot)
+    # The slot picker: a strip of days with their morning / afternoon places, then the chosen day's times
+    # (?day=…; htmx swaps only the times, a plain link reloads the page).
+    strip = sel.slot_day_strip(slots, today=timezone.localdate())
+    day = sel.slot_day_pick(strip, request.GET.get("day"))
+    times = [s for s in slots if timezone.localtime(s.start).date() == day]
+    picker = {"doctor": doctor, "strip": strip, "day": day,
+              "morning": [s for s in times if timezone.localtime(s.start).hour < sel.NOON],
+              "afternoon": [s for s in times if timezone.localtime(s.start).hour >= sel.NOON]}
+    if request.htmx:
+        return render(request, "consult/_slot_picker.html", picker)
     return render(request, "consult/doctor_detail.html", {
-        "doctor": doctor, "days": sorted(days.items()), "form": BookingForm(),
+        **picker, "has_slots": bool(slots), "form": BookingForm(),
         "patients": policy.patient_side_ids(user) if user else [],
         "rating": rsel.doctor_rating_summary(doctor_id=doctor.pk),
         "reviews": paginate(request, rsel.doctor_reviews_public(doctor_id=doctor.pk), per_page=10),
@@ -104,7 +117,11 @@ def book(request: HttpRequest, doctor_id: int) -> HttpResponse:
     except ApplicationError as exc:
         flash_error(request, exc)
         return redirect("consult:doctor_detail", doctor_id=doctor_id)
-    messages.success(request, _("Your appointment is booked."))
+    if appointment.status == "pending_payment":
+        messages.success(request, _("This time is held for you until %(until)s. Pay the fee to confirm it.")
+                         % {"until": date_format(localtime(appointment.hold_expires_at), "H:i")})
+    else:
+        messages.success(request, _("Your appointment is booked."))
     return redirect("consult:appointment_detail", appointment_id=appointment.pk)
 
 
@@ -165,12 +182,14 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
 def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = sel.appointment_for(actor=request.user, appointment_id=appointment_id)
     reschedule_slots = []
-    if request.user.role == Role.PATIENT and appointment.status == "booked":
+    if request.user.role == Role.PATIENT and appointment.status in ("booked", "pending_payment"):
         reschedule_slots = list(sel.doctor_slots_free(doctor_id=appointment.doctor_id, for_patient=appointment.patient)[:30])
     return render(request, "consult/appointment_detail.html", {
         "appointment": appointment, "reschedule_slots": reschedule_slots,
+        "pay_key": uuid.uuid4().hex, "refunds": sel.refunds_of(appointment),
+        "refund_cutoff_hours": f"{payments.refund_cutoff().total_seconds() / 3600:g}",
         "encounter": sel.encounter_of(appointment),
-        "can_change": appointment.status == "booked" and request.user.role == Role.PATIENT,
+        "can_change": appointment.status in ("booked", "pending_payment") and request.user.role == Role.PATIENT,
         "rating": rsel.rating_of(appointment),
     })
 
@@ -185,6 +204,20 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
         flash_error(request, exc)
     else:
         messages.success(request, _("Your appointment was cancelled."))
+    return redirect("consult:appointment_detail", appointment_id=appointment_id)
+
+
+@require_POST
+@access("patient_side", objects={"appointment_id": "appointment"})
+@page("booking.book")
+def appointment_pay(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    try:
+        holds.appointment_pay(user=request.user, appointment_id=appointment_id,
+                              idempotency_key=request.POST.get("idempotency_key", ""))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("Paid. Your appointment is booked."))
     return redirect("consult:appointment_detail", appointment_id=appointment_id)
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import audit_record, notify
 from core.errors import ApplicationError, Conflict
+from core.payments import ChargeRequest, RefundRequest, payment_provider
 from records.selectors.records import allergy_conflicts
 from records.services.prescriptions import prescription_item_fill, prescription_item_unfill
 
@@ -33,7 +34,6 @@ from ..models import (
     PaymentStatus,
     StockMovementKind,
 )
-from ..payments import payment_provider
 from .common import order_for, require_patient, require_staff, stock_put_back, stock_take
 from .compliance import checkout_rules, order_rules
 
@@ -155,7 +155,9 @@ def _order_pay(*, actor: User, order_id: Any) -> Order:
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise Conflict(_("This order is not waiting for payment."))
     provider = payment_provider()
-    reference = provider.charge(order=order)
+    # The order number is the gateway's idempotency key: a retried request does not charge twice.
+    reference = provider.charge(request=ChargeRequest(key=order.number, amount=order.total,
+                                                      description=_("Order %(number)s") % {"number": order.number}))
     Payment.objects.create(order=order, provider=provider.code, amount=order.total, reference=reference)
     note = _("A pharmacist will review your prescription.") if order.requires_review else ""
     _transition(order, to=OrderStatus.PAID, actor=actor, note=note)
@@ -178,7 +180,8 @@ def _refund_payment(order: Order) -> None:
     payment = Payment.objects.select_for_update().filter(order=order).first()
     if payment is None or payment.status == PaymentStatus.REFUNDED:
         return
-    payment.refund_reference = payment_provider().refund(payment=payment)
+    payment.refund_reference = payment_provider().refund(request=RefundRequest(
+        key=order.number, charge_reference=payment.reference, amount=payment.amount))
     payment.status, payment.refunded_at = PaymentStatus.REFUNDED, timezone.now()
     payment.save(update_fields=["refund_reference", "status", "refunded_at"])
 

@@ -37,6 +37,13 @@ def _pages() -> dict[str, list[str]]:
 def test_no_page_is_wider_than_a_phone(new_page, live_server, login_as, locale):
     call_command("seed_demo", verbosity=0)
     too_wide = []
+    visitor = new_page(locale=locale)  # the front door, not logged in
+    visitor.set_viewport_size(PHONE)
+    for path in ("/", "/doctors/"):
+        assert visitor.goto(path).status == 200, ("visitor", path)
+        width = visitor.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide.append(("visitor", path, width))
     for role, paths in _pages().items():
         page = new_page(locale=locale)
         page.set_viewport_size(PHONE)

@@ -1,4 +1,4 @@
-"""The payment provider is pluggable: settings.PHARMACY_PAYMENT_PROVIDER names the class."""
+"""The payment provider is pluggable: settings.PAYMENT_PROVIDER names the class."""
 from __future__ import annotations
 
 import pytest
@@ -16,22 +16,22 @@ class RecordingProvider:
     code = "test-gateway"
     label = "Test gateway"
 
-    def charge(self, *, order):  # type: ignore[no-untyped-def]
-        CALLS.append(f"charge {order.number} {order.total}")
-        return f"gw-{order.pk}"
+    def charge(self, *, request):  # type: ignore[no-untyped-def]
+        CALLS.append(f"charge {request.key} {request.amount}")
+        return f"gw-{request.key}"
 
-    def refund(self, *, payment):  # type: ignore[no-untyped-def]
-        CALLS.append(f"refund {payment.reference}")
-        return f"gw-refund-{payment.order_id}"
+    def refund(self, *, request):  # type: ignore[no-untyped-def]
+        CALLS.append(f"refund {request.charge_reference} {request.amount}")
+        return f"gw-refund-{request.key}"
 
 
 class DecliningProvider(RecordingProvider):
-    def charge(self, *, order):  # type: ignore[no-untyped-def]
+    def charge(self, *, request):  # type: ignore[no-untyped-def]
         raise ApplicationError("Card declined.", code="payment_declined")
 
 
 def test_configured_provider_charges_and_refunds(settings, patient):
-    settings.PHARMACY_PAYMENT_PROVIDER = "tests.pharmacy.test_payments.RecordingProvider"
+    settings.PAYMENT_PROVIDER = "tests.pharmacy.test_payments.RecordingProvider"
     CALLS.clear()
     cart_item_add(patient=patient, drug_id=make_drug(price="7.25").pk, quantity=2)
     order = order_checkout(patient=patient, **ADDRESS)
@@ -39,13 +39,13 @@ def test_configured_provider_charges_and_refunds(settings, patient):
     order_cancel(actor=patient, order_id=order.pk)
     payment = Payment.objects.get(order=order)
     assert (order.payment_provider, payment.provider, payment.amount, payment.reference, payment.refund_reference,
-            payment.status) == ("test-gateway", "test-gateway", order.total, f"gw-{order.pk}",
-                                f"gw-refund-{order.pk}", "refunded")
-    assert CALLS == [f"charge {order.number} 14.50", f"refund gw-{order.pk}"]
+            payment.status) == ("test-gateway", "test-gateway", order.total, f"gw-{order.number}",
+                                f"gw-refund-{order.number}", "refunded")
+    assert CALLS == [f"charge {order.number} 14.50", f"refund gw-{order.number} 14.50"]
 
 
 def test_declined_charge_leaves_the_order_pending(settings, patient, state):
-    settings.PHARMACY_PAYMENT_PROVIDER = "tests.pharmacy.test_payments.DecliningProvider"
+    settings.PAYMENT_PROVIDER = "tests.pharmacy.test_payments.DecliningProvider"
     cart_item_add(patient=patient, drug_id=make_drug().pk, quantity=1)
     order = order_checkout(patient=patient, **ADDRESS)
     before = state()

@@ -20,5 +20,7 @@ document.addEventListener("DOMContentLoaded", function () {
     // one time axis for all subplots, so a single height reading does not get a sub-second axis of its own
     layout["xaxis" + axis] = i === 0 ? {type: "date"} : {type: "date", matches: "x"};
   });
-  Plotly.newPlot(el, traces, layout, {responsive: true, displaylogo: false});
+  // Month and day names follow the page's language (static/vendor/plotly-locale-zh-cn.js registers zh-CN).
+  var locale = /^zh/i.test(document.documentElement.lang) ? "zh-CN" : "en";
+  Plotly.newPlot(el, traces, layout, {responsive: true, displaylogo: false, locale: locale});
 });
