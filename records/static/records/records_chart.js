@@ -4,7 +4,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!el || typeof Plotly === "undefined") return;
   var series = JSON.parse(el.dataset.series || "{}");
   var kinds = Object.keys(series);
-  if (!kinds.length) { el.textContent = el.dataset.empty || ""; el.style.minHeight = "0"; return; }
+  if (!kinds.length) { el.textContent = el.dataset.empty || ""; el.classList.add("empty"); return; }
   var traces = [], layout = {grid: {rows: kinds.length, columns: 1, pattern: "independent"}, height: 220 * kinds.length,
     margin: {t: 20, l: 50, r: 10, b: 30}, showlegend: false};
   kinds.forEach(function (kind, i) {
