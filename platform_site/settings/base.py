@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (settings/integrations_csp.py).
     "csp.middleware.CSPMiddleware",
+    # Every error under /fhir/ answered as a FHIR OperationOutcome (records/middleware.py).
+    "records.middleware.FhirErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
