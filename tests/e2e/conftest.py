@@ -116,7 +116,8 @@ def new_page(browser: Any, live_server: Any, request: pytest.FixtureRequest,
 
     def on_console(message: Any) -> None:
         if CSP_MARKER in message.text:
-            csp_violations.append(f"{message.type}: {message.text} ({message.location.get('url', '')})")
+            where = message.location.get("url", "") or getattr(message.page, "url", "")
+            csp_violations.append(f"{message.type}: {message.text} ({where})")
 
     def make(locale: str = "en") -> Any:
         context = browser.new_context(base_url=live_server.url, locale=locale,

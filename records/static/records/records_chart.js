@@ -20,5 +20,7 @@ document.addEventListener("DOMContentLoaded", function () {
     // one time axis for all subplots, so a single height reading does not get a sub-second axis of its own
     layout["xaxis" + axis] = i === 0 ? {type: "date"} : {type: "date", matches: "x"};
   });
-  Plotly.newPlot(el, traces, layout, {responsive: true, displaylogo: false});
+  // No mode bar: plotly.js styles it with an inline <style> per chart, which the Content-Security-Policy blocks
+  // (zooming by dragging and double-click to reset still work).
+  Plotly.newPlot(el, traces, layout, {responsive: true, displaylogo: false, displayModeBar: false});
 });
