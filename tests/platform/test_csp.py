@@ -50,7 +50,7 @@ def directives(header: str) -> dict[str, list[str]]:
 
 class InlineCode(HTMLParser):
     """Collects what a strict CSP blocks in a page: inline scripts (not JSON data blocks), on* handler
-    attributes, javascript: URLs and style="" attributes."""
+    attributes, javascript: URLs, <style> blocks and style="" attributes."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,6 +58,8 @@ class InlineCode(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = dict(attrs)
+        if tag == "style":
+            self.found.append("inline <style>")
         if tag == "script" and not names.get("src") and names.get("type") not in ("application/json",
                                                                                   "application/ld+json"):
             self.found.append(f"inline <script> {attrs}")
@@ -120,12 +122,14 @@ def test_every_parameterless_page_has_a_strict_csp(client, role):
 
 @pytest.mark.django_db
 def test_pages_that_had_inline_code_are_strict(client):
-    # Given a doctor with an appointment (the encounter form held an inline script, the schedule an onsubmit)
+    # Given a doctor with an appointment (the encounter form held an inline script, the schedule an onsubmit,
+    # the consultation thread and the console a <style> block)
     appointment = AppointmentFactory()
     WeeklySchedule.objects.create(doctor=appointment.doctor, weekday=0, start_time=time(9), end_time=time(12))
     give_totp(appointment.doctor)
     client.force_login(appointment.doctor)
-    for url in (f"/appointments/{appointment.pk}/encounter/", "/doctor/schedule/"):
+    for url in (f"/appointments/{appointment.pk}/encounter/", "/doctor/schedule/",
+                f"/appointments/{appointment.pk}/consultation/", "/doctor/console/"):
         response = client.get(url)
         assert response.status_code == 200, url
         assert_strict(response, url)
@@ -151,5 +155,6 @@ def test_the_inline_code_detector_finds_what_it_looks_for():
     # The detector above must be able to fail: each kind of inline code is found.
     parser = InlineCode()
     parser.feed('<script>alert(1)</script><form onsubmit="x()"></form><div style="color:red"></div>'
-                '<a href="javascript:x()">x</a><script type="application/json">{}</script><script src="/a.js"></script>')
-    assert len(parser.found) == 4
+                '<a href="javascript:x()">x</a><script type="application/json">{}</script><script src="/a.js"></script>'
+                '<style>p{}</style><link rel="stylesheet" href="/a.css">')
+    assert len(parser.found) == 5
