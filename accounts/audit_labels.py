@@ -31,6 +31,8 @@ OBJECT_TYPES = {
     "profile": _("profile"),
     "rarecases.case": _("rare case"),
     "reminder_plan": _("medication reminders"),
+    "risk_assessment": _("health-risk information"),
+    "risk_factors": _("health-risk answers"),
     "timeline": _("record timeline"),
     "waitlist": _("waitlist entry"),
 }

@@ -11,4 +11,6 @@ BEAT_SCHEDULE: dict = {
     # Booking confirmations, in batches (not written by the booking request itself: see services/booking.py).
     "consult-appointment-confirmations": {"task": "consult.tasks.appointment_confirmations_send", "schedule": 30.0},
     "consult-waitlist-expire-offers": {"task": "consult.tasks.waitlist_expire_offers", "schedule": 60.0},
+    # The doctor-recommendation model (consult.services.recommend_model), nightly at 03:20.
+    "consult-recommender-train": {"task": "consult.tasks.recommender_train", "schedule": crontab(hour=3, minute=20)},
 }

@@ -28,8 +28,11 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 TASK_ID_PREFIX = "outbox-"
-# A published row not started after this long lost its message (a broker restarted without persistence): sent again.
-REPUBLISH_AFTER = timedelta(minutes=10)
+# A published row not started after this long lost its message (a broker restarted without persistence, or a hung
+# broker that took the bytes and never queued them — bench/broker_fault.py saw 1 of 1,220): sent again. Sending
+# again is safe (the worker's started_at claim runs a task once); the cost is at most one duplicate message per row
+# per period when a worker is far behind. Was 10 minutes; the lost message then waited that long.
+REPUBLISH_AFTER = timedelta(minutes=2)
 # The sweep leaves fresh rows to the publisher thread of the process that wrote them.
 SWEEP_GRACE = timedelta(seconds=5)
 PROBE_SECONDS = 2.0

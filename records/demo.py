@@ -106,7 +106,15 @@ def _measurements(patient: User, doctor: User) -> int:
         if day % 30 == 0:
             add(ObservationKind.SPO2, morning, min(100, rng.gauss(97, 1)))
             add(ObservationKind.TEMPERATURE, morning, rng.gauss(36.6, 0.2))
+    # A laboratory panel and a waist measurement a month ago (inputs of the risk equations).
+    lab_day = now - dt.timedelta(days=30)
+    add(ObservationKind.TOTAL_CHOLESTEROL, lab_day, 5.6, source=ObservationSource.CLINICIAN)
+    add(ObservationKind.HDL_CHOLESTEROL, lab_day, 1.2, source=ObservationSource.CLINICIAN)
+    add(ObservationKind.WAIST, lab_day, 84, source=ObservationSource.CLINICIAN)
     Observation.objects.bulk_create(rows, batch_size=500)
+    from .services.risk import risk_refresh
+
+    risk_refresh(patient_ids=[patient.pk])
     return len(rows)
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("records/<id:patient_id>/", rec.record_detail, name="record"),
     path("records/<id:patient_id>/measurements/", rec.observation_add, name="observation-add"),
     path("records/<id:patient_id>/allergies/", rec.allergy_add, name="allergy-add"),
+    path("records/<id:patient_id>/risk-factors/", rec.risk_factors, name="risk-factors"),
     path("records/<id:patient_id>/problems/", rec.problem_add, name="problem-add"),
     path("records/<id:patient_id>/problems/<id:problem_id>/resolve/", rec.problem_resolve,
          name="problem-resolve"),

@@ -1,7 +1,8 @@
 """Recommended doctors for one patient, each with its reasons.
 
-Signals: implicit feedback (the patient's own bookings, and doctors booked by patients who share a doctor with
-them — item co-visitation, the same structure bench/recommend.py measures with TruncatedSVD), what the patient
+Signals: implicit feedback — the trained model's affinities (consult.services.recommend_model: TruncatedSVD,
+nightly) when a model has been trained and knows the patient, else doctors booked by patients who share a doctor
+with them (item co-visitation, computed here) — and the patient's own bookings; what the patient
 needs now (children under 14 → paediatrics; the department of their latest visit), the doctor's rating, and
 availability in the next 7 days. A patient without a history gets the cold-start list (department fit, rating,
 availability) and is told so. Reads only the caller's own appointments."""
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 
-from ..models import Appointment, AppointmentStatus, Rating
+from ..models import Appointment, AppointmentStatus, DoctorAffinity, Rating
 
 PAEDIATRICS_CODE = "paediatrics"
 CHILD_AGE = 14
@@ -46,7 +47,11 @@ def recommendations_for(*, patient: User, limit: int = 5, now: dt.datetime | Non
                 .select_related("doctor__doctor_profile").order_by("-start"))
     my_doctors = {a.doctor_id for a in mine}
     co: Counter[int] = Counter()
-    if my_doctors:
+    model = {a["doctor_id"]: a["score"] for a in DoctorAffinity.objects.filter(patient=patient, run__is_current=True)
+             .values("doctor_id", "score")}
+    if model:
+        co.update({d: score * 100 for d, score in model.items()})
+    elif my_doctors:
         peers = (Appointment.objects.filter(doctor_id__in=my_doctors).exclude(patient=patient)
                  .values_list("patient_id", flat=True).distinct()[:500])
         co.update(Appointment.objects.filter(patient_id__in=list(peers)).exclude(status=AppointmentStatus.CANCELLED)

@@ -162,3 +162,16 @@ def encounter_read(*, user: User, encounter_id: int) -> Encounter:
     audit_record(actor=user, action=AuditAction.READ, object_type="encounter", object_id=encounter.pk,
                  subject=encounter.patient, detail={"via": decision.rule})
     return encounter
+
+
+def encounter_import(*, patient: User, doctor: User, occurred_at: datetime, notes: dict[str, str],
+                     diagnoses: list[ICD10Code]) -> Encounter:
+    """An encounter that happened without a booking on this platform (history brought in, or the synthetic data of
+    a demo/federation set-up): the encounter, its diagnoses (the first one primary) and the care relation, in one
+    transaction. Not reachable from any page or API: callers are set-up commands."""
+    with transaction.atomic():
+        encounter = Encounter.objects.create(patient=patient, doctor=doctor, occurred_at=occurred_at,
+                                             **{f: (notes.get(f) or "").strip() for f in NOTE_FIELDS})
+        _write_diagnoses(encounter, diagnoses)
+        care_contact_record(patient_id=patient.pk, doctor_id=doctor.pk, at=occurred_at)
+    return encounter

@@ -67,3 +67,11 @@ def icd10_search(q: str, *, limit: int = 20) -> QuerySet[ICD10Code]:
     ).annotate(rank=Case(When(code=code_like, then=Value(0)), When(code__startswith=code_like, then=Value(1)),
                          default=Value(2), output_field=IntegerField()))
     return qs.order_by("rank", "code")[:limit]
+
+
+def icd10_ensure(*, code: str, name_en: str, name_zh: str = "", block: str = "", chapter: str = "") -> ICD10Code:
+    """The code from the list, added with these names when the list does not hold it yet (a set-up command's
+    vocabulary before the full list is loaded)."""
+    obj, _created = ICD10Code.objects.get_or_create(
+        code=code, defaults={"name_en": name_en, "name_zh": name_zh, "block": block, "chapter": chapter})
+    return obj

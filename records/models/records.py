@@ -14,7 +14,8 @@ __all__ = [
     "AllergyCategory", "AllergySeverity", "AllergyStatus", "Allergy",
     "ProblemStatus", "Problem",
     "ObservationKind", "ObservationSource", "ObservationSpec", "OBSERVATION_SPECS", "SYSTOLIC_LOINC", "Observation",
-    "HealthDocumentKind", "HealthDocument",
+    "HealthDocumentKind", "HealthDocument", "LABORATORY_KINDS", "SmokingStatus", "FamilyDiabetes", "RiskFactors",
+    "RiskAssessment",
 ]
 
 
@@ -115,6 +116,10 @@ class ObservationKind(models.TextChoices):
     BMI = "bmi", _("Body mass index")
     GLUCOSE = "glucose", _("Blood glucose")
     SPO2 = "spo2", _("Oxygen saturation")
+    # Inputs of the risk equations (records/services/risk.py), laboratory results and a tape measurement.
+    TOTAL_CHOLESTEROL = "total_cholesterol", _("Total cholesterol")
+    HDL_CHOLESTEROL = "hdl_cholesterol", _("HDL cholesterol")
+    WAIST = "waist", _("Waist circumference")
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,19 @@ OBSERVATION_SPECS: dict[str, ObservationSpec] = {
     ObservationKind.SPO2: ObservationSpec("%", "%", "59408-5",
                                           "Oxygen saturation in Arterial blood by Pulse oximetry",
                                           (D(50), D(100)), (D(95), D(100))),
+    # Reference ranges: 中国成人血脂异常防治指南 (2016) — total cholesterol < 5.2 mmol/L desirable, HDL ≥ 1.0 mmol/L;
+    # waist: WS/T 428-2013 central obesity at ≥ 90 cm (men) / ≥ 85 cm (women) — the upper bound here is the
+    # women's one, so a man's 86–89 cm is flagged too (the flag is a prompt to look, not a diagnosis).
+    ObservationKind.TOTAL_CHOLESTEROL: ObservationSpec("mmol/L", "mmol/L", "14647-2",
+                                                       "Cholesterol [Moles/volume] in Serum or Plasma",
+                                                       (D("1.0"), D(25)), (D("2.8"), D("5.2"))),
+    ObservationKind.HDL_CHOLESTEROL: ObservationSpec("mmol/L", "mmol/L", "14646-4",
+                                                     "Cholesterol in HDL [Moles/volume] in Serum or Plasma",
+                                                     (D("0.1"), D(6)), (D("1.0"), D("3.0"))),
+    ObservationKind.WAIST: ObservationSpec("cm", "cm", "8280-0", "Waist Circumference at umbilicus by Tape measure",
+                                           (D(30), D(250)), (D(0), D(85))),
 }
+LABORATORY_KINDS = ("glucose", "total_cholesterol", "hdl_cholesterol")
 SYSTOLIC_LOINC = ("8480-6", "Systolic blood pressure")
 
 
@@ -236,3 +253,73 @@ class HealthDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SmokingStatus(models.TextChoices):
+    NEVER = "never", _("Never smoked")
+    FORMER = "former", _("Former smoker")
+    CURRENT = "current", _("Smokes now")
+
+
+class FamilyDiabetes(models.TextChoices):
+    # The FINDRISC question (Lindström & Tuomilehto 2003).
+    NONE = "none", _("No")
+    SECOND_DEGREE = "second_degree", _("Yes: grandparent, aunt, uncle or first cousin")
+    FIRST_DEGREE = "first_degree", _("Yes: parent, brother, sister or own child")
+
+
+class RiskFactors(models.Model):
+    """The answers the risk equations need that no measurement holds. A blank answer means "not answered" and
+    the equation names it as missing (nothing is guessed)."""
+
+    patient = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="risk_factors")
+    smoking = models.CharField(_("smoking"), max_length=10, choices=SmokingStatus.choices, blank=True)
+    active_30_min_daily = models.BooleanField(_("at least 30 minutes of physical activity daily"), null=True,
+                                              blank=True)
+    vegetables_daily = models.BooleanField(_("vegetables, fruit or berries every day"), null=True, blank=True)
+    high_glucose_history = models.BooleanField(_("ever found to have high blood glucose"), null=True, blank=True)
+    family_diabetes = models.CharField(_("diabetes in the family"), max_length=16, choices=FamilyDiabetes.choices,
+                                       blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("risk factors")
+        verbose_name_plural = _("risk factors")
+
+    def __str__(self) -> str:
+        return f"risk factors of patient {self.patient_id}"
+
+
+class RiskAssessment(models.Model):
+    """The last computed value of one risk equation for one patient (records.services.risk.risk_refresh); the
+    doctor's console shows the bands from here. `inputs_key` is a digest of the inputs used: a recomputation with
+    the same inputs changes nothing."""
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="risk_assessments")
+    key = models.CharField(max_length=20)
+    value = models.CharField(max_length=40, blank=True)
+    band = models.CharField(max_length=20, blank=True)
+    missing = models.JSONField(default=list, blank=True)
+    inputs_key = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "key"], name="risk_assessment_one_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.value} ({self.band})"
+
+    def get_key_display(self) -> str:
+        return str(RISK_NAMES.get(self.key, self.key))
+
+    @property
+    def band_display(self) -> str:
+        return str(RISK_BAND_NAMES.get(self.band, self.band))
+
+
+RISK_NAMES = {"framingham": _("Cardiovascular risk (Framingham, 10 years)"), "findrisc": _("Diabetes risk (FINDRISC)")}
+RISK_BAND_NAMES = {
+    "low": _("Low"), "intermediate": _("Intermediate"), "high": _("High"),
+    "slightly_elevated": _("Slightly elevated"), "moderate": _("Moderate"), "very_high": _("Very high"),
+}

@@ -185,3 +185,18 @@ def timeline_of(*, actor: Any, patient: User, limit: int = 200) -> list[dict[str
     entries.extend(timeline_order_entries(patient=patient))
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries[:limit]
+
+
+def risk_assessments_of(*, actor: Any, patient: User) -> list[Any]:
+    """The stored risk bands of a patient (records.services.risk.risk_refresh), for the doctor's console."""
+    from ..models import RiskAssessment
+
+    readable(actor=actor, patient=patient, object_type="risk_assessment")
+    return list(RiskAssessment.objects.filter(patient=patient).exclude(band="").order_by("key"))
+
+
+def risk_factors_of(*, actor: Any, patient: User) -> Any:
+    from ..models import RiskFactors
+
+    readable(actor=actor, patient=patient, object_type="risk_factors")
+    return RiskFactors.objects.filter(patient=patient).first()

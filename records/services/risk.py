@@ -126,7 +126,7 @@ def _age(profile: Any, today: dt.date) -> int | None:
 
 
 def gather(*, patient: Any, observations: list[Any], problems: list[Any], prescription_items: list[Any],
-           today: dt.date | None = None) -> dict[str, Any]:
+           factors: Any = None, today: dt.date | None = None) -> dict[str, Any]:
     """The inputs the record holds (None = the record does not say). Callers pass what the access-checked
     selectors returned."""
     today = today or timezone.localdate()
@@ -139,6 +139,8 @@ def gather(*, patient: Any, observations: list[Any], problems: list[Any], prescr
     atcs = [getattr(i.drug, "atc_code", "") or "" for i in prescription_items]
     bp = latest.get("blood_pressure")
     bmi = latest.get("bmi")
+    tc, hdl, waist = latest.get("total_cholesterol"), latest.get("hdl_cholesterol"), latest.get("waist")
+    smoking = getattr(factors, "smoking", "") or None
     return {
         "sex": sex if sex in ("male", "female") else None,
         "age": _age(profile, today),
@@ -148,9 +150,15 @@ def gather(*, patient: Any, observations: list[Any], problems: list[Any], prescr
         "cvd": any(c.startswith(CVD_CODES) for c in active_codes),
         "high_glucose_on_record": any(c.startswith(HIGH_GLUCOSE_CODES) for c in active_codes),
         "antihypertensive": any(a.startswith(ANTIHYPERTENSIVE_ATC) for a in atcs),
-        # Not held by the record today (no measurement kind or question for them): always named as missing.
-        "total_chol_mmol_l": None, "hdl_mmol_l": None, "smoker": None, "waist_cm": None,
-        "active_30_min_daily": None, "vegetables_daily": None, "family_diabetes": None,
+        # Laboratory results and the waist are measurements; the rest are the patient's answers (RiskFactors).
+        "total_chol_mmol_l": float(tc.value) if tc else None,
+        "hdl_mmol_l": float(hdl.value) if hdl else None,
+        "waist_cm": float(waist.value) if waist else None,
+        "smoker": None if smoking is None else smoking == "current",
+        "active_30_min_daily": getattr(factors, "active_30_min_daily", None),
+        "vegetables_daily": getattr(factors, "vegetables_daily", None),
+        "family_diabetes": getattr(factors, "family_diabetes", "") or None,
+        "high_glucose_answer": getattr(factors, "high_glucose_history", None),
     }
 
 
@@ -178,6 +186,12 @@ def framingham_from(inputs: dict[str, Any]) -> RiskResult:
         r.inputs.append((_("systolic blood pressure"), f"{inputs['sbp']:.0f} mmHg"))
     r.inputs.append((_("blood-pressure medicine"), str(_("yes") if inputs["antihypertensive"] else _("no"))))
     r.inputs.append((_("diabetes on the problem list"), str(_("yes") if inputs["diabetes"] else _("no"))))
+    if inputs["total_chol_mmol_l"] is not None:
+        r.inputs.append((_("total cholesterol"), f"{inputs['total_chol_mmol_l']:.2f} mmol/L"))
+    if inputs["hdl_mmol_l"] is not None:
+        r.inputs.append((_("HDL cholesterol"), f"{inputs['hdl_mmol_l']:.2f} mmol/L"))
+    if inputs["smoker"] is not None:
+        r.inputs.append((_("smokes now"), str(_("yes") if inputs["smoker"] else _("no"))))
     if r.missing:
         return r
     risk = framingham_cvd_10y(
@@ -207,13 +221,16 @@ def findrisc_from(inputs: dict[str, Any]) -> RiskResult:
               ("vegetables_daily", _("vegetables, fruit or berries every day")),
               ("family_diabetes", _("diabetes in the family"))]
     r.missing = [label for key, label in needed if inputs[key] is None]
-    high_glucose = inputs["high_glucose_on_record"] or None  # absent from the problem list does not mean "never"
+    # Absent from the problem list does not mean "never": then the patient's own answer decides, or it is missing.
+    high_glucose = True if inputs["high_glucose_on_record"] else inputs.get("high_glucose_answer")
     if high_glucose is None:
         r.missing.append(_("ever found to have high blood glucose"))
     if inputs["age"] is not None:
         r.inputs.append((_("age"), str(inputs["age"])))
     if inputs["bmi"] is not None:
         r.inputs.append((_("body mass index"), f"{inputs['bmi']:.1f}"))
+    if inputs["waist_cm"] is not None:
+        r.inputs.append((_("waist circumference"), f"{inputs['waist_cm']:.0f} cm"))
     r.inputs.append((_("blood-pressure medicine"), str(_("yes") if inputs["antihypertensive"] else _("no"))))
     if r.missing:
         return r
@@ -237,15 +254,113 @@ def risk_flags(**record: Any) -> list[RiskResult]:
     return [framingham_from(inputs), findrisc_from(inputs)]
 
 
-def risk_flags_for(*, actor: Any, patient: Any) -> list[RiskResult]:
-    """The risk information of one patient's record, read through the access-checked record selectors."""
-    from ..models import PrescriptionItem, PrescriptionStatus
+RISK_KINDS = ("blood_pressure", "bmi", "total_cholesterol", "hdl_cholesterol", "waist")
+
+
+def _record_of(*, actor: Any, patient: Any) -> dict[str, Any]:
+    """What the equations read, through the access-checked record selectors (the actor must be allowed)."""
+    from ..models import PrescriptionItem, PrescriptionStatus, RiskFactors
     from ..selectors.prescriptions import prescriptions_of
     from ..selectors.records import observations_of, problems_of
 
-    observations = list(observations_of(actor=actor, patient=patient)
-                        .filter(kind__in=["blood_pressure", "bmi"])[:200])
+    observations = list(observations_of(actor=actor, patient=patient).filter(kind__in=RISK_KINDS)[:500])
     problems = list(problems_of(actor=actor, patient=patient, status="active"))
     prescriptions = prescriptions_of(actor=actor, patient=patient).filter(status=PrescriptionStatus.ACTIVE)
     items = list(PrescriptionItem.objects.filter(prescription__in=prescriptions).select_related("drug"))
-    return risk_flags(patient=patient, observations=observations, problems=problems, prescription_items=items)
+    factors = RiskFactors.objects.filter(patient=patient).first()
+    return {"patient": patient, "observations": observations, "problems": problems, "prescription_items": items,
+            "factors": factors}
+
+
+def _record_unchecked(patient: Any) -> dict[str, Any]:
+    """The same inputs read directly, for the periodic recomputation (internal processing, no reader: what it
+    stores is shown only through the access-checked selector records.selectors.records.risk_assessments_of)."""
+    from ..models import Observation, PrescriptionItem, PrescriptionStatus, Problem, RiskFactors
+
+    return {"patient": patient,
+            "observations": list(Observation.objects.filter(patient=patient, kind__in=RISK_KINDS)
+                                 .order_by("-effective_at")[:500]),
+            "problems": list(Problem.objects.filter(patient=patient, status="active")),
+            "prescription_items": list(PrescriptionItem.objects.filter(
+                prescription__patient=patient, prescription__status=PrescriptionStatus.ACTIVE).select_related("drug")),
+            "factors": RiskFactors.objects.filter(patient=patient).first()}
+
+
+def risk_flags_for(*, actor: Any, patient: Any) -> list[RiskResult]:
+    """The risk information of one patient's record, read through the access-checked record selectors."""
+    return risk_flags(**_record_of(actor=actor, patient=patient))
+
+
+def _inputs_key(result: RiskResult) -> str:
+    import hashlib
+    import json
+
+    payload = json.dumps([result.value, result.band, [str(k) + "=" + v for k, v in result.inputs],
+                          [str(m) for m in result.missing], str(result.not_applicable)])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def risk_refresh(*, patient_ids: list[int] | None = None, since: dt.datetime | None = None) -> int:
+    """Recompute the stored assessments (RiskAssessment) of the given patients, or of every patient whose record
+    changed since `since` (new measurements, problems, prescriptions or risk answers). Runs as the system (the
+    periodic task `records.risk_refresh`); only stored bands and missing-input names leave this function.
+    Returns how many assessments changed."""
+    from django.contrib.auth import get_user_model
+
+    from ..models import Observation, Prescription, Problem, RiskAssessment, RiskFactors
+
+    User = get_user_model()
+    if patient_ids is None:
+        since = since or timezone.now() - dt.timedelta(days=1)
+        ids: set[int] = set(Observation.objects.filter(created_at__gte=since, kind__in=RISK_KINDS)
+                            .values_list("patient_id", flat=True))
+        ids |= set(Problem.objects.filter(recorded_at__gte=since).values_list("patient_id", flat=True))
+        ids |= set(Prescription.objects.filter(issued_at__gte=since).values_list("patient_id", flat=True))
+        ids |= set(RiskFactors.objects.filter(updated_at__gte=since).values_list("patient_id", flat=True))
+        patient_ids = sorted(ids)
+    changed = 0
+    for patient in User.objects.filter(pk__in=patient_ids).select_related("patient_profile"):
+        for result in risk_flags(**_record_unchecked(patient)):
+            key = _inputs_key(result)
+            row = RiskAssessment.objects.filter(patient=patient, key=result.key).first()
+            if row and row.inputs_key == key:
+                continue
+            RiskAssessment.objects.update_or_create(
+                patient=patient, key=result.key,
+                defaults={"value": result.value, "band": result.band, "inputs_key": key,
+                          "missing": [str(m) for m in result.missing], "computed_at": timezone.now()})
+            changed += 1
+    return changed
+
+
+_TRI = {"": None, "yes": True, "no": False}
+
+
+def risk_factors_save(*, actor: Any, patient: Any, smoking: str = "", active_30_min_daily: str = "",
+                      vegetables_daily: str = "", high_glucose_history: str = "", family_diabetes: str = ""
+                      ) -> Any:
+    """Save the patient's answers to the risk questions (the caller obtained `patient` from the policy with the
+    write action: the patient themself, a proxy, or a doctor with a care relation). An empty answer means "not
+    answered". Bad values are refused and nothing changes. Recomputes the stored bands at once."""
+    from django.db import transaction
+
+    from accounts.audit import audit_record
+    from core.errors import ApplicationError
+
+    from ..models import FamilyDiabetes, RiskFactors, SmokingStatus
+
+    answers = {"active_30_min_daily": active_30_min_daily, "vegetables_daily": vegetables_daily,
+               "high_glucose_history": high_glucose_history}
+    if smoking not in ("", *SmokingStatus.values) or family_diabetes not in ("", *FamilyDiabetes.values) \
+            or any(v not in _TRI for v in answers.values()):
+        raise ApplicationError(_("Please choose one of the offered answers."))
+    with transaction.atomic():
+        factors, _created = RiskFactors.objects.update_or_create(
+            patient=patient, defaults={"smoking": smoking, "family_diabetes": family_diabetes,
+                                       **{k: _TRI[v] for k, v in answers.items()},
+                                       "updated_by": actor, "updated_at": timezone.now()})
+        audit_record(actor=actor, action="update", object_type="risk_factors", object_id=factors.pk,
+                     subject=patient, detail={"answered": sum(1 for v in (smoking, family_diabetes,
+                                                                          *answers.values()) if v)})
+    risk_refresh(patient_ids=[patient.pk])
+    return factors

@@ -18,12 +18,20 @@ from consult.models import Encounter
 from core.errors import ApplicationError
 from core.pages import flash_error
 
-from ..models import OBSERVATION_SPECS, AllergyCategory, AllergySeverity, HealthDocumentKind, ObservationKind
+from ..models import (
+    OBSERVATION_SPECS,
+    AllergyCategory,
+    AllergySeverity,
+    FamilyDiabetes,
+    HealthDocumentKind,
+    ObservationKind,
+    SmokingStatus,
+)
 from ..selectors import prescriptions as rx_selectors
 from ..selectors import records as selectors
 from ..services import records as services
 from ..services.fhir import patient_everything
-from ..services.risk import risk_flags_for
+from ..services.risk import risk_factors_save, risk_flags_for
 
 
 def _patient_or_404(request: HttpRequest, patient_id: int):  # type: ignore[no-untyped-def]
@@ -44,7 +52,8 @@ def records_home(request: HttpRequest) -> HttpResponse:
 
 CHART_ORDER = [ObservationKind.BLOOD_PRESSURE, ObservationKind.HEART_RATE, ObservationKind.GLUCOSE,
                ObservationKind.WEIGHT, ObservationKind.BMI, ObservationKind.SPO2, ObservationKind.TEMPERATURE,
-               ObservationKind.HEIGHT]
+               ObservationKind.HEIGHT, ObservationKind.TOTAL_CHOLESTEROL, ObservationKind.HDL_CHOLESTEROL,
+               ObservationKind.WAIST]
 
 
 def chart_series(observations) -> dict:  # type: ignore[no-untyped-def]
@@ -86,6 +95,8 @@ def record_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "prescriptions": rx_selectors.prescriptions_of(actor=actor, patient=patient)[:10],
         "documents": selectors.documents_of(actor=actor, patient=patient)[:20],
         "risks": risk_flags_for(actor=actor, patient=patient),
+        "risk_factors": selectors.risk_factors_of(actor=actor, patient=patient),
+        "smoking_choices": SmokingStatus.choices, "family_diabetes_choices": FamilyDiabetes.choices,
         "kinds": ObservationKind.choices, "specs": OBSERVATION_SPECS,
         "severities": AllergySeverity.choices, "categories": AllergyCategory.choices,
         "document_kinds": HealthDocumentKind.choices,
@@ -119,6 +130,26 @@ def observation_add(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.warning(request, _("Saved. %(value)s is outside the usual range.") % {"value": obs.display_value})
         else:
             messages.success(request, _("Measurement saved."))
+    return _back(patient.pk)
+
+
+@require_POST
+@access("patient_record")
+@page("records.use")
+def risk_factors(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The answers to the risk questions (smoking, activity, vegetables, high glucose, diabetes in the family)."""
+    patient = _patient_or_404(request, patient_id)
+    try:
+        risk_factors_save(actor=request.user, patient=patient,
+                          **{k: request.POST.get(k, "") for k in ("smoking", "active_30_min_daily", "vegetables_daily",
+                                                                   "high_glucose_history", "family_diabetes")})
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        from django.contrib import messages
+        from django.utils.translation import gettext as _
+
+        messages.success(request, _("Your answers are saved; the risk information below is up to date."))
     return _back(patient.pk)
 
 

@@ -67,3 +67,70 @@ def test_api_returns_reasons_and_refuses_doctors(client) -> None:  # type: ignor
     assert body["results"][0]["reasons"] == ["Free in the next 7 days."]
     client.force_login(doc)
     assert client.get(reverse("api-consult-recommendations")).status_code == 403
+
+
+def _community(doctors, patients: int):  # type: ignore[no-untyped-def]
+    made = []
+    for _ in range(patients):
+        p = PatientFactory()
+        for d in doctors:
+            _visit(p, d)
+        made.append(p)
+    return made
+
+
+def test_the_trained_model_recommends_the_community_doctor_not_yet_seen() -> None:
+    from consult.models import DoctorAffinity, RecommenderRun
+    from consult.services.recommend_model import recommender_train
+
+    a1, a2, a3, b1, b2, b3 = (DoctorFactory() for _ in range(6))
+    _community([a1, a2, a3], 6)
+    _community([b1, b2, b3], 6)
+    me = PatientFactory()
+    _visit(me, a1)
+    _visit(me, a2)
+    run = recommender_train()
+    assert run.is_current
+    assert (run.patients, run.doctors) == (13, 6)
+    mine = {a.doctor_id: a.score for a in DoctorAffinity.objects.filter(run=run, patient=me)}
+    # the doctor of my community I have not seen ranks first; doctors I have seen are not "discoveries"
+    assert max(mine, key=mine.get) == a3.pk
+    assert a1.pk not in mine
+    assert a2.pk not in mine
+    recs, cold = recommendations_for(patient=me)
+    assert cold is False
+    top_new = next(r for r in recs if r.doctor.pk not in (a1.pk, a2.pk))
+    assert top_new.doctor.pk == a3.pk
+    assert "Patients with a similar history booked this doctor." in top_new.reasons
+    # retraining replaces the current run in one step: one current run, its rows only
+    again = recommender_train()
+    assert list(RecommenderRun.objects.filter(is_current=True)) == [again]
+    assert not DoctorAffinity.objects.filter(run__is_current=True).exclude(run=again).exists()
+
+
+def test_training_with_too_little_data_records_an_empty_run_and_the_fallback_still_works() -> None:
+    from consult.services.recommend_model import recommender_train
+
+    me = PatientFactory()
+    _visit(me, DoctorFactory())
+    run = recommender_train()
+    assert run.affinities.count() == 0
+    assert run.is_current
+    assert recommendations_for(patient=me)[1] is False
+
+
+def test_the_nightly_task_and_the_command() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from consult.tasks import recommender_train as task
+
+    d1, d2 = DoctorFactory(), DoctorFactory()
+    _community([d1, d2], 3)
+    me = PatientFactory()
+    _visit(me, d1)
+    assert task.apply().get() == 1  # only `me` has a doctor of the community not seen yet
+    out = StringIO()
+    call_command("recommend_train", stdout=out)
+    assert "1 recommendations stored" in out.getvalue()

@@ -196,3 +196,21 @@ def test_diagnoses_known_names_the_typed_codes_in_order_once_skipping_bad_ones()
     found = diagnoses_known("r05，J069, XX, J06.9, Z99.9, ")
     assert [c.code for c in found] == ["R05", "J06.9"]
     assert diagnoses_known("") == []
+
+
+@pytest.mark.django_db
+def test_an_imported_encounter_writes_its_diagnoses_and_the_care_relation() -> None:
+    from accounts import policy
+    from consult.services.encounters import encounter_import
+    from consult.services.icd10 import icd10_ensure
+
+    doctor, patient = DoctorFactory(), PatientFactory()
+    code = icd10_ensure(code="E70.0", name_en="Classical phenylketonuria", name_zh="经典型苯丙酮尿症")
+    assert icd10_ensure(code="E70.0", name_en="other name").pk == code.pk  # an existing code is kept as it is
+    at = timezone.now() - timedelta(days=3)
+    enc = encounter_import(patient=patient, doctor=doctor, occurred_at=at, diagnoses=[code],
+                           notes={"findings": "Raised phenylalanine.", "plan": "Diet."})
+    assert [(d.code_id, d.is_primary) for d in enc.diagnoses.all()] == [("E70.0", True)]
+    assert enc.findings == "Raised phenylalanine."
+    # the care relation exists: the doctor may now read the patient's record
+    assert policy.patient_record(doctor, patient.pk)

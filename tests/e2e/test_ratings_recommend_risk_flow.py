@@ -14,8 +14,9 @@ from tests.factories import DoctorFactory, PatientFactory
 
 TEXT = {
     "en": ("Rate this appointment", "Free in the next 7 days.", "Framingham general cardiovascular risk (10 years)",
-           "total cholesterol (laboratory result)"),
-    "zh-Hans": ("评价此次就诊", "未来 7 天内有号。", "Framingham 总体心血管病 10 年风险", "总胆固醇（化验结果）"),
+           "smoking status", "Answer the risk questions", "Save answers", "Band"),
+    "zh-Hans": ("评价此次就诊", "未来 7 天内有号。", "Framingham 总体心血管病 10 年风险", "吸烟情况", "回答风险问题",
+                "保存回答", "分级"),
 }
 
 
@@ -30,7 +31,15 @@ def test_patient_rates_sees_recommendations_and_risk(new_page, live_server, logi
         doctor=doctor, start=timezone.now() - dt.timedelta(days=2)))
     Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.COMPLETED)
     SlotFactory(doctor=DoctorFactory(full_name="Dr Free"), start=timezone.now() + dt.timedelta(days=3))
-    rate, free, framingham, missing = TEXT[locale]
+    # and laboratory results and blood pressure on the record (no smoking answer yet)
+    from records.services.records import observation_record
+
+    patient.patient_profile.sex = "male"
+    patient.patient_profile.save()
+    for kind, value, value2 in (("blood_pressure", "136", "84"), ("total_cholesterol", "5.4", None),
+                                ("hdl_cholesterol", "1.2", None)):
+        observation_record(actor=patient, patient=patient, kind=kind, value=value, value2=value2)
+    rate, free, framingham, missing, questions, save, band = TEXT[locale]
 
     page = new_page(locale=locale)
     login_as(page, live_server, patient)
@@ -48,7 +57,16 @@ def test_patient_rates_sees_recommendations_and_risk(new_page, live_server, logi
     page.goto("/doctors/")
     expect(page.get_by_test_id("recommended")).to_contain_text(free)
 
-    # And the record shows the risk section with the inputs it lacks named
+    # And the record shows the risk section with the input it lacks named
     page.goto(f"/records/{patient.pk}/")
     expect(page.get_by_test_id("risk-framingham")).to_contain_text(framingham)
-    expect(page.get_by_test_id("risk-framingham")).to_contain_text(missing)
+    expect(page.get_by_test_id("risk-missing").first).to_contain_text(missing)
+    # When they answer the smoking question, the 10-year risk appears with its band and the inputs used
+    page.get_by_text(questions).click()
+    page.select_option("select[name=smoking]", "never")
+    with page.expect_navigation():
+        page.get_by_role("button", name=save).click()
+    section = page.get_by_test_id("risk-framingham")
+    expect(section.get_by_test_id("risk-value")).to_contain_text("%")
+    expect(section).to_contain_text(band)
+    expect(section.get_by_test_id("risk-inputs")).to_contain_text("5.40 mmol/L")

@@ -154,3 +154,98 @@ def test_record_page_shows_the_risk_section_with_missing_inputs(client) -> None:
     assert "total cholesterol (laboratory result)" in html
     zh = client.get(reverse("records:record", args=[patient.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "总胆固醇" in zh
+
+
+def _complete_patient():  # type: ignore[no-untyped-def]
+    """A 56-year-old man with blood pressure, cholesterol, HDL, weight/height and waist on the record."""
+    patient = PatientFactory()
+    profile = patient.patient_profile
+    profile.sex, profile.date_of_birth = "male", dt.date(1970, 6, 1)
+    profile.save()
+    for kind, value, value2 in (("blood_pressure", "142", "88"), ("total_cholesterol", "5.6", None),
+                                ("hdl_cholesterol", "1.1", None), ("height", "172", None), ("weight", "82", None),
+                                ("waist", "97", None)):
+        observation_record(actor=patient, patient=patient, kind=kind, value=value, value2=value2)
+    return patient
+
+
+@pytest.mark.django_db
+def test_answers_and_laboratory_results_make_both_equations_computable() -> None:
+    from records.models import RiskAssessment
+    from records.services.risk import risk_factors_save, risk_flags_for
+
+    patient = _complete_patient()
+    before = {r.key: r for r in risk_flags_for(actor=patient, patient=patient)}
+    assert not before["framingham"].computed
+    assert [str(m) for m in before["framingham"].missing] == ["smoking status"]
+    risk_factors_save(actor=patient, patient=patient, smoking="current", active_30_min_daily="no",
+                      vegetables_daily="yes", high_glucose_history="no", family_diabetes="second_degree")
+    after = {r.key: r for r in risk_flags_for(actor=patient, patient=patient)}
+    shown = after["framingham"].inputs  # the inputs are shown with their values
+    assert any(str(label) == "total cholesterol" and value == "5.60 mmol/L" for label, value in shown)
+    today = dt.datetime.now(tz=dt.UTC).date()
+    years = today.year - 1970 - ((today.month, today.day) < (6, 1))
+    expected = framingham_cvd_10y(sex="male", age=years,
+                                  total_chol_mg_dl=5.6 * 38.67, hdl_mg_dl=1.1 * 38.67, sbp=142, bp_treated=False,
+                                  smoker=True, diabetes=False)
+    assert after["framingham"].value == f"{expected * 100:.1f} %"
+    bmi = 82 / 1.72 ** 2
+    points = findrisc_points(age=years, bmi=round(bmi, 1), waist_cm=97, sex="male", active_30_min_daily=False,
+                             vegetables_daily=True, antihypertensive=False, high_glucose_history=False,
+                             family_diabetes="second_degree")
+    assert after["findrisc"].value.startswith(f"{points} / 26")
+    # the answers were stored and the bands recomputed at once; a second run with the same inputs changes nothing
+    stored = {a.key: a for a in RiskAssessment.objects.filter(patient=patient)}
+    assert stored["framingham"].value == after["framingham"].value
+    assert stored["findrisc"].band == after["findrisc"].band
+    from records.services.risk import risk_refresh
+
+    assert risk_refresh(patient_ids=[patient.pk]) == 0
+
+
+@pytest.mark.django_db
+def test_bad_answers_are_refused_and_change_nothing() -> None:
+    from core.errors import ApplicationError
+    from records.models import RiskFactors
+    from records.services.risk import risk_factors_save
+
+    patient = _complete_patient()
+    with pytest.raises(ApplicationError):
+        risk_factors_save(actor=patient, patient=patient, smoking="sometimes")
+    with pytest.raises(ApplicationError):
+        risk_factors_save(actor=patient, patient=patient, vegetables_daily="maybe")
+    assert not RiskFactors.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.django_db
+def test_the_periodic_refresh_picks_up_changed_records_only() -> None:
+    from records.models import RiskAssessment
+    from records.tasks import risk_refresh as task
+
+    _complete_patient()
+    other = PatientFactory()
+    assert task.apply().get() >= 2  # both equations of the changed record (none for `other`: no inputs changed)
+    assert not RiskAssessment.objects.filter(patient=other).exists()
+    assert task.apply().get() == 0
+
+
+@pytest.mark.django_db
+def test_the_answers_page_and_the_console_summary(client) -> None:  # type: ignore[no-untyped-def]
+    from django.template.loader import render_to_string
+
+    patient = _complete_patient()
+    client.force_login(patient)
+    url = reverse("records:risk-factors", args=[patient.pk])
+    r = client.post(url, {"smoking": "current", "active_30_min_daily": "no", "vegetables_daily": "no",
+                          "high_glucose_history": "no", "family_diabetes": "first_degree"})
+    assert r.status_code == 302
+    html = client.get(reverse("records:record", args=[patient.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="risk-value"' in html
+    assert "Not computed" not in html
+    summary = render_to_string("records/summary.html", {"patient": patient})
+    assert "Diabetes risk (FINDRISC)" in summary
+    # another patient may not answer for this one: refused as not found, nothing stored for them
+    stranger = PatientFactory()
+    client.force_login(stranger)
+    assert client.post(url, {"smoking": "never"}).status_code == 404
+    assert patient.risk_factors.smoking == "current"
