@@ -2,6 +2,12 @@
 
 - `@pytest.mark.postgres`: skipped with a visible reason on SQLite, FAILS instead when REQUIRE_POSTGRES=1.
 - Browser tests (tests/e2e) skip when no Chromium is found, and FAIL instead when REQUIRE_BROWSER=1.
+- `@pytest.mark.compliance`: the rules of internet diagnosis (issue 20, docs/compliance.md) that gate whole
+  flows run for real. Every other test — about booking mechanics, reminders, pharmacy stock … — runs with the
+  follow-up-only-online check of booking, the doctor's online-qualification check at consultation start and
+  the doctor's follow-up confirmation before an online prescription switched off (`_compliance_gates`), so
+  it needs no in-person history or doctor credentials it does not test. Validity, quantity limits, control
+  classes, signatures and pharmacist review always run.
 """
 from __future__ import annotations
 
@@ -32,6 +38,16 @@ def _private_media(tmp_path, settings):  # type: ignore[no-untyped-def]
     # it (delivery then goes to locmem through EMAIL_DELIVERY_BACKEND).
     settings.EMAIL_BACKEND = "accounts.mail.OutboxEmailBackend"
     return
+
+
+@pytest.fixture(autouse=True)
+def _compliance_gates(request, monkeypatch):  # type: ignore[no-untyped-def]
+    if request.node.get_closest_marker("compliance"):
+        return
+    monkeypatch.setattr("consult.services.booking.online_booking_check", lambda **kwargs: None)
+    monkeypatch.setattr("consult.services.booking.online_consultation_start_check", lambda **kwargs: None)
+    # prescriptions in online encounters: as if the follow-up were confirmed (rx_rules reads this at call time)
+    monkeypatch.setattr("consult.services.followup.followup_confirmed_code", lambda **kwargs: "")
 
 
 @pytest.fixture(autouse=True)

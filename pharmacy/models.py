@@ -46,6 +46,18 @@ class DrugCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class ControlClass(models.TextChoices):
+    """Drugs under special control (《麻醉药品和精神药品管理条例》, 《医疗用毒性药品管理办法》, 《放射性药品管理办法》):
+    never on an online prescription nor sold online (《互联网诊疗管理办法（试行）》第十九条)."""
+
+    NARCOTIC = "narcotic", _("Narcotic drug")
+    PSYCHOTROPIC_1 = "psychotropic_1", _("Psychotropic drug, class I")
+    PSYCHOTROPIC_2 = "psychotropic_2", _("Psychotropic drug, class II")
+    MEDICAL_TOXIC = "medical_toxic", _("Medical toxic drug")
+    RADIOACTIVE = "radioactive", _("Radioactive drug")
+    OTHER_SPECIAL = "other_special", _("Other specially controlled drug")
+
+
 class DrugQuerySet(models.QuerySet["Drug"]):
     def active(self) -> DrugQuerySet:
         return self.filter(is_active=True)
@@ -74,6 +86,9 @@ class Drug(models.Model):
     strength = models.CharField(_("strength"), max_length=100, blank=True)
     package_size = models.CharField(_("package size"), max_length=100, blank=True)
     is_prescription_only = models.BooleanField(_("prescription only"), default=False)
+    # Empty: not specially controlled. Any class: not prescribable online, not sold online (docs/compliance.md).
+    control_class = models.CharField(_("control class"), max_length=16, choices=ControlClass.choices, blank=True,
+                                     db_index=True)
     price = models.DecimalField(_("price (CNY)"), max_digits=10, decimal_places=2)
     # Changed only by pharmacy.services (checkout, cancel, restock), each with a StockMovement row, so
     # that SUM(stock_movements.quantity) == stock holds for every drug.

@@ -196,3 +196,36 @@ def stock_ledger(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     page = paginate(request, selectors.stock_movements_of(drug=drug), per_page=50)
     return render(request, "pharmacy/stock_ledger.html", {"drug": drug, "page": page, "restock_form": RestockForm()})
+
+
+# Prescription review (issue 20): a pharmacist approves or rejects each prescription before its drugs can be paid
+# for or dispensed; records owns prescriptions and the review service.
+@access("own")
+@page("pharmacy.review")
+def rx_review_queue(request: HttpRequest) -> HttpResponse:
+    from records.services.review import prescription_review_queue
+
+    page_ = paginate(request, prescription_review_queue(pharmacist=request.user))
+    return render(request, "pharmacy/rx_review_queue.html", {"page": page_})
+
+
+@access("pharmacist_queue", objects={"prescription_id": "prescription"})
+@page("pharmacy.review")
+def rx_review(request: HttpRequest, prescription_id: int) -> HttpResponse:
+    from records.services import review
+    from records.services.rx_rules import prescription_verify
+
+    rx = review.prescription_for_review(pharmacist=request.user, prescription_id=prescription_id)
+    if request.method == "POST":
+        try:
+            review.prescription_review(pharmacist=request.user, prescription_id=rx.pk,
+                                       decision=request.POST.get("decision", ""), reason=request.POST.get("reason", ""))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect("pharmacy:rx_review", prescription_id=rx.pk)
+        messages.success(request, _("Review recorded."))
+        return redirect("pharmacy:rx_review_queue")
+    return render(request, "pharmacy/rx_review.html", {
+        "rx": rx, "items": list(rx.items.select_related("drug")), "verification": prescription_verify(rx),
+        "previous": list(rx.replaces.reviews.all()) if rx.replaces_id else [],
+    })

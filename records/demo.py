@@ -168,7 +168,8 @@ def _prescriptions(patient: User, doctor: User) -> int:
     today = timezone.localdate()
     # 1. Three months ago: amlodipine for 30 days (completed course: taken / skipped / missed history).
     old = _encounter(patient, doctor, 90, "Headaches, high home blood pressure readings")
-    rx1 = prescription_create(doctor=doctor, encounter_id=old.pk, note=MARK, items=[
+    # Hypertension and diabetes: long prescriptions for a chronic disease (up to 12 weeks, issue 20).
+    rx1 = prescription_create(doctor=doctor, encounter_id=old.pk, note=MARK, chronic_long=True, items=[
         {"drug": amlodipine, "dose": Decimal("5"), "dose_unit": "mg", "route": "oral", "frequency": "once_daily",
          "times_of_day": ["08:00"], "start_date": today - dt.timedelta(days=90), "duration_days": 30, "quantity": 1,
          "instructions": "Same time every morning"}])
@@ -184,7 +185,7 @@ def _prescriptions(patient: User, doctor: User) -> int:
         items.append({"drug": atorvastatin, "dose": Decimal("20"), "dose_unit": "mg", "route": "oral",
                       "frequency": "once_daily", "times_of_day": ["21:00"], "start_date": today - dt.timedelta(days=5),
                       "duration_days": 30, "quantity": 1})
-    rx2 = prescription_create(doctor=doctor, encounter_id=recent.pk, note=MARK, items=items)
+    rx2 = prescription_create(doctor=doctor, encounter_id=recent.pk, note=MARK, items=items, chronic_long=True)
     _backdate_course(rx2, issued_days_ago=5, now=now, rng=rng)
     Prescription.objects.filter(pk=rx2.pk).update(valid_until=now + dt.timedelta(days=2))
     first = rx2.items.order_by("pk").first()

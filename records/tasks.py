@@ -4,7 +4,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-__all__ = ["dose_reminders_send_due", "dose_reminders_mark_missed", "risk_refresh"]
+__all__ = ["dose_reminders_send_due", "dose_reminders_mark_missed", "risk_refresh", "retention_report"]
 
 
 @shared_task(name="records.tasks.dose_reminders_send_due", autoretry_for=(OperationalError,), max_retries=3,
@@ -33,3 +33,12 @@ def risk_refresh(since_minutes: int = 90) -> int:
     from .services.risk import risk_refresh as refresh
 
     return refresh(since=timezone.now() - dt.timedelta(minutes=since_minutes))
+
+
+@shared_task(name="records.tasks.retention_report", autoretry_for=(OperationalError,), max_retries=3,
+             retry_backoff=True)
+def retention_report() -> int:
+    """Nightly: what is past its retention period, for review (deletes nothing)."""
+    from .services.retention import retention_report_run
+
+    return retention_report_run().pk

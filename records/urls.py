@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.urls import path
 
 from .apis.fhir import CapabilityStatementApi, PatientEverythingApi
+from .views import compliance
 from .views import prescriptions as rx
 from .views import records as rec
 from .views import reminders as rem
@@ -20,6 +21,9 @@ urlpatterns = [
          name="problem-resolve"),
     path("records/<id:patient_id>/documents/", rec.document_upload, name="document-upload"),
     path("records/documents/<id:document_id>/", rec.document_download, name="document"),
+    path("records/documents/<id:document_id>/accept/", compliance.document_accept, name="document-accept"),
+    path("my-data/deletion/", compliance.deletion_request, name="deletion-request"),
+    path("compliance/export/", compliance.regulator_export, name="regulator-export"),
     path("records/<id:patient_id>/timeline/", rec.timeline, name="timeline"),
     path("records/<id:patient_id>/fhir.json", rec.fhir_download, name="fhir-download"),
     path("prescriptions/", rx.prescription_list, name="prescriptions"),

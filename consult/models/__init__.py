@@ -7,6 +7,7 @@ Each module lists its public models in __all__.
 from .appointments import *  # noqa: F401,F403
 from .consultations import *  # noqa: F401,F403
 from .encounters import *  # noqa: F401,F403
+from .followup import *  # noqa: F401,F403
 from .ratings import *  # noqa: F401,F403
 from .recommend import *  # noqa: F401,F403
 from .waitlist import *  # noqa: F401,F403

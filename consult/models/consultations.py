@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .followup import ConsultationOutcome
+
 __all__ = ["ConsultationThread", "ThreadStatus", "ConsultationMessage"]
 
 
@@ -22,6 +24,13 @@ class ConsultationThread(models.Model):
     summary = models.TextField(_("summary"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The doctor's confirmation "follow-up of <diagnosis>" before writing (consult/services/followup.py), and
+    # how the consultation ended ("needs in-person examination" offers the patient in-person slots).
+    follow_up_code = models.ForeignKey("consult.ICD10Code", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("follow-up of"))
+    follow_up_confirmed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, blank=True,
+                               choices=ConsultationOutcome.choices)
 
     class Meta:
         verbose_name = _("consultation")

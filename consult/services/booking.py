@@ -32,6 +32,7 @@ from ..models import (
     WaitlistStatus,
 )
 from .care import care_contact_record, care_refresh
+from .followup import online_booking_check, online_consultation_start_check
 
 OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS)
 SLOT_TAKEN = gettext_lazy("This slot was just taken by someone else. Please pick another time.")
@@ -97,6 +98,7 @@ def appointment_book(
     policy.require(policy.can(booked_by, "booking.book"), actor=booked_by, object_type="appointment",
                    action=policy.Action.WRITE, status=403, message=_("Only patients can book appointments."))
     _check_patient(booked_by=booked_by, patient=patient)
+    online_booking_check(booked_by=booked_by, patient=patient, slot_id=slot_id)  # 复诊 only online (issue 20)
     with transaction.atomic():
         return _book_locked(booked_by=booked_by, patient=patient, slot_id=slot_id, reason=reason, symptoms=symptoms,
                             follow_up_of=follow_up_of, now=now or timezone.now())
@@ -294,6 +296,7 @@ def appointment_reschedule(
     old = appointment_for_patient_side(user=user, appointment_id=appointment_id)
     if int(new_slot_id) == old.slot_id:
         raise ApplicationError(_("Please pick a different time."), code="same_slot")
+    online_booking_check(booked_by=user, patient=old.patient, slot_id=new_slot_id)  # 复诊 only online (issue 20)
     with transaction.atomic():
         _cancel_locked(user=user, appointment=old, reason="rescheduled", now=now)
         return _book_locked(booked_by=user, patient=old.patient, slot_id=new_slot_id, reason=old.reason,
@@ -375,9 +378,11 @@ STATUS_TRANSITIONS = {
 
 def appointment_set_status(*, doctor: User, appointment_id: int, action: str) -> Appointment:
     """The doctor moves an appointment through the day: check_in, start, complete, no_show."""
-    appointment_for_doctor(doctor=doctor, appointment_id=appointment_id)
+    appointment = appointment_for_doctor(doctor=doctor, appointment_id=appointment_id)
     if action not in STATUS_TRANSITIONS:
         raise ApplicationError(_("Unknown action."), code="bad_action")
+    if action == "start":
+        online_consultation_start_check(doctor=doctor, appointment=appointment)  # 第二十五条 (issue 20)
     with transaction.atomic():
         appointment = appointment_for_doctor(doctor=doctor, appointment_id=appointment_id, lock=True)
         return _set_status(appointment, action)

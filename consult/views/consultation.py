@@ -14,6 +14,7 @@ from core.errors import ApplicationError
 from core.pages import flash_error
 
 from ..services import consultation as svc
+from ..services import followup
 
 
 @access("appointment_party")
@@ -38,6 +39,8 @@ def consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "is_open": svc.thread_is_open(thread, timezone.now()),
         "opens_at": svc.thread_opens_at(thread),
         "max_mb": svc.max_attachment_bytes() // (1024 * 1024),
+        "follow_up_bases": (followup.followup_bases(patient=thread.appointment.patient)
+                            if request.user.pk == thread.appointment.doctor_id else []),
     })
 
 
@@ -80,4 +83,33 @@ def consultation_close(request: HttpRequest, appointment_id: int) -> HttpRespons
         flash_error(request, exc)
     else:
         messages.success(request, _("The consultation is closed; the patient can read your summary."))
+    return redirect("consult:consultation", appointment_id=appointment_id)
+
+
+@require_POST
+@access("appointment_doctor")
+@page("consultation.use")
+def consultation_follow_up(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """The doctor confirms "follow-up of <diagnosis>" (consult.services.followup.followup_confirm)."""
+    try:
+        followup.followup_confirm(doctor=request.user, appointment_id=appointment_id,
+                                  code=request.POST.get("code", ""))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("Follow-up confirmed."))
+    return redirect("consult:consultation", appointment_id=appointment_id)
+
+
+@require_POST
+@access("appointment_doctor")
+@page("consultation.use")
+def consultation_needs_in_person(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    try:
+        followup.consultation_end_needs_in_person(doctor=request.user, appointment_id=appointment_id,
+                                                  reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("The consultation ended; the patient is asked to book an in-person visit."))
     return redirect("consult:consultation", appointment_id=appointment_id)

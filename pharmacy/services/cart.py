@@ -14,6 +14,7 @@ from records.selectors.prescriptions import prescription_item_owner, prescriptio
 
 from ..models import Cart, CartItem, Drug
 from .common import clean_quantity, require_patient
+from .compliance import cart_add_rules
 
 
 def _cart_for(patient: User, *, lock: bool = False) -> Cart:
@@ -75,6 +76,7 @@ def cart_item_add(*, patient: User, drug_id: Any, quantity: Any = 1, prescriptio
     stock, a missing/invalid prescription; NotFound for an unknown drug."""
     require_patient(patient)
     _own_prescription_item(patient=patient, prescription_item_id=prescription_item_id)
+    cart_add_rules(patient=patient, drug_id=drug_id, prescription_item_id=prescription_item_id)  # issue 20
     with transaction.atomic():
         return _add(patient=patient, drug_id=drug_id, quantity=quantity, prescription_item_id=prescription_item_id)
 

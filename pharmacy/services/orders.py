@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..payments import payment_provider
 from .common import order_for, require_patient, require_staff, stock_put_back, stock_take
+from .compliance import checkout_rules, order_rules
 
 MAX_TEXT = {"recipient_name": 150, "phone": 32, "address": 255}
 
@@ -84,6 +85,7 @@ def order_checkout(*, patient: User, recipient_name: Any, phone: Any, address: A
     recipient_name = _clean_text(recipient_name, "recipient_name", _("Recipient"))
     phone = _clean_text(phone, "phone", _("Phone"))
     address = _clean_text(address, "address", _("Delivery address"))
+    checkout_rules(patient=patient)  # issue 20: no controlled drugs online, reviewed prescriptions only
     with transaction.atomic():
         return _checkout(patient=patient, recipient_name=recipient_name, phone=phone, address=address)
 
@@ -143,6 +145,7 @@ def order_pay(*, actor: User, order_id: Any) -> Order:
     """Pay a pending order through the configured provider. Raises NotFound, Conflict (not pending)."""
     require_patient(actor)
     order_for(actor=actor, order_id=order_id, action="pay")
+    order_rules(actor=actor, order_id=order_id)  # issue 20: a pharmacist approved the prescriptions
     with transaction.atomic():
         return _order_pay(actor=actor, order_id=order_id)
 
@@ -276,6 +279,7 @@ def order_dispense(*, actor: User, order_id: Any) -> Order:
     prescription items through consult's scheduler. Raises PermissionDeniedError, NotFound, Conflict."""
     require_staff(actor, action="dispense", object_id=order_id)
     order_for(actor=actor, order_id=order_id, action="dispense")
+    order_rules(actor=actor, order_id=order_id)  # issue 20: a pharmacist approved the prescriptions
     with transaction.atomic():
         return _order_dispense(actor=actor, order_id=order_id)
 

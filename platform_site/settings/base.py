@@ -186,6 +186,12 @@ RARECASES_PEER_KEYS = env("RARECASES_PEER_KEYS", default="")
 # derived from SECRET_KEY; set both in production (docs/compliance.md).
 DATA_ENCRYPTION_KEYS = env("DATA_ENCRYPTION_KEYS", default="")
 DATA_DIGEST_KEY = env("DATA_DIGEST_KEY", default="")
+# Prescription signatures (records/services/rx_rules.py, docs/compliance.md): the key each doctor's signing key is
+# derived from; empty = derived from SECRET_KEY. Set once in production, never change. Retention periods are the
+# legal minimum (a hospital may keep longer).
+PRESCRIPTION_SIGNING_KEY = env("PRESCRIPTION_SIGNING_KEY", default="")
+RETENTION_CONSULTATION_YEARS = env.int("RETENTION_CONSULTATION_YEARS", default=15)
+RETENTION_MESSAGE_YEARS = env.int("RETENTION_MESSAGE_YEARS", default=3)
 
 # `manage.py seed_demo` runs these modules' seed() in this order (dependencies first).
 DEMO_SEED_MODULES = [

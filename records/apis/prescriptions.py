@@ -13,6 +13,7 @@ from platform_site import serializers
 from ..models import DoseUnit, Frequency, Prescription, PrescriptionItem, Route
 from ..selectors import prescriptions as selectors
 from ..services import prescriptions as services
+from ..services.rx_rules import Guardian
 
 
 class ItemOutput(serializers.ModelSerializer):
@@ -61,7 +62,13 @@ class PrescriptionListApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         encounter_id = serializers.IntegerField()
-        valid_days = serializers.IntegerField(min_value=1, max_value=90, default=7)
+        # The rule (≤ 3 days, 《处方管理办法》) is the service's, refused with its reason and audited.
+        valid_days = serializers.IntegerField(min_value=1, max_value=90, default=1)
+        chronic_long = serializers.BooleanField(required=False, default=False)
+        guardian_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+        guardian_relation = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+        guardian_id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+        guardian_present = serializers.BooleanField(required=False, default=False)
         note = serializers.CharField(required=False, allow_blank=True, default="")
         items = serializers.ListField(child=serializers.DictField(), allow_empty=False)
 
@@ -86,7 +93,12 @@ class PrescriptionListApi(APIView):
             items.append(item.validated_data)
         rx = services.prescription_create(doctor=request.user, encounter_id=data.validated_data["encounter_id"],
                                           items=items, valid_days=data.validated_data["valid_days"],
-                                          note=data.validated_data["note"])
+                                          note=data.validated_data["note"],
+                                          chronic_long=data.validated_data["chronic_long"],
+                                          guardian=Guardian(name=data.validated_data["guardian_name"],
+                                                            relation=data.validated_data["guardian_relation"],
+                                                            id_number=data.validated_data["guardian_id_number"],
+                                                            present=data.validated_data["guardian_present"]))
         return Response(PrescriptionOutput(rx).data, status=status.HTTP_201_CREATED)
 
 

@@ -4,3 +4,4 @@ records.0001 took them over with every row; the tables were renamed records_*)."
 from .prescriptions import *  # noqa: F401,F403
 from .records import *  # noqa: F401,F403
 from .reminders import *  # noqa: F401,F403
+from .retention import *  # noqa: F401,F403

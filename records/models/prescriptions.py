@@ -9,7 +9,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.fields import EncryptedTextField
+
 __all__ = [
+    "ReviewStatus", "PrescriptionReview",
     "PrescriptionStatus", "Prescription", "DoseUnit", "Route", "Frequency", "DEFAULT_TIMES",
     "PrescriptionItem", "PrescriptionFill", "PrescriptionQuerySet", "PrescriptionItemQuerySet",
 ]
@@ -19,6 +22,12 @@ class PrescriptionStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     CANCELLED = "cancelled", _("Cancelled")
     COMPLETED = "completed", _("Completed")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting pharmacist review")
+    APPROVED = "approved", _("Approved by the pharmacist")
+    REJECTED = "rejected", _("Rejected by the pharmacist")
 
 
 class PrescriptionQuerySet(models.QuerySet["Prescription"]):
@@ -41,6 +50,25 @@ class Prescription(models.Model):
     note = models.TextField(_("note"), blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    # Rules of internet diagnosis (docs/compliance.md, records/services/rx_rules.py).
+    valid_days = models.PositiveSmallIntegerField(_("valid for (days)"), default=1)
+    is_chronic_long = models.BooleanField(_("long prescription for a chronic disease"), default=False)
+    is_online = models.BooleanField(_("written in an online consultation"), default=False)
+    follow_up_code = models.CharField(_("follow-up of"), max_length=8, blank=True)
+    guardian_name = models.CharField(_("guardian's name"), max_length=150, blank=True)
+    guardian_relation = models.CharField(_("guardian's relation to the child"), max_length=50, blank=True)
+    guardian_id_number = EncryptedTextField(_("guardian's ID number"), blank=True)
+    guardian_id_masked = models.CharField(_("guardian's ID number"), max_length=40, blank=True)
+    guardian_present = models.BooleanField(_("guardian present"), default=False)
+    # Electronic signature: HMAC-SHA256 with the doctor's key over the SHA-256 of the content (rx_rules.py).
+    content_hash = models.CharField(max_length=64, blank=True)
+    signature = models.CharField(max_length=64, blank=True)
+    signature_key_version = models.CharField(max_length=20, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="replaced_by", verbose_name=_("corrects"))
+    review_status = models.CharField(_("pharmacist review"), max_length=10, choices=ReviewStatus.choices,
+                                     default=ReviewStatus.PENDING, db_index=True)
 
     objects = PrescriptionQuerySet.as_manager()
 
@@ -63,6 +91,28 @@ class Prescription(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status == PrescriptionStatus.ACTIVE and not self.is_expired
+
+
+class PrescriptionReview(models.Model):
+    """One pharmacist review of a prescription (append-only): approved, or rejected with a reason for the
+    doctor. `content_hash` is the signed content the pharmacist saw."""
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="reviews")
+    pharmacist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=ReviewStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    content_hash = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("pharmacist review")
+        constraints = [models.CheckConstraint(condition=~Q(decision="pending"), name="rxreview_decided"),
+                       models.CheckConstraint(condition=~Q(decision="rejected") | ~Q(reason=""),
+                                              name="rxreview_rejection_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.prescription_id} {self.decision}"
 
 
 class DoseUnit(models.TextChoices):

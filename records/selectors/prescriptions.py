@@ -25,6 +25,13 @@ def prescription_items_fillable(*, patient: User, at: dt.datetime | None = None)
     )
 
 
+def prescription_items_not_approved(item_ids: list[int]) -> list[PrescriptionItem]:
+    """Of these items, those whose prescription the pharmacist has not approved (pending or rejected) — for
+    pharmacy's gates before payment and dispensing."""
+    return list(PrescriptionItem.objects.filter(pk__in=item_ids).exclude(prescription__review_status="approved")
+                .select_related("prescription", "drug"))
+
+
 def prescription_item_owner(*, item_id: int) -> int | None:
     """Whose prescription an item is (the patient's id), or None when there is no such item — for another app's
     ownership check through the access policy."""

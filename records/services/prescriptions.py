@@ -1,7 +1,6 @@
 """Prescriptions: writing them in an encounter (with the allergy check), cancelling, and the pharmacy's fills."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.apps import apps
@@ -19,6 +18,7 @@ from core.errors import ApplicationError, Conflict, NotFound
 from platform_site import inputs
 
 from ..models import Frequency, Prescription, PrescriptionFill, PrescriptionItem, PrescriptionStatus, Route
+from .rx_rules import Guardian, guardian_fields, prescription_rules_check, prescription_sign, valid_until_for
 
 
 def _lock_item(item_id: int) -> PrescriptionItem:
@@ -49,6 +49,9 @@ def prescription_item_fill(*, item_id: int, patient: User, quantity: int, refere
         raise ApplicationError(_("This prescription was cancelled or completed and cannot be filled."), code="rx_inactive")
     if prescription.valid_until <= timezone.now():
         raise ApplicationError(_("This prescription has expired."), code="rx_expired")
+    if prescription.review_status != "approved":
+        raise ApplicationError(_("A pharmacist must approve this prescription before it can be filled."),
+                               code="rx_not_reviewed")
     if quantity > item.quantity_remaining:
         raise ApplicationError(
             _("Only %(remaining)d of %(quantity)d prescribed remain to be filled.")
@@ -77,7 +80,7 @@ def prescription_item_unfill(*, item_id: int, reference: str) -> None:
     item.save(update_fields=["quantity_filled"])
 
 
-DEFAULT_VALID_DAYS = 7
+DEFAULT_VALID_DAYS = 1  # 《处方管理办法》: valid on the day it is written
 MIN_OVERRIDE_REASON = 10
 
 
@@ -123,15 +126,20 @@ def _item_from(data: dict[str, Any], *, prescription: Prescription, drug_model: 
 
 
 def prescription_create(*, doctor: User, encounter_id: int, items: list[dict[str, Any]], valid_days: int = DEFAULT_VALID_DAYS,
-                        note: str = "") -> Prescription:
+                        note: str = "", chronic_long: bool = False, guardian: Guardian | None = None,
+                        replaces: Prescription | None = None) -> Prescription:
     """Write a prescription in one of the doctor's own encounters.
 
     Each item is checked against the patient's active allergies: a drug whose active ingredient matches is
     refused (ApplicationError code "allergy_conflict", extra["conflicts"]) unless the item carries
     `allergy_override_reason` (at least 10 characters), which is kept with the item and the audit entry.
     Raises NotFound (and audits the denial) for another doctor's encounter; ApplicationError for an empty
-    prescription, a dose without a unit or any other invalid field. Nothing but the audit entry of the refusal
-    is written when it raises (checks run before the write transaction, so that entry survives).
+    prescription, a dose without a unit or any other invalid field; RuleRefused (audited) for a rule of
+    internet diagnosis (rx_rules.prescription_rules_check: validity > 3 days, more than 7 days' supply or 12
+    weeks for a chronic long prescription, an online prescription without a confirmed follow-up or with a
+    specially controlled drug, a child under 6 without a present guardian). Nothing but the audit entry of the
+    refusal is written when it raises (checks run before the write transaction, so that entry survives).
+    The prescription is signed (rx_rules.prescription_sign) and awaits the pharmacist's review.
     """
     from ..selectors.records import allergy_conflicts
     from .reminders import reminders_create_for_item
@@ -140,17 +148,26 @@ def prescription_create(*, doctor: User, encounter_id: int, items: list[dict[str
     encounter = encounter_to_prescribe(doctor=doctor, encounter_id=encounter_id)
     if not items:
         raise ApplicationError(_("Add at least one medicine."), code="no_items")
-    if not 1 <= int(valid_days) <= 90:
-        raise ApplicationError(_("A prescription is valid for 1 to 90 days."), code="valid_days")
+    try:
+        valid_days = int(valid_days)
+    except (TypeError, ValueError):
+        raise ApplicationError(_("Give the number of days the prescription is valid."), code="valid_days") from None
     patient = encounter.patient
     now = timezone.now()
+    guardian = guardian or Guardian()
     prescription = Prescription(patient=patient, doctor=doctor, encounter=encounter, issued_at=now,
-                                valid_until=now + dt.timedelta(days=int(valid_days)), note=note.strip())
+                                valid_until=valid_until_for(now, max(valid_days, 1)), note=note.strip(),
+                                valid_days=valid_days, is_chronic_long=bool(chronic_long), replaces=replaces,
+                                **guardian_fields(guardian))
     drug_model = apps.get_model("pharmacy", "Drug")
     built: list[PrescriptionItem] = []
     blocked: list[dict[str, Any]] = []
-    for index, data in enumerate(items):
-        item = _item_from(data, prescription=prescription, drug_model=drug_model)
+    parsed = [_item_from(data, prescription=prescription, drug_model=drug_model) for data in items]
+    follow_up = prescription_rules_check(doctor=doctor, encounter=encounter, drugs=[i.drug for i in parsed],
+                                         durations=[i.duration_days for i in parsed], valid_days=valid_days,
+                                         chronic_long=bool(chronic_long), guardian=guardian)
+    prescription.follow_up_code, prescription.is_online = follow_up, bool(follow_up)
+    for index, (data, item) in enumerate(zip(items, parsed, strict=True)):
         conflicts = allergy_conflicts(patient=patient, drug=item.drug)
         if conflicts:
             reason = (data.get("allergy_override_reason") or "").strip()
@@ -177,6 +194,7 @@ def prescription_create(*, doctor: User, encounter_id: int, items: list[dict[str
             item.prescription = prescription
             item.save()
             reminders_create_for_item(item=item, not_before=now)
+        prescription_sign(prescription, built)
         audit_record(actor=doctor, action="create", object_type="prescription", object_id=prescription.pk,
                      subject=patient, detail={"items": len(built), "overrides": [
                          {"drug": i.drug_id, "allergies": i.allergy_conflicts, "reason": i.allergy_override_reason}

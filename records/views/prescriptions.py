@@ -20,6 +20,8 @@ from ..models import DoseUnit, Frequency, Route
 from ..selectors import prescriptions as selectors
 from ..selectors.records import allergies_of
 from ..services import prescriptions as services
+from ..services import review, rx_rules
+from ..services.rx_rules import Guardian
 
 ITEM_ROWS = 3
 
@@ -42,7 +44,8 @@ def prescription_detail(request: HttpRequest, prescription_id: int) -> HttpRespo
     items = [(item, by_item.get(item.pk)) for item in rx.items.all()]
     template = "records/prescription_print.html" if request.GET.get("print") else \
         "records/prescription_detail.html"
-    return render(request, template, {"rx": rx, "items": items,
+    return render(request, template, {"rx": rx, "items": items, "verification": rx_rules.prescription_verify(rx),
+                                      "reviews": list(rx.reviews.select_related("pharmacist")),
                                       "adherence": selectors.adherence_for_prescriptions(prescription_ids=[rx.pk]).get(rx.pk)})
 
 
@@ -75,12 +78,21 @@ def _items_from_post(post: Any) -> list[dict[str, Any]]:
 def prescribe(request: HttpRequest, encounter_id: int) -> HttpResponse:
     encounter = services.encounter_to_prescribe(doctor=request.user, encounter_id=encounter_id)
     conflicts: dict[int, Any] = {}
+    corrects = request.POST.get("corrects") or request.GET.get("corrects") or ""
+    # Correcting a prescription the pharmacist rejected: only its author may (refused and audited otherwise).
+    replaces = services.prescription_for_author(doctor=request.user, prescription_id=corrects) if corrects else None
     if request.method == "POST":
         try:
-            rx = services.prescription_create(
-                doctor=request.user, encounter_id=encounter.pk, items=_items_from_post(request.POST),
-                valid_days=int(request.POST.get("valid_days") or 7) if (request.POST.get("valid_days") or "7").isdigit() else 0,
-                note=request.POST.get("note", ""),
+            write = review.prescription_correct if replaces else services.prescription_create
+            target = {"prescription_id": replaces.pk} if replaces else {"encounter_id": encounter.pk}
+            rx = write(
+                doctor=request.user, **target, items=_items_from_post(request.POST),
+                valid_days=int(request.POST.get("valid_days") or 1) if (request.POST.get("valid_days") or "1").isdigit() else 0,
+                note=request.POST.get("note", ""), chronic_long=request.POST.get("chronic_long") == "on",
+                guardian=Guardian(name=request.POST.get("guardian_name", ""),
+                                  relation=request.POST.get("guardian_relation", ""),
+                                  id_number=request.POST.get("guardian_id_number", ""),
+                                  present=request.POST.get("guardian_present") == "on"),
             )
         except (ApplicationError, ValueError) as exc:
             if isinstance(exc, ApplicationError):
@@ -99,7 +111,11 @@ def prescribe(request: HttpRequest, encounter_id: int) -> HttpResponse:
             for i in range(ITEM_ROWS)]
     return render(request, "records/prescribe.html", {
         "encounter": encounter, "patient": encounter.patient, "rows": rows,
-        "valid_days": request.POST.get("valid_days", "7"), "note": request.POST.get("note", ""),
+        "valid_days": request.POST.get("valid_days", "1"), "note": request.POST.get("note", ""),
+        "chronic_long": request.POST.get("chronic_long") == "on", "replaces": replaces,
+        "guardian": {f: request.POST.get(f"guardian_{f}", "") for f in ("name", "relation", "id_number", "present")},
+        "limits": {"normal": rx_rules.NORMAL_MAX_DAYS, "chronic": rx_rules.CHRONIC_MAX_DAYS,
+                   "valid": rx_rules.MAX_VALID_DAYS},
         "drugs": drug_model.objects.filter(is_active=True).order_by("generic_name_en", "strength"),
         "allergies": allergies_of(actor=request.user, patient=encounter.patient),
         "units": DoseUnit.choices, "routes": Route.choices, "frequencies": Frequency.choices,

@@ -32,12 +32,16 @@ def make_drug(*, stock: int = 50, price: str = "10.00", rx: bool = False, ingred
 
 
 def make_prescription_item(*, patient: User, doctor: User, drug: Drug, quantity: int = 3,
-                           valid_days: float = 30, issued_days_ago: float = 1, **fields: Any) -> PrescriptionItem:
+                           valid_days: float = 30, issued_days_ago: float = 1, review_status: str = "approved",
+                           **fields: Any) -> PrescriptionItem:
+    """A prescription item as the pharmacy meets it: by default already approved by a pharmacist (issue 20;
+    pass review_status="pending" for one still in the review queue)."""
     now = timezone.now()
     issued = now - dt.timedelta(days=issued_days_ago)
     encounter = Encounter.objects.create(patient=patient, doctor=doctor, occurred_at=issued)
     prescription = Prescription.objects.create(patient=patient, doctor=doctor, encounter=encounter, issued_at=issued,
-                                               valid_until=issued + dt.timedelta(days=valid_days))
+                                               valid_until=issued + dt.timedelta(days=valid_days),
+                                               review_status=review_status)
     values: dict[str, Any] = {"dose": Decimal("1"), "dose_unit": "tablet", "route": "oral", "frequency": "twice_daily",
                               "start_date": timezone.localdate(), "duration_days": 5, "quantity": quantity}
     values.update(fields)

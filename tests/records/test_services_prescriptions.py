@@ -116,6 +116,12 @@ def test_fill_and_unfill_are_idempotent_per_reference(encounter):
     item = _rx(encounter).items.get()
     patient = encounter.patient
     assert list(prescription_items_fillable(patient=patient)) == [item]
+    with pytest.raises(ApplicationError) as unreviewed:  # issue 20: a pharmacist approves before any fill
+        prescription_item_fill(item_id=item.pk, patient=patient, quantity=2, reference="order-1")
+    assert unreviewed.value.code == "rx_not_reviewed"
+    from records.services.review import prescription_review
+    from tests.factories import PharmacistFactory
+    prescription_review(pharmacist=PharmacistFactory(), prescription_id=item.prescription_id, decision="approved")
     prescription_item_fill(item_id=item.pk, patient=patient, quantity=2, reference="order-1")
     prescription_item_fill(item_id=item.pk, patient=patient, quantity=2, reference="order-1")
     item.refresh_from_db()
