@@ -196,7 +196,7 @@ class OrderOutput(serializers.ModelSerializer):
 
 
 def _paginated(request: Any, view: APIView, orders: Any) -> Response:
-    paginator = PageNumberPagination()
+    paginator = view.pagination_class()  # type: ignore[attr-defined]
     page = paginator.paginate_queryset(orders, request, view=view)
     return paginator.get_paginated_response(OrderOutput(page, many=True).data)
 
@@ -204,6 +204,7 @@ def _paginated(request: Any, view: APIView, orders: Any) -> Response:
 @access("own")
 class OrderListApi(APIView):
     permission_classes = [Allows("pharmacy.shop")]
+    pagination_class = PageNumberPagination   # the schema describes the paginated answer
 
     class InputSerializer(serializers.Serializer):
         recipient_name = serializers.CharField(max_length=150)
@@ -270,6 +271,7 @@ class QueueApi(APIView):
     """The pharmacist's queues: review, dispense, ship, shipped."""
 
     permission_classes = [Allows("pharmacy.review")]
+    pagination_class = PageNumberPagination   # the schema describes the paginated answer
 
     @extend_schema(parameters=[OpenApiParameter("queue", str, enum=list(selectors.QUEUES))],
                    responses=OrderOutput(many=True))

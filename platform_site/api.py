@@ -76,3 +76,18 @@ class AutoSchema(_SpectacularAutoSchema):
         if "." in qualname and "<locals>" not in qualname:
             return qualname.replace(".", "")
         return super().get_serializer_name(serializer, direction)
+
+
+def keep_operation_dollar(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> list[tuple[Any, ...]]:
+    """drf-spectacular preprocessing hook: a path segment that starts with `$` (a FHIR operation such as
+    `/fhir/Patient/{patient_id}/$everything`) keeps it. Spectacular simplifies the route's regex, which drops
+    every `$` as an end-of-string anchor, and documented `/fhir/Patient/{patient_id}/everything`, a path that
+    does not exist."""
+    import re
+
+    fixed = []
+    for path, path_regex, method, callback in endpoints:
+        for name in re.findall(r"/\$(\w+)", path_regex):
+            path = re.sub(rf"/{name}(?=/|$)", f"/${name}", path)
+        fixed.append((path, path_regex, method, callback))
+    return fixed

@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers as _drf
 
 from . import inputs
@@ -160,6 +161,10 @@ class DateTimeField(_DateRange, _drf.DateTimeField):
     pass
 
 
+# A wall-clock time of day without a UTC offset (a schedule's "09:00", a reminder's "08:30"): not JSON Schema's
+# `format: time`, which is RFC 3339's full-time and requires an offset (schemathesis found every answer violating it).
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$", "example": "09:00:00",
+                      "description": "Wall-clock time of day (HH:MM[:SS[.ffffff]]), in the platform's time zone."})
 class TimeField(_drf.TimeField):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, str):

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+# The API documentation pages are third-party single-page apps (Swagger UI, ReDoc) that style themselves with
+# inline styles: style-src relaxes for these two pages only. Their scripts stay 'self'-only (the split Swagger
+# view serves its start-up script as a file).
+_docs_page = csp_update({"style-src": [UNSAFE_INLINE]})
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", _docs_page(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/redoc/", _docs_page(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("api/", include("accounts.api_urls")),
     path("api/", include("knowledge.api_urls")),
     path("api/consult/", include("consult.api_urls")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,6 +35,7 @@ class CaseOutput(serializers.ModelSerializer):
 @access("own")
 class CaseSearchApi(APIView):
     permission_classes = [IsDoctor]
+    pagination_class = PageNumberPagination   # the schema describes the paginated answer
 
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, allow_blank=True, default="")
@@ -45,9 +47,7 @@ class CaseSearchApi(APIView):
     def get(self, request):  # type: ignore[no-untyped-def]
         f = self.FilterSerializer(data=request.query_params)
         f.is_valid(raise_exception=True)
-        from rest_framework.pagination import PageNumberPagination
-
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.case_search(**f.validated_data), request, view=self)
         return paginator.get_paginated_response(CaseOutput(page, many=True).data)
 

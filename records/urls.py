@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .apis.fhir import PatientEverythingApi
+from .apis.fhir import CapabilityStatementApi, PatientEverythingApi
 from .views import compliance
 from .views import prescriptions as rx
 from .views import records as rec
@@ -35,5 +35,6 @@ urlpatterns = [
     path("medication/doses/<id:dose_id>/respond/", rem.dose_respond, name="dose-respond"),
     path("medication/items/<id:item_id>/pause/", rem.plan_pause, name="plan-pause"),
     path("medication/items/<id:item_id>/times/", rem.plan_times, name="plan-times"),
+    path("fhir/metadata", CapabilityStatementApi.as_view(), name="fhir-metadata"),
     path("fhir/Patient/<id:patient_id>/$everything", PatientEverythingApi.as_view(), name="fhir-patient-everything"),
 ]

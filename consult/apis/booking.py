@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -133,6 +134,9 @@ class DoctorSlotsApi(APIView):
 
 @access("own", body={"patient": "patient"}, body_rule="patient_side")
 class AppointmentListApi(APIView):
+    # Declared so the schema describes the paginated answer ({count, next, previous, results}).
+    pagination_class = PageNumberPagination
+
     class InputSerializer(serializers.Serializer):
         slot = serializers.IntegerField()
         patient = serializers.IntegerField(required=False, allow_null=True)
@@ -146,14 +150,9 @@ class AppointmentListApi(APIView):
             qs = sel.appointments_of_patient_side(request.user, when="past" if when == "past" else "upcoming")
         else:
             qs = sel.appointments_visible_to(request.user).order_by("-start")
-        paginator = self._paginator()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(AppointmentOut(page, many=True).data)
-
-    def _paginator(self):  # type: ignore[no-untyped-def]
-        from rest_framework.pagination import PageNumberPagination
-
-        return PageNumberPagination()
 
     @extend_schema(request=InputSerializer, responses={201: AppointmentOut})
     def post(self, request):  # type: ignore[no-untyped-def]

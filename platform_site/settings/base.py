@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -48,6 +49,10 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "operations.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (settings/integrations_csp.py).
+    "csp.middleware.CSPMiddleware",
+    # Every error under /fhir/ answered as a FHIR OperationOutcome (records/middleware.py).
+    "records.middleware.FhirErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -210,6 +215,7 @@ LOGGING = {
 
 from .integrations_allauth import *  # noqa: E402,F403
 from .integrations_celery import *  # noqa: E402,F403
+from .integrations_csp import *  # noqa: E402,F403
 from .integrations_drf import *  # noqa: E402,F403
 from .integrations_ops import *  # noqa: E402,F403
 from .integrations_storage import *  # noqa: E402,F403

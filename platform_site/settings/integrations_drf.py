@@ -28,6 +28,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # FHIR operation paths keep their `$` (`/fhir/Patient/{patient_id}/$everything`).
+    "PREPROCESSING_HOOKS": ["platform_site.api.keep_operation_dollar"],
     # <id:…> routes (platform_site/converters.py): a 64-bit id.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "format": "int64", "minimum": 0,
                                         "maximum": 9223372036854775807}},

@@ -26,6 +26,7 @@ from ..models import (
     Problem,
 )
 
+FHIR_VERSION = "4.0.1"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"

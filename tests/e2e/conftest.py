@@ -14,6 +14,10 @@ Fixtures
 Every test in tests/e2e is marked `browser`. With no Chromium the tests skip with the reason shown;
 with REQUIRE_BROWSER=1 they fail instead. On failure a full-page screenshot of every page the test
 opened is written to test-artifacts/<test name>[-n].png.
+
+Every page listens to its console: a Content-Security-Policy violation (a blocked inline script, handler or
+style, a script or style from another origin) fails the test at teardown, listing each message
+(docs/security.md "Browser hardening").
 """
 from __future__ import annotations
 
@@ -40,6 +44,8 @@ CHROMIUM_ARGS = [
 # Generous: the shared 2-core machines run several suites at once (load averages above 10 were seen);
 # a timeout only costs time when a test is failing anyway.
 DEFAULT_TIMEOUT_MS = int(os.environ.get("E2E_TIMEOUT_MS", "30000"))
+# What Chromium writes to the console when the Content-Security-Policy blocks something.
+CSP_MARKER = "Content Security Policy"
 
 
 def chromium_path() -> str | None:
@@ -96,10 +102,22 @@ def _failed(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture
-def new_page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+def csp_violations() -> list[str]:
+    """The Content-Security-Policy messages the test's pages wrote to their console (checked at teardown)."""
+    return []
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: Any, request: pytest.FixtureRequest,
+             csp_violations: list[str]) -> Iterator[Callable[..., Any]]:
     """Factory: `new_page(locale="en")` opens a page in a new, isolated browser context."""
     contexts: list[Any] = []
     pages: list[Any] = []
+
+    def on_console(message: Any) -> None:
+        if CSP_MARKER in message.text:
+            where = message.location.get("url", "") or getattr(message.page, "url", "")
+            csp_violations.append(f"{message.type}: {message.text} ({where})")
 
     def make(locale: str = "en") -> Any:
         context = browser.new_context(base_url=live_server.url, locale=locale,
@@ -108,6 +126,7 @@ def new_page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> 
         context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS * 2)
         contexts.append(context)
         page = context.new_page()
+        page.on("console", on_console)
         pages.append(page)
         return page
 
@@ -123,6 +142,9 @@ def new_page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> 
                 print(f"screenshot of {name}{suffix} failed: {exc}")
     for context in contexts:
         context.close()
+    if csp_violations and not _failed(request):
+        pytest.fail("Content-Security-Policy violations in the browser console:\n" + "\n".join(csp_violations),
+                    pytrace=False)
 
 
 @pytest.fixture

@@ -64,3 +64,45 @@ def test_production_refuses_to_start_without_a_choice_of_file_storage():
     result = _manage("check", STORAGE_BACKEND="s3", **keys)
     assert result.returncode != 0
     assert "S3_BUCKET must be set when STORAGE_BACKEND=s3." in result.stderr
+
+
+PRODUCTION_RESPONSE = r"""
+import json
+import django
+django.setup()
+from django.test import Client
+client = Client()
+# The API schema: a public response that needs neither the database nor collected static files.
+plain = client.get("/api/schema/")
+secure = client.get("/api/schema/", secure=True)
+print(json.dumps({"plain": [plain.status_code, plain.get("Location", "")],
+                  "status": secure.status_code, "headers": dict(secure.headers.items())}))
+"""
+
+
+def test_production_responses_carry_the_deployment_checklist_headers():
+    # Given production settings (in a subprocess: the settings module is read once per process)
+    import json
+
+    result = _manage("shell", "-c", PRODUCTION_RESPONSE,
+                     SECRET_KEY=secrets.token_urlsafe(64), PSEUDONYM_KEY=secrets.token_urlsafe(32),
+                     RARECASES_PEER_KEYS=Fernet.generate_key().decode(), STORAGE_BACKEND="s3",
+                     S3_BUCKET="medplatform-private", ALLOWED_HOSTS="testserver", LOG_LEVEL="ERROR",
+                     DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    # Then plain HTTP is redirected to HTTPS, and the HTTPS response has every header of the checklist (the
+    # cookie flags are `check --deploy`'s W012/W016, above)
+    assert seen["plain"] == [301, "https://testserver/api/schema/"]
+    assert seen["status"] == 200
+    headers = seen["headers"]
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    directives = dict(d.strip().split(" ", 1) for d in headers["Content-Security-Policy"].split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"

@@ -4,7 +4,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!el || typeof Plotly === "undefined") return;
   var series = JSON.parse(el.dataset.series || "{}");
   var kinds = Object.keys(series);
-  if (!kinds.length) { el.textContent = el.dataset.empty || ""; el.style.minHeight = "0"; return; }
+  if (!kinds.length) { el.textContent = el.dataset.empty || ""; el.classList.add("empty"); return; }
   var traces = [], layout = {grid: {rows: kinds.length, columns: 1, pattern: "independent"}, height: 220 * kinds.length,
     margin: {t: 20, l: 50, r: 10, b: 30}, showlegend: false};
   kinds.forEach(function (kind, i) {
@@ -22,5 +22,7 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   // Month and day names follow the page's language (static/vendor/plotly-locale-zh-cn.js registers zh-CN).
   var locale = /^zh/i.test(document.documentElement.lang) ? "zh-CN" : "en";
-  Plotly.newPlot(el, traces, layout, {responsive: true, displaylogo: false, locale: locale});
+  // No mode bar: plotly.js styles it with an inline <style> per chart, which the Content-Security-Policy blocks
+  // (zooming by dragging and double-click to reset still work).
+  Plotly.newPlot(el, traces, layout, {responsive: true, displaylogo: false, displayModeBar: false, locale: locale});
 });
