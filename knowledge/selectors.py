@@ -147,3 +147,12 @@ def triage_records_of(actor: Any, *, patient: Any, limit: int = 5) -> list[Triag
     policy.require(policy.patient_record(actor, patient.pk), actor=actor, object_type="triage_record",
                    object_id=patient.pk, subject=patient)
     return list(TriageRecord.objects.filter(patient=patient)[:limit])
+
+
+def latest_triage_departments(*, patient: Any, after: Any = None) -> list[str]:
+    """The department codes of the patient's own latest triage answer (best first), for their recommendations;
+    none when it is older than `after` or was an emergency. The patient reads their own data: no refusal path."""
+    record = TriageRecord.objects.filter(patient=patient).exclude(urgency="emergency").first()
+    if record is None or (after is not None and record.created_at < after):
+        return []
+    return list(record.departments)

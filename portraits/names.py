@@ -21,4 +21,7 @@ FEATURE_NAMES = {
     "appointments": _("appointments"), "consultations": _("consultations"), "spend": _("pharmacy spend"),
     "active_problems": _("active problems"), "abnormal_observations": _("out-of-range observations"),
     "doses_taken_pct": _("doses taken (%)"),
+    "visit_regularity": _("months with a visit (share of the last 12)"),
+    "measurements_per_month": _("own measurements per month"),
+    "risk_level": _("health-risk band (0 low – 4 very high)"),
 }

@@ -144,3 +144,17 @@ def alert_inbox_students(user: User, *, state: str = "", rule: str = "", mine: b
             .prefetch_related(Prefetch("alerts", queryset=alerts.order_by("rule__kind", "-id"),
                                        to_attr="inbox_alerts"))
             .order_by("pseudonym"))
+
+
+def patient_portrait_for(*, actor: Any, patient_id: int) -> tuple[User, Result | None, dict[str, Any]]:
+    """A patient's behaviour portrait (the latest finished patients run), for the patient themself, a proxy, or a
+    doctor with a care relation (the policy's patient_record rule); anyone else is refused (one audit row, 404).
+    Returns (patient, result or None when the patient has no portrait, the run's cohort means)."""
+    from .models import RunKind, RunStatus
+
+    patient = policy.obtain(User.objects.filter(role=Role.PATIENT), patient_id, actor=actor,
+                            object_type="portraits.patient", subject="self",
+                            decide=lambda p: policy.patient_record(actor, p.pk), message=_("No such patient."))
+    run = Run.objects.filter(kind=RunKind.PATIENTS, status=RunStatus.DONE).order_by("-finished_at", "-pk").first()
+    result = Result.objects.filter(run=run, patient=patient).first() if run else None
+    return patient, result, (run.metrics.get("cohort_scores", {}) if run else {})

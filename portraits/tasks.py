@@ -17,3 +17,12 @@ def portrait_runs_sweep_task() -> int:
     from .services.runs import runs_sweep
 
     return runs_sweep()
+
+
+@shared_task(name="portraits.patients_weekly")
+def portrait_patients_weekly_task() -> int:
+    """Weekly: a new patient-portraits run over the consenting patients (queued as a normal run)."""
+    from .models import RunKind
+    from .services import portrait_run_start
+
+    return portrait_run_start(user=None, period="all", kind=RunKind.PATIENTS).pk

@@ -19,4 +19,5 @@ urlpatterns = [
     path("alerts/bulk/", views.alert_bulk_update, name="alert_bulk_update"),
     path("alerts/<id:alert_id>/", views.alert_update, name="alert_update"),
     path("rules/", views.rule_list, name="rules"),
+    path("patients/<id:patient_id>/", views.patient_portrait, name="patient"),
 ]

@@ -250,3 +250,15 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     flags = selectors.rule_flag_counts()
     rules = list(InterventionRule.objects.all())
     return render(request, "portraits/rules.html", {"rules": [(rule, flags.get(rule.id, [])) for rule in rules]})
+
+
+@access("patient_record")
+@page("records.use")
+def patient_portrait(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A patient's behaviour portrait: a radar of the four dimensions against the cohort, with the reasons."""
+    patient, result, cohort = selectors.patient_portrait_for(actor=request.user, patient_id=patient_id)
+    if result is not None:
+        audit_record(actor=request.user, action="read", object_type="portraits.patient", object_id=patient.pk,
+                     subject=patient, detail={"run": result.run_id})
+    return render(request, "portraits/patient.html", {"patient": patient, "result": result, "cohort": cohort,
+                                                      "is_self": request.user.pk == patient.pk})

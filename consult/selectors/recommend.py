@@ -3,7 +3,8 @@
 Signals: implicit feedback — the trained model's affinities (consult.services.recommend_model: TruncatedSVD,
 nightly) when a model has been trained and knows the patient, else doctors booked by patients who share a doctor
 with them (item co-visitation, computed here) — and the patient's own bookings; what the patient
-needs now (children under 14 → paediatrics; the department of their latest visit), the doctor's rating, and
+needs now (children under 14 → paediatrics; the department of their latest triage answer when it is newer than
+their latest visit, else the department of that visit), the doctor's rating, and
 availability in the next 7 days. A patient without a history gets the cold-start list (department fit, rating,
 availability) and is told so. Reads only the caller's own appointments."""
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from knowledge.selectors import latest_triage_departments
 
 from ..models import Appointment, AppointmentStatus, DoctorAffinity, Rating
 
@@ -57,10 +59,15 @@ def recommendations_for(*, patient: User, limit: int = 5, now: dt.datetime | Non
         co.update(Appointment.objects.filter(patient_id__in=list(peers)).exclude(status=AppointmentStatus.CANCELLED)
                   .values_list("doctor_id", flat=True))
     age = _age(patient)
-    need_dept = PAEDIATRICS_CODE if age is not None and age < CHILD_AGE else (
-        mine[0].doctor.doctor_profile.department.code
-        if mine and getattr(mine[0].doctor, "doctor_profile", None) and mine[0].doctor.doctor_profile.department
-        else None)
+    last_visit_dept = (mine[0].doctor.doctor_profile.department.code
+                       if mine and getattr(mine[0].doctor, "doctor_profile", None)
+                       and mine[0].doctor.doctor_profile.department else None)
+    # What the patient described most recently, if it is newer than their last booking (an emergency answer sends
+    # them to the emergency department, not to a booking: it is not used here).
+    last_booked = max((a.created_at for a in mine), default=None)
+    triage = latest_triage_departments(patient=patient, after=last_booked)
+    described = triage[0] if triage else None
+    need_dept = PAEDIATRICS_CODE if age is not None and age < CHILD_AGE else (described or last_visit_dept)
     soon = now + dt.timedelta(days=7)
     doctors = (User.objects.filter(role=Role.DOCTOR, is_active=True).select_related("doctor_profile__department")
                .annotate(next_free=Min("slots__start", filter=Q(slots__start__gt=now, slots__start__lt=soon,
@@ -83,6 +90,7 @@ def recommendations_for(*, patient: User, limit: int = 5, now: dt.datetime | Non
         if need_dept and dept and dept.code == need_dept:
             rec.score += 1.5
             rec.reasons.append(_("Children's doctor (paediatrics).") if need_dept == PAEDIATRICS_CODE
+                               else _("Treats what you described.") if need_dept == described
                                else _("Treats what you were last seen for."))
         avg, n = ratings.get(d.pk, (None, 0))
         if avg:

@@ -52,13 +52,13 @@ STUDENTS = Spec(features=FEATURES, dimensions=DIMENSIONS, labels=LABELS, all_fea
 
 # Patient portraits (issue #6 §7): the same pipeline over the platform's own data.
 PATIENTS = Spec(
-    features=["appointments", "consultations", "spend", "active_problems", "abnormal_observations",
-              "doses_taken_pct"],
+    features=["appointments", "consultations", "visit_regularity", "spend", "active_problems",
+              "abnormal_observations", "risk_level", "doses_taken_pct", "measurements_per_month"],
     dimensions={
-        "engagement": {"appointments": 1, "consultations": 1},
+        "engagement": {"appointments": 1, "consultations": 1, "visit_regularity": 1},
         "economic": {"spend": 1},
-        "health": {"active_problems": -1, "abnormal_observations": -1},
-        "adherence": {"doses_taken_pct": 1},
+        "health": {"active_problems": -1, "abnormal_observations": -1, "risk_level": -1},
+        "adherence": {"doses_taken_pct": 1, "measurements_per_month": 1},
     },
     labels={
         "engagement": ["high", "good", "average", "poor", "low"],
@@ -66,8 +66,9 @@ PATIENTS = Spec(
         "health": ["healthy", "good", "average", "poor", "very_poor"],
         "adherence": ["excellent", "good", "average", "poor", "very_poor"],
     },
-    all_features={"appointments": 1, "consultations": 1, "spend": 1, "active_problems": -1,
-                  "abnormal_observations": -1, "doses_taken_pct": 1},
+    all_features={"appointments": 1, "consultations": 1, "visit_regularity": 1, "spend": 1, "active_problems": -1,
+                  "abnormal_observations": -1, "risk_level": -1, "doses_taken_pct": 1,
+                  "measurements_per_month": 1},
 )
 
 

@@ -134,3 +134,24 @@ def test_the_nightly_task_and_the_command() -> None:
     out = StringIO()
     call_command("recommend_train", stdout=out)
     assert "1 recommendations stored" in out.getvalue()
+
+
+def test_a_recent_triage_answer_sends_to_the_department_that_treats_it() -> None:
+    from knowledge.models import TriageRecord
+
+    cardio = DepartmentFactory(code="cardiology")
+    heart_doc, other_doc = DoctorFactory(), DoctorFactory()
+    heart_doc.doctor_profile.department = cardio
+    heart_doc.doctor_profile.save()
+    me = PatientFactory()
+    _visit(me, other_doc)
+    TriageRecord.objects.create(patient=me, urgency="urgent", departments=["cardiology", "internal-medicine"])
+    recs, _cold = recommendations_for(patient=me)
+    heart = next(r for r in recs if r.doctor.pk == heart_doc.pk)
+    assert "Treats what you described." in heart.reasons
+    assert recs[0].doctor.pk == heart_doc.pk
+    # an emergency answer is not a booking suggestion
+    TriageRecord.objects.all().delete()
+    TriageRecord.objects.create(patient=me, urgency="emergency", departments=["cardiology"])
+    recs, _cold = recommendations_for(patient=me)
+    assert all("Treats what you described." not in r.reasons for r in recs)

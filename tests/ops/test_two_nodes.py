@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.services import audit_chain_verify
-from consult.models import Appointment
+from consult.models import Appointment, SlotKind
 from records.models import HealthDocument
-from consult.models import SlotKind
 from tests.consult.factories import SlotFactory
 from tests.factories import PASSWORD, DoctorFactory, PatientFactory
 from tests.ops.s3 import S3Server
