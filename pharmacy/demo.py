@@ -73,7 +73,17 @@ def seed(stdout=None) -> None:  # type: ignore[no-untyped-def]
     pending = _order(patient, [(otc[1], 1, None)])
     created = 4
     # Prescription orders against the demo prescriptions (consult's demo): one awaiting review, one approved.
-    items = [i for i in prescription_items_fillable_for(patient=patient) if i.drug.stock >= 1]
+    # The demo pharmacist has reviewed two of the demo prescriptions (issue 20: no prescription item can be
+    # bought before a pharmacist approved it); a later one waits in the prescription review queue.
+    from records.models import Prescription, PrescriptionStatus, ReviewStatus
+    from records.services.review import prescription_review
+
+    for rx in (Prescription.objects.filter(patient=patient, status=PrescriptionStatus.ACTIVE,
+                                           review_status=ReviewStatus.PENDING)
+               .order_by("issued_at", "pk")[:2]):
+        prescription_review(pharmacist=pharmacist, prescription_id=rx.pk, decision=ReviewStatus.APPROVED)
+    items = [i for i in prescription_items_fillable_for(patient=patient) if i.drug.stock >= 1
+             and i.prescription.review_status == ReviewStatus.APPROVED]
     if items:
         review = _order(patient, [(items[0].drug, 1, items[0].pk)])
         order_pay(actor=patient, order_id=review.pk)

@@ -134,12 +134,22 @@ def _drug(name: str):  # type: ignore[no-untyped-def]
     return apps.get_model("pharmacy", "Drug").objects.filter(generic_name_en=name, is_active=True).order_by("pk").first()
 
 
+def _resign(rx_id: int) -> None:
+    """Synthetic data only: a demo prescription moved into the past is signed again as written then (its doctor's
+    signature covers the issue time and validity, so the move alone would show it as changed after signing)."""
+    from .services.rx_rules import prescription_sign
+
+    rx = Prescription.objects.get(pk=rx_id)
+    prescription_sign(rx, list(rx.items.order_by("id")))
+
+
 def _backdate_course(rx: Prescription, *, issued_days_ago: int, now: dt.datetime, rng: random.Random) -> None:
     """Move a freshly written demo prescription into the past and give its past doses realistic answers."""
     from .services.reminders import _generate
 
     issued = now - dt.timedelta(days=issued_days_ago)
     Prescription.objects.filter(pk=rx.pk).update(issued_at=issued, valid_until=issued + dt.timedelta(days=7))
+    _resign(rx.pk)
     for item in rx.items.all():
         plan = ReminderPlan.objects.filter(item=item).first()
         if plan is None:
@@ -188,6 +198,7 @@ def _prescriptions(patient: User, doctor: User) -> int:
     rx2 = prescription_create(doctor=doctor, encounter_id=recent.pk, note=MARK, items=items, chronic_long=True)
     _backdate_course(rx2, issued_days_ago=5, now=now, rng=rng)
     Prescription.objects.filter(pk=rx2.pk).update(valid_until=now + dt.timedelta(days=2))
+    _resign(rx2.pk)
     first = rx2.items.order_by("pk").first()
     assert first is not None
     # the latest due dose of metformin is "sent" (reminded, awaiting an answer)
