@@ -74,8 +74,13 @@ def spark_session(master: str | None = None, *, shuffle_partitions: int = 4) -> 
     reason = spark_available()
     if reason:
         raise ApplicationError(_("The Spark engine cannot run: %(reason)s.") % {"reason": reason})
+    import logging
+
     from pyspark.sql import SparkSession
 
+    # py4j logs every connection at INFO, last from a finaliser at interpreter exit (after pytest or the
+    # command closed their streams: "I/O operation on closed file").
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     builder = (SparkSession.builder.appName("medplatform-portraits")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")

@@ -11,12 +11,14 @@ import time
 
 import pandas as pd
 import pytest
+from django.urls import reverse
 
 from portraits.features import student_features
 from portraits.models import Result, RunStatus
 from portraits.services import campus_import_paths, portrait_run_execute, portrait_run_start
 from portraits.spark_engine import records_export, spark_available, spark_student_features
 from portraits.synth import generate
+from tests.factories import AdminFactory, give_totp
 
 REASON = spark_available()
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -45,7 +47,7 @@ def cohort(tmp_path):  # type: ignore[no-untyped-def]
     return tmp_path
 
 
-def test_spark_features_and_labels_equal_the_database_path(cohort, spark):  # type: ignore[no-untyped-def]
+def test_spark_features_and_labels_equal_the_database_path(cohort, spark, client):  # type: ignore[no-untyped-def]
     # Given the generated campus data in the database and exported to Parquet
     location = str(cohort / "parquet")
     counts = records_export(period="2023", location=location)
@@ -73,4 +75,12 @@ def test_spark_features_and_labels_equal_the_database_path(cohort, spark):  # ty
     assert on_spark.params["spark"]["master"].startswith("local")
     assert on_spark.params["spark"]["records"] == counts["records"]
     assert "pyspark" in on_spark.versions
+    # And the run page shows the Spark run like any other, with what the engine did
+    admin = AdminFactory()
+    give_totp(admin)
+    client.force_login(admin)
+    page = client.get(reverse("portraits:run", args=[on_spark.id]))
+    assert page.status_code == 200
+    assert b"local[2]" in page.content
+    assert sum(page.context["distribution"]["learning"].values()) == len(expected)
     print(f"spark features {spark_seconds:.1f} s")  # noqa: T201
