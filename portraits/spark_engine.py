@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.utils.translation import gettext as _
+from pyarrow import fs as pafs
 
 from core.errors import ApplicationError
 
@@ -127,7 +128,7 @@ def records_export(*, period: str, location: str) -> dict[str, int]:
     order, `position`) as Parquet under `location` (a path or a pyarrow URI such as s3://bucket/prefix).
     Direct identifiers are not in these tables (pseudonymised at import); the pseudonym is not exported."""
     _periods, _months, start, end = period_parts(period)
-    fs, root = pa.fs.FileSystem.from_uri(location) if "://" in location else (pa.fs.LocalFileSystem(), location)
+    fs, root = pafs.FileSystem.from_uri(location) if "://" in location else (pafs.LocalFileSystem(), location)
     fs.create_dir(root, recursive=True)
     n = 0
     with pq.ParquetWriter(f"{root}/records.parquet", RECORDS_SCHEMA, filesystem=fs) as writer:
