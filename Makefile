@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 
 .PHONY: run test lint messages federation bench clean venv backup restore lock
 
@@ -15,6 +16,11 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
+
+# `make test` also installs the `spark` extra (tests/portraits/test_spark.py); `make run` does not need it.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,spark]'
+	@touch $(SPARK_STAMP)
 
 venv: $(STAMP)
 
@@ -29,7 +35,7 @@ run: $(STAMP) messages
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	PORT=$(PORT) $(BIN)/python -m platform_site.launch
 
-test: $(STAMP) messages
+test: $(SPARK_STAMP) messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -44,6 +44,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 Progress = Callable[[int, str], None]
+Fit = Callable[..., Any]
 
 
 def _noop(_pct: int, _stage: str) -> None:
@@ -52,9 +53,11 @@ def _noop(_pct: int, _stage: str) -> None:
 
 def analyse_dimension(
     raw: pd.DataFrame, xn_all: pd.DataFrame, features: dict[str, int], levels: list[str] | None,
-    params: dict[str, Any],
+    params: dict[str, Any], fit: Fit | None = None,
 ) -> dict[str, Any]:
-    """Weights, k curves, final K-means, stability, ANOVA, centroids and labels of one dimension."""
+    """Weights, k curves, final K-means, stability, ANOVA, centroids and labels of one dimension. `fit` replaces
+    the final K-means fit (the Spark engine's `pyspark.ml` K-means, portraits/spark_engine.py); it takes and
+    returns what `clustering.kmeans` does (an object with `labels_` and `inertia_`)."""
     names = list(features)
     dirs = [features[f] for f in names]
     xn = xn_all[names].to_numpy(dtype=float)
@@ -86,7 +89,7 @@ def analyse_dimension(
     decision = (clustering.decide_k(curve, stability_floor=float(params["stability_floor"]),
                                     asked=None if k_fixed == "auto" else k_pre) if len(curve["k"]) >= 2 else {})
     k = int(decision.get("k", k_pre)) if k_fixed == "auto" else k_pre
-    model = clustering.kmeans(xw, k, seed=seed, n_init=n_init, algorithm=algo)
+    model = (fit or clustering.kmeans)(xw, k, seed=seed, n_init=n_init, algorithm=algo)
     # The weights' effect: how far the weighted partition is from plain K-means on the same features and k.
     plain = model.labels_ if all(w == 1.0 for w in weights) else clustering.kmeans(
         xn, k, seed=seed, n_init=n_init, algorithm=algo).labels_
@@ -157,17 +160,18 @@ def fairness(frame: pd.DataFrame, labels: dict[str, np.ndarray], *, by: list[str
 
 
 def run_pipeline(frame: pd.DataFrame, *, spec: Spec, params: dict[str, Any] | None = None,
-                 progress: Progress = _noop) -> dict[str, Any]:
+                 progress: Progress = _noop, fit: Fit | None = None) -> dict[str, Any]:
     """Clean → normalise → weight → cluster each dimension and all together → labels, scores, explanations.
 
     `frame` has one row per subject: the spec's feature columns (NaN = missing) and categorical columns.
     """
     p = {**DEFAULT_PARAMS, **(params or {})}
     with threadpool_limits(int(p["threads"])):
-        return _run(frame, spec, p, progress)
+        return _run(frame, spec, p, progress, fit)
 
 
-def _run(frame: pd.DataFrame, spec: Spec, p: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _run(frame: pd.DataFrame, spec: Spec, p: dict[str, Any], progress: Progress,
+         fit: Fit | None = None) -> dict[str, Any]:
     progress(5, "cleaning")
     cats = [c for c in spec.categorical if c in frame.columns]
     median_by = p["median_by"] if p["median_by"] in frame.columns else None
@@ -181,7 +185,7 @@ def _run(frame: pd.DataFrame, spec: Spec, p: dict[str, Any], progress: Progress)
     todo = [*spec.dimensions.items(), (ALL_DIMENSION, spec.all_features)]
     for i, (dim, feats) in enumerate(todo):
         progress(20 + int(70 * i / len(todo)), f"clustering:{dim}")
-        dims[dim] = analyse_dimension(cleaned, xn, feats, spec.labels.get(dim), p)
+        dims[dim] = analyse_dimension(cleaned, xn, feats, spec.labels.get(dim), p, fit)
     progress(92, "explaining")
     percentiles = (cleaned[spec.features].rank(pct=True) * 100).round(0)
     labels = {d: dims[d]["labels"] for d in spec.dimensions}

@@ -50,8 +50,11 @@ def parse_k(value: Any) -> int | str:
 
 @transaction.atomic
 def portrait_run_start(*, user: Any, period: str, k: Any = None, kind: str = RunKind.STUDENTS,
-                       enqueue: bool = True) -> Run:
-    """Record a queued run and queue its task after commit. Raises ApplicationError on a bad period or k."""
+                       enqueue: bool = True, engine: str = "pandas", master: str | None = None,
+                       parquet: str | None = None) -> Run:
+    """Record a queued run and queue its task after commit. `engine="spark"` (student runs only) computes the
+    features and the final K-means fits in Spark (`master`, Parquet export under `parquet`; portraits/
+    spark_engine.py). Raises ApplicationError on a bad period, k or engine."""
     from platform_site.tasking import enqueue_on_commit
 
 
@@ -62,6 +65,12 @@ def portrait_run_start(*, user: Any, period: str, k: Any = None, kind: str = Run
     else:
         raise ApplicationError(_("Unknown run kind."))
     params = {**DEFAULT_PARAMS, "k": parse_k(k)}
+    if engine == "spark":
+        if kind != RunKind.STUDENTS:
+            raise ApplicationError(_("The Spark engine computes student portraits only."))
+        params.update(engine="spark", spark={"master": master, "parquet": parquet})
+    elif engine != "pandas":
+        raise ApplicationError(_("Unknown engine: %(engine)s.") % {"engine": engine})
     run = Run.objects.create(kind=kind, period=period, params=params, created_by=user if getattr(
         user, "is_authenticated", False) else None)
     if enqueue:
@@ -98,16 +107,25 @@ def portrait_run_execute(*, run_id: int) -> Run:
     run = Run.objects.get(id=run_id)
     if not claimed:
         return run
+    fit = None
     try:
         if run.kind == RunKind.PATIENTS:
             from ..patients import patient_features
 
             frame, spec = patient_features(), PATIENTS
+        elif run.params.get("engine") == "spark":
+            from ..spark_engine import spark_prepare
+
+            asked = run.params.get("spark") or {}
+            frame, fit, info = spark_prepare(period=run.period, master=asked.get("master"),
+                                             parquet=asked.get("parquet"))
+            run.params = {**run.params, "spark": {**asked, **info}}
+            spec = STUDENTS
         else:
             frame, spec = student_features(run.period), STUDENTS
         if len(frame) < 10:
             raise ApplicationError(_("Too few subjects to cluster (%(n)d).") % {"n": len(frame)})
-        result = run_pipeline(frame, spec=spec, params=run.params, progress=_progress(run.id))
+        result = run_pipeline(frame, spec=spec, params=run.params, progress=_progress(run.id), fit=fit)
         _store(run, frame, spec, result)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run and shown on its page
         Run.objects.filter(id=run.id).update(status=RunStatus.FAILED, error=str(exc)[:2000],
@@ -169,6 +187,8 @@ def _store(run: Run, frame: pd.DataFrame, spec: Spec, result: dict[str, Any]) ->
     run.centroids = _jsonable({d: m["centroids"] for d, m in dims.items()})
     run.params = _jsonable(result["params"])
     run.versions = library_versions()
+    if run.params.get("engine") == "spark":
+        run.versions["pyspark"] = run.params["spark"].get("pyspark", "missing")
     run.n_students = len(rows)
     if run.kind == RunKind.STUDENTS:
         run.metrics["alerts"] = alerts_raise(run=run, features=cleaned)
