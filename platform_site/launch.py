@@ -42,7 +42,7 @@ def commands(port: str) -> list[list[str]]:
     # One uvicorn process (the in-memory channel layer relays only within one process; with REDIS_URL the
     # Redis layer lets several run). No lifespan: the app is Django's, which has none.
     sockets = [os.path.join(bin_dir, "uvicorn"), "platform_site.asgi:application", "--host", "127.0.0.1",
-               "--port", ws_port(port), "--ws", "websockets", "--lifespan", "off", "--log-level", "warning",
+               "--port", ws_port(port), "--ws", "websockets-sansio", "--lifespan", "off", "--log-level", "warning",
                "--no-access-log"]
     return [web, sockets, worker]
 

@@ -16,7 +16,7 @@
   var pc = null, ws = null, stream = null, pendingIce = [], left = false;
   var queue = Promise.resolve();
 
-  function msg(key) { return root.dataset["msg" + key] || key; }
+  function msg(key) { return root.dataset["msg" + key.charAt(0).toUpperCase() + key.slice(1)] || key; }
   function say(text) { statusEl.textContent = text; }
   function setState(state) { root.dataset.connectionState = state; }
   function send(message) {
