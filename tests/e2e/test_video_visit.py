@@ -146,5 +146,6 @@ def test_patient_and_doctor_connect_and_a_third_user_is_refused(ws_server: int, 
         if (appointment.patient_id, "leave") in events:
             break
         time.sleep(0.2)
-    assert (appointment.patient_id, "join") in events and (appointment.doctor_id, "join") in events
+    assert (appointment.patient_id, "join") in events
+    assert (appointment.doctor_id, "join") in events
     assert (appointment.patient_id, "leave") in events
