@@ -53,7 +53,12 @@ def _free_port() -> int:
 def ws_server(live_server: Any, settings: Any) -> Iterator[int]:
     """uvicorn serving platform_site.asgi (the WebSocket routes) in a thread, like `make run`'s second server."""
     import uvicorn
+    from django.db import connections
 
+    # The consumers' database connections live in uvicorn's worker threads, which this test cannot close: make
+    # each one close after its handler (Channels' close_old_connections), so none outlives the test database.
+    conn_max_age = connections.settings["default"].get("CONN_MAX_AGE", 0)
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config("platform_site.asgi:application", host="127.0.0.1", port=port,
                                            ws="websockets-sansio", lifespan="off", log_level="warning"))
@@ -69,6 +74,7 @@ def ws_server(live_server: Any, settings: Any) -> Iterator[int]:
     yield port
     server.should_exit = True
     thread.join(10)
+    connections.settings["default"]["CONN_MAX_AGE"] = conn_max_age
 
 
 def video_visit(patient: Any = None, doctor: Any = None) -> Any:
