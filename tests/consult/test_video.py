@@ -283,3 +283,24 @@ def test_a_video_visit_is_an_online_visit_for_the_follow_up_rule() -> None:
         followup.online_booking_check(booked_by=patient, patient=patient, slot_id=slot.pk)
     assert followup.online_booking_check(booked_by=patient, patient=patient,
                                          slot_id=SlotFactory(kind=SlotKind.IN_PERSON).pk) is None
+
+
+@pytest.mark.parametrize(("redis_url", "backend"), [
+    ("redis://127.0.0.1:6390/15", "channels_redis.core.RedisChannelLayer"),
+    ("", "channels.layers.InMemoryChannelLayer"),
+])
+def test_channel_layer_is_redis_when_redis_url_is_set(redis_url: str, backend: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update({"REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "platform_site.settings.test"})
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+                          "l = settings.CHANNEL_LAYERS['default']; print(l['BACKEND'], l.get('CONFIG', {}).get('hosts'))"],
+                         cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == backend
+    if redis_url:
+        assert redis_url in out.stdout
