@@ -274,6 +274,20 @@ def test_page_for_the_parties_only(client: Any) -> None:
     assert len(denied_rows(appointment)) == 1
 
 
+def test_page_outside_the_window_says_when_the_room_opens(client: Any, settings: Any) -> None:
+    appointment = video_appointment(minutes_from_now=120)
+    client.force_login(appointment.patient)
+    body = client.get(reverse("consult:video_room", args=[appointment.pk])).content.decode()
+    assert 'data-testid="video-not-open"' in body
+    assert "consult/video.js" not in body   # no camera started for a closed room
+    assert denied_rows(appointment) == []   # showing the page is no refusal
+    settings.VIDEO_WS_PORT = 8765
+    appointment = video_appointment()
+    client.force_login(appointment.patient)
+    body = client.get(reverse("consult:video_room", args=[appointment.pk])).content.decode()
+    assert f'data-ws-url="ws://testserver:8765/ws/appointments/{appointment.pk}/video/"' in body
+
+
 def test_a_video_visit_is_an_online_visit_for_the_follow_up_rule() -> None:
     from core.errors import ApplicationError
 
