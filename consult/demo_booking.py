@@ -16,6 +16,7 @@ from accounts.models import Role, User
 from accounts.services import user_create
 
 from .models import (
+    ONLINE_KINDS,
     Appointment,
     AppointmentPayment,
     AppointmentStatus,
@@ -77,7 +78,7 @@ def _appointment(slot: Slot, patient: User, booked_by: User, reason: str, status
     appointment = Appointment.objects.create(
         slot=slot, patient=patient, booked_by=booked_by, doctor=slot.doctor, start=slot.start, end=slot.end,
         kind=slot.kind, status=status, reason=reason, symptoms=symptoms)
-    if slot.kind == SlotKind.ONLINE:
+    if slot.kind in ONLINE_KINDS:
         ConsultationThread.objects.create(appointment=appointment)
     fee = payments.fee_of(slot.doctor)
     if fee and status != "cancelled":
@@ -181,7 +182,9 @@ def _seed_history(patient: User) -> None:
              (-10, AppointmentStatus.IN_PROGRESS, SlotKind.ONLINE, "Cough for two weeks"),
              (5, AppointmentStatus.CHECKED_IN, SlotKind.IN_PERSON, "Headache"),
              (10, AppointmentStatus.BOOKED, SlotKind.ONLINE, "Rash on the arms"),
-             (120, AppointmentStatus.BOOKED, SlotKind.IN_PERSON, "Annual check-up")]
+             (120, AppointmentStatus.BOOKED, SlotKind.IN_PERSON, "Annual check-up"),
+             # patient@'s video visit with doctor@ in 20 minutes: its room is open now (docs/consult.md)
+             (20, AppointmentStatus.BOOKED, SlotKind.VIDEO, "Blood pressure follow-up by video")]
     others = [_user(e) for e, *_ in QUEUE_PATIENTS]
     # Anchor the queue at "now", moved just enough that the whole span (-60 … +120 minutes, 9-minute slots)
     # stays inside today: near midnight the entries keep their order and never share a slot.
@@ -190,5 +193,5 @@ def _seed_history(patient: User) -> None:
     anchor = min(max(now.replace(second=0, microsecond=0), earliest), latest)
     for i, (minutes, status, kind, reason) in enumerate(queue):
         start = anchor + timedelta(minutes=minutes)
-        who = others[i % len(others)] if i < 4 else patient
+        who = others[i % len(others)] if i < 4 else patient  # the last two: patient@'s
         _appointment(_slot(lin, start, 9, kind), who, who, reason, status)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import booking, console, consultation, encounters, ratings
+from .views import booking, console, consultation, encounters, ratings, video
 
 urlpatterns = [
     path("doctors/", booking.directory, name="directory"),
@@ -27,6 +27,7 @@ urlpatterns = [
          name="consultation_follow_up"),
     path("appointments/<id:appointment_id>/consultation/needs-in-person/", consultation.consultation_needs_in_person,
          name="consultation_needs_in_person"),
+    path("appointments/<id:appointment_id>/video/", video.video_room, name="video_room"),
     path("consultation-files/<id:message_id>/", consultation.attachment, name="attachment"),
     path("appointments/<id:appointment_id>/encounter/", encounters.encounter_edit, name="encounter_edit"),
     path("encounters/<id:encounter_id>/", encounters.encounter_detail, name="encounter_detail"),

@@ -1,4 +1,10 @@
-"""`make run`: the web server, one Celery worker and the beat scheduler, stopped together by Ctrl-C.
+"""`make run`: the web server, the WebSocket server, one Celery worker and the beat scheduler, stopped together
+by Ctrl-C.
+
+HTTP is gunicorn's (sync workers); uvicorn serves ONLY the WebSocket routes (platform_site/asgi.py: the video
+rooms' signalling) on its own port, WS_PORT (default PORT + 1). The pages learn it from VIDEO_WS_PORT (the
+page's own host on that port), which the launcher sets for every child unless VIDEO_WS_URL or VIDEO_WS_PORT is
+already set.
 
 Beat runs embedded in the single worker (`-B`), so exactly one scheduler exists.
 """
@@ -20,15 +26,25 @@ DEMO_ROLES = [
 ]
 
 
+def ws_port(port: str) -> str:
+    return os.environ.get("WS_PORT") or str(int(port) + 1)
+
+
 def commands(port: str) -> list[list[str]]:
-    """The processes `make run` starts: the web server and ONE worker with the embedded beat scheduler."""
+    """The processes `make run` starts: the web server, the WebSocket server and ONE worker with the embedded
+    beat scheduler."""
     bin_dir = os.path.dirname(sys.executable)
     web = [os.path.join(bin_dir, "gunicorn"), "platform_site.wsgi:application", "--bind", f"127.0.0.1:{port}",
            "--workers", "2", "--threads", "4", "--graceful-timeout", "5", "--access-logfile", "-",
            "--log-level", "warning"]
     worker = [sys.executable, "-m", "celery", "-A", "platform_site", "worker", "-B", "--loglevel", "INFO",
               "--concurrency", "2", "--schedule", os.path.join("var", "celerybeat-schedule")]
-    return [web, worker]
+    # One uvicorn process (the in-memory channel layer relays only within one process; with REDIS_URL the
+    # Redis layer lets several run). No lifespan: the app is Django's, which has none.
+    sockets = [os.path.join(bin_dir, "uvicorn"), "platform_site.asgi:application", "--host", "127.0.0.1",
+               "--port", ws_port(port), "--ws", "websockets-sansio", "--lifespan", "off", "--log-level", "warning",
+               "--no-access-log"]
+    return [web, sockets, worker]
 
 
 def stop_requested() -> threading.Event:
@@ -48,6 +64,8 @@ def main() -> int:
     port = os.environ.get("PORT", "8000")
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings.local")
+    if not env.get("VIDEO_WS_URL") and not env.get("VIDEO_WS_PORT"):
+        env["VIDEO_WS_PORT"] = ws_port(port)
     stopping = stop_requested()
     # Each child leads its own process group, so Ctrl-C reaches only this launcher, which then stops the
     # children gracefully with one SIGTERM. (When the terminal's SIGINT also hit gunicorn's workers
@@ -61,6 +79,7 @@ def main() -> int:
         print(f"\n  MedPlatform is running at http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
         debug = "on (DEBUG=1: Django's debug pages)" if cfg.bool("DEBUG", default=False) else "off (DEBUG=1 make run turns it on)"
         print(f"  Celery worker + beat on {broker}; staff MFA {mfa}; debug {debug}")
+        print(f"  WebSockets (video visits' signalling) on ws://127.0.0.1:{ws_port(port)}/ws/ (uvicorn)")
         print("  Demo log-ins (password: demo-pass-2026):")
         for role, email in DEMO_ROLES:
             print(f"    {role:<11} {email}")
@@ -85,7 +104,7 @@ def main() -> int:
                 pass
             if p.poll() is None:
                 p.wait(timeout=5)
-        print("  stopped: web server, worker and beat", flush=True)
+        print("  stopped: web server, WebSocket server, worker and beat", flush=True)
     return 0 if stopping.is_set() else 1
 
 

@@ -20,6 +20,7 @@ from .rules import (  # noqa: F401
     patient_side_ids,
     pharmacist_order,
     readable_patients,
+    video_room,
 )
 
 

@@ -25,6 +25,9 @@ class Reason(StrEnum):
     NOT_IN_COHORT = "not_in_cohort"          # a counsellor and a student of another cohort
     NO_SUCH_OBJECT = "no_such_object"        # the id names nothing (answered exactly like someone else's)
     REASON_REQUIRED = "reason_required"      # break-glass without a reason
+    OUTSIDE_WINDOW = "outside_window"        # a video room outside its time (before it opens, after it closes)
+    NOT_OPEN = "not_open"                    # a video room of a cancelled, missed or finished appointment
+    UNPAID = "unpaid"                        # a video room of an appointment whose fee is not paid
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,24 @@ def appointment_party(actor: Any, *, patient_id: int, doctor_id: int) -> Decisio
     return deny(Reason.ROLE, "appointment_party")
 
 
+def video_room(actor: Any, *, patient_id: int, doctor_id: int, opens_at: dt.datetime, closes_at: dt.datetime,
+               is_open: bool, is_paid: bool, now: dt.datetime | None = None) -> Decision:
+    """The video room of an appointment (its WebSocket signalling): the appointment's parties only
+    (`appointment_party`), only while the appointment is open (booked, checked in, in consultation: not
+    cancelled, missed or finished) and paid, only from `opens_at` to `closes_at`. consult passes the facts."""
+    party = appointment_party(actor, patient_id=patient_id, doctor_id=doctor_id)
+    if not party:
+        return party
+    if not is_open:
+        return deny(Reason.NOT_OPEN, "video_room")
+    if not is_paid:
+        return deny(Reason.UNPAID, "video_room")
+    now = now or timezone.now()
+    if not opens_at <= now <= closes_at:
+        return deny(Reason.OUTSIDE_WINDOW, "video_room")
+    return allow(f"video_room:{party.rule}")
+
+
 def appointment_doctor(actor: Any, *, doctor_id: int) -> Decision:
     """What only the appointment's doctor does (status changes, follow-up proposals, the encounter)."""
     if _role(actor) is None:

@@ -18,6 +18,7 @@ from accounts.policy import Allows, access
 from platform_site import serializers
 
 from ..models import (
+    ONLINE_KINDS,
     Appointment,
     Department,
     FollowUpProposal,
@@ -62,7 +63,7 @@ class AppointmentOut(serializers.ModelSerializer):
                   "fee", "hold_expires_at", "paid_at"]
 
     def get_thread_status(self, obj: Appointment) -> str | None:
-        thread = getattr(obj, "thread", None) if obj.kind == SlotKind.ONLINE else None
+        thread = getattr(obj, "thread", None) if obj.kind in ONLINE_KINDS else None
         return thread.status if thread else None
 
 
@@ -172,7 +173,7 @@ def _booked(a: Appointment) -> dict:
             "patient": a.patient_id, "patient_name": a.patient.display_name, "booked_by": a.booked_by_id,
             "start": a.start, "end": a.end, "kind": a.kind, "status": a.status, "reason": a.reason,
             "symptoms": a.symptoms, "cancel_reason": a.cancel_reason, "follow_up_of": a.follow_up_of_id,
-            "thread_status": "open" if a.kind == SlotKind.ONLINE else None,
+            "thread_status": "open" if a.kind in ONLINE_KINDS else None,
             "fee": f"{a.fee:.2f}", "hold_expires_at": a.hold_expires_at, "paid_at": a.paid_at}
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 __all__ = [
-    "Department", "Slot", "SlotKind", "Appointment", "AppointmentStatus", "ACTIVE_APPOINTMENT_STATUSES",
+    "Department", "Slot", "SlotKind", "ONLINE_KINDS", "Appointment", "AppointmentStatus", "ACTIVE_APPOINTMENT_STATUSES",
     "WeeklySchedule", "Weekday", "ScheduleException", "AppointmentReminder", "ReminderKind",
 ]
 
@@ -35,6 +35,13 @@ class Department(models.Model):
 class SlotKind(models.TextChoices):
     ONLINE = "online", _("Online")
     IN_PERSON = "in_person", _("In person")
+    # A video visit (视频问诊) is an online visit: the follow-up-only rule and the consultation thread apply.
+    VIDEO = "video", _("Video")
+
+
+# The kinds of visit held over the internet (text consultation or video): the follow-up-only-online rule
+# (services/followup.py) and the doctor's online-practice check apply to every one of them.
+ONLINE_KINDS = (SlotKind.ONLINE, SlotKind.VIDEO)
 
 
 class Slot(models.Model):

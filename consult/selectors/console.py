@@ -19,6 +19,7 @@ from accounts import policy
 from accounts.models import User
 
 from ..models import (
+    ONLINE_KINDS,
     Appointment,
     AppointmentStatus,
     Encounter,
@@ -49,7 +50,7 @@ def _group_case(now: datetime) -> Case:
         When(status=AppointmentStatus.IN_PROGRESS, then=Value(g["in_consultation"])),
         When(status=AppointmentStatus.CHECKED_IN, then=Value(g["checked_in"])),
         # An online patient is "waiting" once their thread opens (15 minutes before the start).
-        When(status=AppointmentStatus.BOOKED, kind=SlotKind.ONLINE, thread__status=ThreadStatus.OPEN,
+        When(status=AppointmentStatus.BOOKED, kind__in=ONLINE_KINDS, thread__status=ThreadStatus.OPEN,
              start__lte=now + WAITING_ONLINE_FROM, then=Value(g["waiting_online"])),
         When(status__in=(AppointmentStatus.BOOKED, AppointmentStatus.PENDING_PAYMENT), then=Value(g["upcoming"])),
         default=Value(g["done"]), output_field=IntegerField(),

@@ -21,13 +21,13 @@ from accounts.services import notify
 from core.errors import ApplicationError, Conflict, NotFound
 
 from ..models import (
+    ONLINE_KINDS,
     Appointment,
     AppointmentReminder,
     AppointmentStatus,
     ConsultationThread,
     ReminderKind,
     Slot,
-    SlotKind,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -138,7 +138,7 @@ def _book_locked(*, booked_by: User, patient: User, slot_id: int, reason: str, s
         raise Conflict(SLOT_TAKEN, code="slot_taken") from None
     if appointment.status == AppointmentStatus.BOOKED:  # an unpaid hold gets its reminders when it is paid
         AppointmentReminder.objects.bulk_create(_reminders(appointment, now))
-    if slot.kind == SlotKind.ONLINE:
+    if slot.kind in ONLINE_KINDS:  # a video visit keeps its consultation thread beside the video
         ConsultationThread.objects.create(appointment=appointment)
     care_contact_record(patient_id=patient.pk, doctor_id=slot.doctor_id, at=slot.start)
     if slot.held_for_id:

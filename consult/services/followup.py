@@ -1,4 +1,4 @@
-"""Follow-up visits only online (《互联网诊疗管理办法（试行）》第十六条; docs/compliance.md).
+"""Follow-up visits only online (text consultations and video visits alike) (《互联网诊疗管理办法（试行）》第十六条; docs/compliance.md).
 
 An online booking or consultation needs a prior diagnosis made in person: a diagnosis of an in-person encounter
 on the platform, or an uploaded record from another hospital that a doctor accepted (`AcceptedPriorRecord`). A
@@ -27,6 +27,7 @@ from accounts.services import audit_record, notify
 from core.errors import ApplicationError, Conflict
 
 from ..models import (
+    ONLINE_KINDS,
     AcceptedPriorRecord,
     Appointment,
     AppointmentStatus,
@@ -89,7 +90,7 @@ def online_booking_check(*, booked_by: User, patient: User, slot_id: Any) -> Non
     """Refuse (RuleRefused `first_visit_online`, audited) booking an online slot for a patient without an
     in-person diagnosis; in-person slots pass. An unknown slot passes (the booking reports it)."""
     slot = Slot.objects.filter(pk=slot_id).values("kind", "doctor_id").first() if str(slot_id).isdigit() else None
-    if slot is None or slot["kind"] != SlotKind.ONLINE or followup_bases(patient=patient):
+    if slot is None or slot["kind"] not in ONLINE_KINDS or followup_bases(patient=patient):
         return
     refuse_rule(actor=booked_by, rule=RULE, reason="first_visit_online", object_type="appointment",
                 object_id=slot_id, subject=patient,
@@ -103,7 +104,7 @@ def online_booking_check(*, booked_by: User, patient: User, slot_id: Any) -> Non
 def online_consultation_start_check(*, doctor: User, appointment: Appointment) -> None:
     """Where a doctor starts an online consultation: their online-practice qualification and second factor
     (accounts.regulation.doctor_online_check). In-person appointments pass."""
-    if appointment.kind == SlotKind.ONLINE:
+    if appointment.kind in ONLINE_KINDS:
         doctor_online_check(doctor=doctor, object_type="consultation", object_id=appointment.pk,
                             subject=appointment.patient)
 
@@ -143,7 +144,7 @@ def followup_confirmed_code(*, encounter: Any) -> str | None:
     """For an encounter of an online appointment: the diagnosis the doctor confirmed as followed up (None when
     not confirmed). For an in-person encounter: "" (the rule does not apply)."""
     appointment = getattr(encounter, "appointment", None)
-    if appointment is None or appointment.kind != SlotKind.ONLINE:
+    if appointment is None or appointment.kind not in ONLINE_KINDS:
         return ""
     thread = ConsultationThread.objects.filter(appointment=appointment).first()
     return thread.follow_up_code_id if thread and thread.follow_up_confirmed_at else None

@@ -219,3 +219,4 @@ from .integrations_csp import *  # noqa: E402,F403
 from .integrations_drf import *  # noqa: E402,F403
 from .integrations_ops import *  # noqa: E402,F403
 from .integrations_storage import *  # noqa: E402,F403
+from .integrations_video import *  # noqa: E402,F403

@@ -91,7 +91,7 @@ def practitioner_resource(doctor: User) -> dict[str, Any]:
 
 
 def encounter_resource(enc: Encounter) -> dict[str, Any]:
-    online = enc.appointment is not None and enc.appointment.kind == "online"
+    online = enc.appointment is not None and enc.appointment.kind in ("online", "video")  # consult.ONLINE_KINDS
     res: dict[str, Any] = {
         "resourceType": "Encounter", "id": str(enc.pk), "status": "finished",
         "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",

@@ -28,12 +28,12 @@ from accounts import policy
 from accounts.models import Notification, User
 from accounts.services import audit_record
 from consult.models import (
+    ONLINE_KINDS,
     AcceptedPriorRecord,
     Appointment,
     ConsultationMessage,
     ConsultationThread,
     Encounter,
-    SlotKind,
 )
 from core.errors import ApplicationError
 
@@ -162,7 +162,7 @@ def _rows(kind: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     lo = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     hi = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
     if kind == "consultations":
-        qs = (Appointment.objects.filter(kind=SlotKind.ONLINE, start__gte=lo, start__lt=hi)
+        qs = (Appointment.objects.filter(kind__in=ONLINE_KINDS, start__gte=lo, start__lt=hi)
               .select_related("thread").order_by("start", "id"))
         return [{"appointment": a.pk, "patient": a.patient_id, "doctor": a.doctor_id, "start": a.start.isoformat(),
                  "status": a.status, "follow_up_of": getattr(getattr(a, "thread", None), "follow_up_code_id", None)

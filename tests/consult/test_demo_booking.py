@@ -42,8 +42,9 @@ def test_seed_twice_and_pages_show_it(client):
     patient = User.objects.get(email="patient@demo.medplatform.test")
     client.force_login(patient)
     upcoming = client.get(reverse("consult:my_appointments"))
-    # Dr Zhao online follow-up, the child's visit with Dr Wang, and doctor@'s queue later today.
-    assert upcoming.content.decode().count('data-testid="appointment-row"') == 3
+    # Dr Zhao online follow-up, the child's visit with Dr Wang, and doctor@'s queue later today (an in-person
+    # check-up and a video visit).
+    assert upcoming.content.decode().count('data-testid="appointment-row"') == 4
     past = client.get(reverse("consult:my_appointments"), {"when": "past"})
     assert past.content.decode().count('data-testid="appointment-row"') == 2
     closed = Appointment.objects.get(thread__status="closed")
@@ -52,5 +53,5 @@ def test_seed_twice_and_pages_show_it(client):
     give_totp(doctor)
     client.force_login(doctor)
     console = client.get(reverse("consult:console"))
-    assert console.context["total"] == 5
+    assert console.context["total"] == 6
     assert AuditEvent.objects.filter(action="read", object_type="consultation", actor=patient).count() == 1

@@ -14,8 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def test_make_run_starts_one_web_server_and_one_worker_with_embedded_beat():
     procs = commands("8123")
     celery = [argv for argv in procs if "celery" in argv]
-    assert len(procs) == 2
+    assert len(procs) == 3
     assert procs[0][1:4] == ["platform_site.wsgi:application", "--bind", "127.0.0.1:8123"]
+    # the WebSocket server: uvicorn with the ASGI app (WebSocket routes only) on the next port
+    sockets = [argv for argv in procs if os.path.basename(argv[0]) == "uvicorn"]
+    assert len(sockets) == 1
+    assert sockets[0][1] == "platform_site.asgi:application"
+    assert sockets[0][sockets[0].index("--port") + 1] == "8124"
     assert len(celery) == 1
     assert celery[0][celery[0].index("platform_site") + 1] == "worker"
     # a second scheduler (`celery beat`, or -B on a second worker) would run every periodic task twice
