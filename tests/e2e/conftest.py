@@ -82,18 +82,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    executable = chromium_path()
-    if executable is None:
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the session (a second sync_playwright() in the same thread is refused): every
+    browser of the suite is launched from it."""
+    if chromium_path() is None:
         _skip_or_fail("no Chromium found (install the `chromium` package or set CHROMIUM_PATH)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - playwright is a test extra
         _skip_or_fail("the playwright package is not installed (pip install -e '.[test]')")
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 def _failed(request: pytest.FixtureRequest) -> bool:

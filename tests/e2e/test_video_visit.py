@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from accounts.models import AuditEvent
 from consult.models import ConsultationThread, SlotKind
 from tests.consult.factories import AppointmentFactory, SlotFactory
-from tests.e2e.conftest import CHROMIUM_ARGS, _skip_or_fail, chromium_path
+from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 from tests.factories import DoctorFactory, PatientFactory
 
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
@@ -30,17 +30,12 @@ CONNECTED = "#video-room[data-connection-state='connected']"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """This module's own Chromium: the shared one has no fake camera and microphone."""
-    executable = chromium_path()
-    if executable is None:
-        _skip_or_fail("no Chromium found (install the `chromium` package or set CHROMIUM_PATH)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS + FAKE_MEDIA)
-        yield chromium
-        chromium.close()
+def browser(playwright: Any) -> Iterator[Any]:
+    """This module's own Chromium (the shared one has no fake camera and microphone), from the session's driver."""
+    chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
+                                          args=CHROMIUM_ARGS + FAKE_MEDIA)
+    yield chromium
+    chromium.close()
 
 
 def _free_port() -> int:
