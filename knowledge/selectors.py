@@ -8,27 +8,26 @@ from django.db.models import Q, QuerySet
 from accounts import policy
 from knowledge.models import Edge, EdgeKind, Node, NodeKind, TriageRecord
 
-# Ancestors over is_a edges in the database: one recursive CTE (SQLite and PostgreSQL both speak it); `depth`
-# is the number of is_a steps, so the nearest ancestor comes first. UNION (not UNION ALL) stops on cycles.
-ANCESTORS_SQL = """
-WITH RECURSIVE up(id, depth) AS (
-    SELECT e.dst_id, 1 FROM knowledge_edge e WHERE e.src_id IN ({seeds}) AND e.kind = 'is_a'
-    UNION
-    SELECT e.dst_id, up.depth + 1 FROM knowledge_edge e JOIN up ON e.src_id = up.id
-    WHERE e.kind = 'is_a' AND up.depth < 20
-)
-SELECT n.*, MIN(up.depth) AS depth FROM up JOIN knowledge_node n ON n.id = up.id
-GROUP BY n.id ORDER BY MIN(up.depth), n.id
-"""
+MAX_ANCESTOR_DEPTH = 20
 
 
 def node_ancestors(node_ids: list[int]) -> list[Node]:
     """Every is_a ancestor of the given nodes (symptom → broader symptoms; ICD-10 code → category → blocks),
-    nearest first; each carries `.depth`."""
-    ids = [int(pk) for pk in node_ids]
-    if not ids:
-        return []
-    return list(Node.objects.raw(ANCESTORS_SQL.format(seeds=", ".join(["%s"] * len(ids))), ids))
+    nearest first; each carries `.depth` (the number of is_a steps). Standard ORM, one query per level (the
+    hierarchies are shallow: SYMP ≤ 8 levels, ICD-10 code → category → block → chapter); a node met again at a
+    deeper level keeps its nearest depth, so a cycle ends the walk."""
+    frontier = {int(pk) for pk in node_ids}
+    depth_of: dict[int, int] = {}
+    depth = 0
+    while frontier and depth < MAX_ANCESTOR_DEPTH:
+        depth += 1
+        parents = set(Edge.objects.filter(kind=EdgeKind.IS_A, src_id__in=frontier).values_list("dst_id", flat=True))
+        frontier = parents - depth_of.keys()
+        depth_of.update(dict.fromkeys(frontier, depth))
+    nodes = list(Node.objects.filter(pk__in=depth_of))
+    for node in nodes:
+        node.depth = depth_of[node.pk]
+    return sorted(nodes, key=lambda n: (n.depth, n.pk))
 
 
 def node_search(q: str, *, kinds: tuple[str, ...] = (NodeKind.DISEASE, NodeKind.SYMPTOM),

@@ -102,6 +102,8 @@ def _dump_postgresql(target: Path) -> Head:
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The snapshot pg_dump will dump; reading the head in it makes the manifest's head that of the dump.
+            # Not a query the ORM could write: a transaction mode and a server function (pg_export_snapshot) that
+            # pg_dump --snapshot needs; the only SQL of its kind, and not a fast path.
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot = cursor.fetchone()[0]
