@@ -15,12 +15,33 @@ does not hold is named as missing and the score is not computed: nothing is gues
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts.audit import audit_record
+from core.errors import ApplicationError
+
+from ..models import (
+    FamilyDiabetes,
+    Observation,
+    Prescription,
+    PrescriptionItem,
+    PrescriptionStatus,
+    Problem,
+    RiskAssessment,
+    RiskFactors,
+    SmokingStatus,
+)
+from ..selectors.prescriptions import prescriptions_of
+from ..selectors.records import observations_of, problems_of
 
 # ---------------------------------------------------------------------------------------------------------
 # Framingham general CVD (D'Agostino 2008, Table 2): β for ln(age), ln(total cholesterol mg/dL), ln(HDL mg/dL),
@@ -259,10 +280,6 @@ RISK_KINDS = ("blood_pressure", "bmi", "total_cholesterol", "hdl_cholesterol", "
 
 def _record_of(*, actor: Any, patient: Any) -> dict[str, Any]:
     """What the equations read, through the access-checked record selectors (the actor must be allowed)."""
-    from ..models import PrescriptionItem, PrescriptionStatus, RiskFactors
-    from ..selectors.prescriptions import prescriptions_of
-    from ..selectors.records import observations_of, problems_of
-
     observations = list(observations_of(actor=actor, patient=patient).filter(kind__in=RISK_KINDS)[:500])
     problems = list(problems_of(actor=actor, patient=patient, status="active"))
     prescriptions = prescriptions_of(actor=actor, patient=patient).filter(status=PrescriptionStatus.ACTIVE)
@@ -275,8 +292,6 @@ def _record_of(*, actor: Any, patient: Any) -> dict[str, Any]:
 def _record_unchecked(patient: Any) -> dict[str, Any]:
     """The same inputs read directly, for the periodic recomputation (internal processing, no reader: what it
     stores is shown only through the access-checked selector records.selectors.records.risk_assessments_of)."""
-    from ..models import Observation, PrescriptionItem, PrescriptionStatus, Problem, RiskFactors
-
     return {"patient": patient,
             "observations": list(Observation.objects.filter(patient=patient, kind__in=RISK_KINDS)
                                  .order_by("-effective_at")[:500]),
@@ -292,9 +307,6 @@ def risk_flags_for(*, actor: Any, patient: Any) -> list[RiskResult]:
 
 
 def _inputs_key(result: RiskResult) -> str:
-    import hashlib
-    import json
-
     payload = json.dumps([result.value, result.band, [str(k) + "=" + v for k, v in result.inputs],
                           [str(m) for m in result.missing], str(result.not_applicable)])
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -305,10 +317,6 @@ def risk_refresh(*, patient_ids: list[int] | None = None, since: dt.datetime | N
     changed since `since` (new measurements, problems, prescriptions or risk answers). Runs as the system (the
     periodic task `records.risk_refresh`); only stored bands and missing-input names leave this function.
     Returns how many assessments changed."""
-    from django.contrib.auth import get_user_model
-
-    from ..models import Observation, Prescription, Problem, RiskAssessment, RiskFactors
-
     User = get_user_model()
     if patient_ids is None:
         since = since or timezone.now() - dt.timedelta(days=1)
@@ -342,13 +350,6 @@ def risk_factors_save(*, actor: Any, patient: Any, smoking: str = "", active_30_
     """Save the patient's answers to the risk questions (the caller obtained `patient` from the policy with the
     write action: the patient themself, a proxy, or a doctor with a care relation). An empty answer means "not
     answered". Bad values are refused and nothing changes. Recomputes the stored bands at once."""
-    from django.db import transaction
-
-    from accounts.audit import audit_record
-    from core.errors import ApplicationError
-
-    from ..models import FamilyDiabetes, RiskFactors, SmokingStatus
-
     answers = {"active_30_min_daily": active_30_min_daily, "vegetables_daily": vegetables_daily,
                "high_glucose_history": high_glucose_history}
     if smoking not in ("", *SmokingStatus.values) or family_diabetes not in ("", *FamilyDiabetes.values) \
